@@ -1,0 +1,36 @@
+package dev.chorus;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/** The command line: {@code serve} (the default) and {@code --help}. */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) throws Exception {
+    List<String> rest = new ArrayList<>(Arrays.asList(args));
+    if (rest.contains("--help") || rest.contains("-h")) {
+      System.out.print(Settings.help());
+      return;
+    }
+    if (!rest.isEmpty() && !rest.get(0).startsWith("-")) {
+      String command = rest.remove(0);
+      if (!command.equals("serve")) {
+        System.err.println("unknown command '" + command + "'\n");
+        System.err.print(Settings.help());
+        System.exit(2);
+      }
+    }
+    ChorusNode node;
+    try {
+      node = ChorusNode.start(Settings.load(rest, System.getenv()));
+    } catch (IllegalArgumentException e) {
+      System.err.println("chorus: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    // SIGTERM runs the actor system's CoordinatedShutdown (its JVM shutdown hook); wait for it.
+    node.whenTerminated().join();
+  }
+}

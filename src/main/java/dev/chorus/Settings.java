@@ -1,0 +1,111 @@
+package dev.chorus;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import java.io.File;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Loads the configuration. Later layers win: reference.conf (every Chorus default,
+ * documented) < pekko-overrides.conf (Chorus's choices for Pekko's keys) < application.conf or
+ * {@code -Dconfig.file} or {@code --config} < {@code -Dkey=value} system properties <
+ * environment variables < command-line flags.
+ */
+public final class Settings {
+
+  /** A setting that may also come from an environment variable and a flag. */
+  record Option(String flag, String env, String path, boolean list, String help) {}
+
+  static final List<Option> OPTIONS = List.of(
+      new Option("--port", "CHORUS_PORT", "chorus.http.port", false, "HTTP and WebSocket port (default 4000)"),
+      new Option("--host", "CHORUS_HOST", "chorus.http.host", false, "address to listen on (default 127.0.0.1)"),
+      new Option("--cluster-host", "CHORUS_CLUSTER_HOST", "pekko.remote.artery.canonical.hostname", false,
+          "address other nodes reach this one at (default 127.0.0.1)"),
+      new Option("--cluster-port", "CHORUS_CLUSTER_PORT", "pekko.remote.artery.canonical.port", false,
+          "cluster (Artery) port (default 25520)"),
+      new Option("--seed-nodes", "CHORUS_SEED_NODES", "pekko.cluster.seed-nodes", true,
+          "comma-separated seed nodes, e.g. pekko://chorus@127.0.0.1:25520; none: a cluster of one"));
+
+  private Settings() {}
+
+  /**
+   * Loads the configuration for the given command-line flags and environment.
+   *
+   * @throws IllegalArgumentException for an unknown flag or a flag without its value
+   */
+  public static Config load(List<String> flags, Map<String, String> env) {
+    Map<String, Object> fromEnv = new HashMap<>();
+    Map<String, Object> fromFlags = new HashMap<>();
+    String configFile = null;
+    for (Option o : OPTIONS) {
+      String v = env.get(o.env());
+      if (v != null && !v.isBlank()) fromEnv.put(o.path(), value(o, v));
+    }
+    for (int i = 0; i < flags.size(); i++) {
+      String flag = flags.get(i);
+      String v = null;
+      int eq = flag.indexOf('=');
+      if (eq > 0) {
+        v = flag.substring(eq + 1);
+        flag = flag.substring(0, eq);
+      } else if (i + 1 < flags.size()) {
+        v = flags.get(++i);
+      }
+      if (v == null) throw new IllegalArgumentException("flag " + flag + " needs a value");
+      if (flag.equals("--config")) {
+        configFile = v;
+        continue;
+      }
+      String name = flag;
+      Option option = OPTIONS.stream().filter(o -> o.flag().equals(name)).findFirst()
+          .orElseThrow(() -> new IllegalArgumentException("unknown flag " + name + " (see --help)"));
+      fromFlags.put(option.path(), value(option, v));
+    }
+    Config application;
+    if (configFile != null) {
+      File f = new File(configFile);
+      if (!f.isFile()) throw new IllegalArgumentException("config file not found: " + configFile);
+      application = ConfigFactory.parseFile(f);
+    } else {
+      application = ConfigFactory.defaultApplication();
+    }
+    Config base = ConfigFactory.load(application.withFallback(ConfigFactory.parseResources("pekko-overrides.conf")));
+    return ConfigFactory.parseMap(fromFlags)
+        .withFallback(ConfigFactory.parseMap(fromEnv))
+        .withFallback(base)
+        .resolve();
+  }
+
+  private static Object value(Option o, String v) {
+    if (!o.list()) return v;
+    return ConfigValueFactory.fromIterable(
+        Arrays.stream(v.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList()).unwrapped();
+  }
+
+  static String help() {
+    StringBuilder b = new StringBuilder();
+    b.append("""
+        Chorus: a clustered realtime server speaking the Phoenix Channels v2 protocol.
+
+        Usage: java -jar chorus.jar [serve] [flags]
+
+        Flags (each also set by its environment variable; flags win):
+        """);
+    for (Option o : OPTIONS) {
+      b.append(String.format("  %-16s %-20s %s%n", o.flag() + " V", o.env(), o.help()));
+    }
+    b.append(String.format("  %-16s %-20s %s%n", "--config FILE", "", "a HOCON file over the defaults (like -Dconfig.file)"));
+    b.append(String.format("  %-16s %-20s %s%n", "--help", "", "this text"));
+    b.append("""
+
+        Any setting can also be given as a JVM system property, e.g.
+          java -Dchorus.connection.idle-timeout=90s -jar chorus.jar
+        Every setting and its default is documented in reference.conf (inside the jar).
+        """);
+    return b.toString();
+  }
+}

@@ -1,0 +1,148 @@
+package dev.chorus.protocol;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import java.io.IOException;
+import org.apache.pekko.util.ByteString;
+import org.apache.pekko.util.ByteStringBuilder;
+
+/**
+ * Reads and writes Phoenix v2 JSON frames. Pure code, no actors, thread-safe.
+ *
+ * <p>Decoding streams over the array with Jackson's parser and keeps the payload as a slice of
+ * the input bytes, so a push is validated once and never re-serialized on its way to the
+ * subscribers.
+ */
+public final class FrameCodec {
+  private static final JsonFactory JSON =
+      JsonFactory.builder()
+          .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build())
+          .build();
+  private static final ByteString NULL = ByteString.fromString("null");
+  private static final ByteString EMPTY_OBJECT = ByteString.fromString("{}");
+
+  private FrameCodec() {}
+
+  /** Decodes one text message. Throws {@link ProtocolException} with a reason for any bad shape. */
+  public static Frame decode(ByteString message) throws ProtocolException {
+    byte[] bytes = message.toArrayUnsafe();
+    String joinRef = null, ref = null, topic = null, event = null;
+    try (JsonParser p = JSON.createParser(bytes)) {
+      if (p.nextToken() != JsonToken.START_ARRAY) {
+        throw new ProtocolException("bad frame: expected a JSON array", null, null, null);
+      }
+      joinRef = readNullableString(p, "join_ref", null, null, null);
+      ref = readNullableString(p, "ref", joinRef, null, null);
+      topic = readString(p, "topic", joinRef, ref);
+      event = readString(p, "event", joinRef, ref, topic);
+      JsonToken t = p.nextToken();
+      if (t != JsonToken.START_OBJECT) {
+        throw new ProtocolException(
+            t == JsonToken.END_ARRAY ? "bad frame: expected 5 elements" : "bad frame: payload must be an object",
+            joinRef, ref, topic);
+      }
+      int start = (int) p.currentTokenLocation().getByteOffset();
+      p.skipChildren();
+      int end = (int) p.currentLocation().getByteOffset();
+      if (p.nextToken() != JsonToken.END_ARRAY) {
+        throw new ProtocolException("bad frame: expected 5 elements", joinRef, ref, topic);
+      }
+      if (p.nextToken() != null) {
+        throw new ProtocolException("bad frame: trailing data after the array", joinRef, ref, topic);
+      }
+      return new Frame(joinRef, ref, topic, event, message.slice(start, end));
+    } catch (IOException e) {
+      throw new ProtocolException("bad frame: not valid JSON", joinRef, ref, topic);
+    }
+  }
+
+  private static String readNullableString(JsonParser p, String what, String joinRef, String ref, String topic)
+      throws IOException, ProtocolException {
+    JsonToken t = p.nextToken();
+    if (t == JsonToken.VALUE_NULL) return null;
+    if (t == JsonToken.VALUE_STRING) return p.getText();
+    throw new ProtocolException(shapeError(t, what, "a string or null"), joinRef, ref, topic);
+  }
+
+  private static String readString(JsonParser p, String what, String joinRef, String ref)
+      throws IOException, ProtocolException {
+    return readString(p, what, joinRef, ref, null);
+  }
+
+  private static String readString(JsonParser p, String what, String joinRef, String ref, String topic)
+      throws IOException, ProtocolException {
+    JsonToken t = p.nextToken();
+    if (t == JsonToken.VALUE_STRING) return p.getText();
+    throw new ProtocolException(shapeError(t, what, "a string"), joinRef, ref, topic);
+  }
+
+  private static String shapeError(JsonToken t, String what, String expected) {
+    return t == JsonToken.END_ARRAY
+        ? "bad frame: expected 5 elements"
+        : "bad frame: " + what + " must be " + expected;
+  }
+
+  /** Encodes a frame; {@code payload} must be the bytes of a JSON object. */
+  public static ByteString encode(String joinRef, String ref, String topic, String event, ByteString payload) {
+    ByteStringBuilder b = new ByteStringBuilder();
+    b.putByte((byte) '[');
+    putNullableString(b, joinRef);
+    b.putByte((byte) ',');
+    putNullableString(b, ref);
+    b.putByte((byte) ',');
+    putNullableString(b, topic);
+    b.putByte((byte) ',');
+    putNullableString(b, event);
+    b.putByte((byte) ',');
+    b.append(payload);
+    b.putByte((byte) ']');
+    return b.result();
+  }
+
+  /** A broadcast: {@code [null, null, topic, event, payload]}. */
+  public static ByteString broadcast(String topic, String event, ByteString payload) {
+    return encode(null, null, topic, event, payload);
+  }
+
+  /** {@code [join_ref, ref, topic, "phx_reply", {"status":"ok","response":response}]}. */
+  public static ByteString replyOk(String joinRef, String ref, String topic, ByteString response) {
+    return encode(joinRef, ref, topic, Events.REPLY, replyPayload("ok", response));
+  }
+
+  public static ByteString replyOk(String joinRef, String ref, String topic) {
+    return replyOk(joinRef, ref, topic, EMPTY_OBJECT);
+  }
+
+  /** {@code [join_ref, ref, topic, "phx_reply", {"status":"error","response":{"reason":reason}}]}. */
+  public static ByteString replyError(String joinRef, String ref, String topic, String reason) {
+    ByteStringBuilder r = new ByteStringBuilder();
+    r.putBytes("{\"reason\":".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    putNullableString(r, reason);
+    r.putByte((byte) '}');
+    return encode(joinRef, ref, topic, Events.REPLY, replyPayload("error", r.result()));
+  }
+
+  /** {@code [join_ref, join_ref, topic, event, {}]}: phx_close and phx_error name the join they end. */
+  public static ByteString joinEvent(String joinRef, String topic, String event) {
+    return encode(joinRef, joinRef, topic, event, EMPTY_OBJECT);
+  }
+
+  private static ByteString replyPayload(String status, ByteString response) {
+    return ByteString.fromString("{\"status\":\"" + status + "\",\"response\":")
+        .concat(response)
+        .concat(ByteString.fromString("}"));
+  }
+
+  private static void putNullableString(ByteStringBuilder b, String s) {
+    if (s == null) {
+      b.append(NULL);
+      return;
+    }
+    b.putByte((byte) '"');
+    b.putBytes(JsonStringEncoder.getInstance().quoteAsUTF8(s));
+    b.putByte((byte) '"');
+  }
+}

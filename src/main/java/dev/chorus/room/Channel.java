@@ -1,0 +1,110 @@
+package dev.chorus.room;
+
+import dev.chorus.ops.Metrics;
+import dev.chorus.protocol.Frame;
+import dev.chorus.protocol.FrameCodec;
+import dev.chorus.session.CloseReason;
+import dev.chorus.session.OutboundQueue;
+import dev.chorus.session.TokenBucket;
+import dev.chorus.session.WebSocketFrames;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * One connection's join of one topic, like a Phoenix channel process. A child of the node's
+ * {@link LocalRoom}, so supervised by it: if it fails, it stops, the room drops the member, and
+ * the session sends {@code phx_error} for this join alone. It checks and rate-limits the
+ * client's pushes and hands them to the {@link RoomEntity} to be sequenced and broadcast.
+ */
+public final class Channel extends AbstractBehavior<Channel.Command> {
+
+  public sealed interface Command {}
+
+  /** A client push into this topic. */
+  public record Push(Frame frame) implements Command {}
+
+  /** The join has ended (leave, replaced, or connection gone): stop without a word. */
+  public record Close() implements Command {}
+
+  private record Published(RoomEntity.Published result) implements Command {}
+
+  static Behavior<Command> create(
+      JoinRequest join, EntityRef<RoomEntity.Command> entity, RoomSettings settings, Metrics metrics) {
+    return Behaviors.setup(ctx -> new Channel(ctx, join, entity, settings, metrics));
+  }
+
+  private final String topic;
+  private final String joinRef;
+  private final Namespace namespace;
+  private final OutboundQueue queue;
+  private final EntityRef<RoomEntity.Command> entity;
+  private final String crashEvent;
+  private final Metrics metrics;
+  private final TokenBucket publishRate;
+  private final ActorRef<RoomEntity.Published> publishedAdapter;
+  private int rateViolations;
+
+  private Channel(
+      ActorContext<Command> ctx,
+      JoinRequest join,
+      EntityRef<RoomEntity.Command> entity,
+      RoomSettings settings,
+      Metrics metrics) {
+    super(ctx);
+    this.topic = join.topic().toString();
+    this.joinRef = join.joinRef();
+    this.namespace = join.namespace();
+    this.queue = join.queue();
+    this.entity = entity;
+    this.crashEvent = settings.crashEvent();
+    this.metrics = metrics;
+    this.publishRate = new TokenBucket(namespace.publishRate(), namespace.publishBurst());
+    this.publishedAdapter = ctx.messageAdapter(RoomEntity.Published.class, Published::new);
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Push.class, m -> onPush(m.frame()))
+        .onMessage(Published.class, m -> onPublished(m.result()))
+        .onMessage(Close.class, m -> Behaviors.stopped())
+        .build();
+  }
+
+  private Behavior<Command> onPush(Frame f) {
+    if (!crashEvent.isEmpty() && crashEvent.equals(f.event())) {
+      throw new IllegalStateException("channel failure requested by the test hook (chorus.testing.crash-event)");
+    }
+    if (!namespace.clientPublish()) {
+      replyError(f, "publish not allowed");
+    } else if (f.payload().size() > namespace.maxMessageBytes()) {
+      replyError(f, "message too large");
+    } else if (!publishRate.tryTake()) {
+      metrics.rateLimited.increment();
+      replyError(f, "rate limited");
+      if (++rateViolations > namespace.floodTolerance()) queue.close(CloseReason.RATE_LIMITED, false);
+    } else {
+      entity.tell(new RoomEntity.Publish(f.event(), f.payload(), f.ref(), publishedAdapter));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onPublished(RoomEntity.Published result) {
+    if (result.ref() != null) send(FrameCodec.replyOk(joinRef, result.ref(), topic));
+    return this;
+  }
+
+  private void replyError(Frame f, String reason) {
+    if (f.ref() != null) send(FrameCodec.replyError(joinRef, f.ref(), topic, reason));
+  }
+
+  private void send(ByteString frame) {
+    queue.offer(WebSocketFrames.text(frame));
+  }
+}

@@ -1,0 +1,151 @@
+package dev.chorus.room;
+
+import dev.chorus.ops.Metrics;
+import dev.chorus.protocol.FrameCodec;
+import dev.chorus.session.OutboundQueue;
+import dev.chorus.session.Session;
+import dev.chorus.session.WebSocketFrames;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * A topic's members on this node, and the parent (so the supervisor) of their {@link Channel}
+ * actors. It delivers a published frame by offering the same rendered bytes to each member's
+ * outbound queue: no actor message and no encoding per subscriber.
+ */
+public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
+
+  public sealed interface Command {}
+
+  public record Join(JoinRequest request) implements Command {}
+
+  public record Admitted(long joinId) implements Command {}
+
+  public record Refused(long joinId, String reason) implements Command {}
+
+  /** A sequenced, rendered broadcast frame from the room entity. */
+  public record Deliver(long seq, ByteString frame) implements Command {}
+
+  private record ChannelStopped(ActorRef<Channel.Command> channel) implements Command {}
+
+  private enum RefreshRegistration implements Command { INSTANCE }
+
+  private record Member(ActorRef<Channel.Command> channel, OutboundQueue queue) {}
+
+  static Behavior<Command> create(
+      String topic,
+      EntityRef<RoomEntity.Command> entity,
+      ActorRef<LocalRooms.Command> parent,
+      RoomSettings settings,
+      Metrics metrics) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
+        new LocalRoom(ctx, timers, topic, entity, parent, settings, metrics)));
+  }
+
+  private final String topic;
+  private final EntityRef<RoomEntity.Command> entity;
+  private final ActorRef<LocalRooms.Command> parent;
+  private final RoomSettings settings;
+  private final Metrics metrics;
+  private final ArrayList<Member> members = new ArrayList<>();
+  private final Map<Long, JoinRequest> pending = new HashMap<>();
+  private long joinCounter;
+
+  private LocalRoom(
+      ActorContext<Command> ctx,
+      TimerScheduler<Command> timers,
+      String topic,
+      EntityRef<RoomEntity.Command> entity,
+      ActorRef<LocalRooms.Command> parent,
+      RoomSettings settings,
+      Metrics metrics) {
+    super(ctx);
+    this.topic = topic;
+    this.entity = entity;
+    this.parent = parent;
+    this.settings = settings;
+    this.metrics = metrics;
+    timers.startTimerWithFixedDelay(RefreshRegistration.INSTANCE, settings.registrationRefresh());
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Deliver.class, this::onDeliver)
+        .onMessage(Join.class, this::onJoin)
+        .onMessage(Admitted.class, this::onAdmitted)
+        .onMessage(Refused.class, this::onRefused)
+        .onMessage(ChannelStopped.class, this::onChannelStopped)
+        .onMessageEquals(RefreshRegistration.INSTANCE, this::onRefresh)
+        .onSignal(PostStop.class, s -> onPostStop())
+        .build();
+  }
+
+  private Behavior<Command> onDeliver(Deliver m) {
+    int dropped = 0;
+    for (int i = 0, n = members.size(); i < n; i++) {
+      if (!members.get(i).queue().offer(m.frame())) dropped++;
+    }
+    metrics.deliveries.add(members.size() - dropped);
+    if (dropped > 0) metrics.deliveriesDropped.add(dropped);
+    return this;
+  }
+
+  private Behavior<Command> onJoin(Join m) {
+    long joinId = ++joinCounter;
+    pending.put(joinId, m.request());
+    entity.tell(new RoomEntity.Admit(getContext().getSelf(), joinId));
+    return this;
+  }
+
+  private Behavior<Command> onAdmitted(Admitted m) {
+    JoinRequest r = pending.remove(m.joinId());
+    if (r == null) return this;
+    ActorRef<Channel.Command> channel = getContext().spawnAnonymous(Channel.create(r, entity, settings, metrics));
+    getContext().watchWith(channel, new ChannelStopped(channel));
+    members.add(new Member(channel, r.queue()));
+    metrics.joins.increment();
+    // Queued here, before any later Deliver, so the client sees its join reply first.
+    r.queue().offer(WebSocketFrames.text(FrameCodec.replyOk(r.joinRef(), r.ref(), topic)));
+    r.session().tell(new Session.JoinAccepted(topic, r.joinRef(), channel));
+    return this;
+  }
+
+  private Behavior<Command> onRefused(Refused m) {
+    JoinRequest r = pending.remove(m.joinId());
+    if (r == null) return this;
+    metrics.joinsRefused.increment();
+    r.queue().offer(WebSocketFrames.text(FrameCodec.replyError(r.joinRef(), r.ref(), topic, m.reason())));
+    r.session().tell(new Session.JoinRefused(topic, r.joinRef()));
+    parent.tell(new LocalRooms.MemberGone(topic));
+    return this;
+  }
+
+  private Behavior<Command> onChannelStopped(ChannelStopped m) {
+    members.removeIf(member -> member.channel().equals(m.channel()));
+    entity.tell(new RoomEntity.MemberLeft(getContext().getSelf()));
+    parent.tell(new LocalRooms.MemberGone(topic));
+    return this;
+  }
+
+  private Behavior<Command> onRefresh() {
+    entity.tell(new RoomEntity.Register(getContext().getSelf(), members.size()));
+    return this;
+  }
+
+  private Behavior<Command> onPostStop() {
+    entity.tell(new RoomEntity.Register(getContext().getSelf(), 0));
+    return this;
+  }
+}

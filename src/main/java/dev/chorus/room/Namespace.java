@@ -1,0 +1,30 @@
+package dev.chorus.room;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+
+/** The options of one topic namespace; see {@code chorus.namespace-defaults} in reference.conf. */
+public record Namespace(
+    String name,
+    boolean clientPublish,
+    int maxMessageBytes,
+    int maxMembers,
+    double publishRate,
+    int publishBurst,
+    int floodTolerance,
+    int historySize,
+    Duration historyTtl) {
+
+  static Namespace fromConfig(String name, Config c) {
+    return new Namespace(
+        name,
+        c.getBoolean("client-publish"),
+        (int) c.getBytes("max-message-bytes").longValue(),
+        c.getInt("max-members"),
+        c.getDouble("publish-rate"),
+        c.getInt("publish-burst"),
+        c.getInt("flood-tolerance"),
+        c.getInt("history-size"),
+        c.getDuration("history-ttl"));
+  }
+}

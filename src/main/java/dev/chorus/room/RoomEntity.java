@@ -1,0 +1,136 @@
+package dev.chorus.room;
+
+import dev.chorus.ops.Metrics;
+import dev.chorus.protocol.FrameCodec;
+import dev.chorus.protocol.Topic;
+import dev.chorus.session.WebSocketFrames;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * The cluster-wide sequencer of one topic, a Cluster Sharding entity whose id is the topic.
+ * It numbers every message, keeps the bounded history that recovery will read, enforces the
+ * member cap, and knows which nodes' {@link LocalRoom}s hold members. A publish is rendered
+ * once, as the WebSocket frame every subscriber will receive, and sent once per such node.
+ */
+public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
+
+  public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "room");
+
+  public sealed interface Command {}
+
+  /** A local room asks to admit one more member; answered with Admitted or Refused. */
+  public record Admit(ActorRef<LocalRoom.Command> localRoom, long joinId) implements Command {}
+
+  /** One member of that local room has gone. */
+  public record MemberLeft(ActorRef<LocalRoom.Command> localRoom) implements Command {}
+
+  /**
+   * A local room states how many members it holds. Sent periodically, so that an entity that
+   * was restarted or moved learns its nodes again.
+   */
+  public record Register(ActorRef<LocalRoom.Command> localRoom, int members) implements Command {}
+
+  public record Publish(String event, ByteString payload, String ref, ActorRef<Published> replyTo)
+      implements Command {}
+
+  /** The publish was sequenced as {@code seq} in {@code epoch}. */
+  public record Published(String ref, long epoch, long seq) {}
+
+  private record LocalRoomStopped(ActorRef<LocalRoom.Command> localRoom) implements Command {}
+
+  /** A sequenced message, kept for recovery (issue "tokens and recovery" reads it). */
+  private record HistoryEntry(long seq, long atMillis, ByteString frame) {}
+
+  public static Behavior<Command> create(String topic, Namespaces namespaces, Metrics metrics) {
+    return Behaviors.setup(ctx -> new RoomEntity(ctx, topic, namespaces, metrics));
+  }
+
+  private final String topic;
+  private final Namespace namespace; // null for a topic of no configured namespace
+  private final Metrics metrics;
+  /** Changes whenever the entity starts afresh, so a client can tell its seq no longer applies. */
+  private final long epoch = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
+  private long seq;
+  private final Map<ActorRef<LocalRoom.Command>, Integer> membersByLocalRoom = new HashMap<>();
+  private int members;
+  private final ArrayDeque<HistoryEntry> history = new ArrayDeque<>();
+
+  private RoomEntity(ActorContext<Command> ctx, String topic, Namespaces namespaces, Metrics metrics) {
+    super(ctx);
+    this.topic = topic;
+    Topic parsed = Topic.parse(topic);
+    this.namespace = parsed == null ? null : namespaces.get(parsed.namespace());
+    this.metrics = metrics;
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Admit.class, this::onAdmit)
+        .onMessage(MemberLeft.class, m -> setMembers(m.localRoom(), count(m.localRoom()) - 1))
+        .onMessage(Register.class, m -> setMembers(m.localRoom(), m.members()))
+        .onMessage(LocalRoomStopped.class, m -> setMembers(m.localRoom(), 0))
+        .onMessage(Publish.class, this::onPublish)
+        .build();
+  }
+
+  private Behavior<Command> onAdmit(Admit m) {
+    if (namespace == null) {
+      m.localRoom().tell(new LocalRoom.Refused(m.joinId(), "unknown namespace"));
+    } else if (members >= namespace.maxMembers()) {
+      m.localRoom().tell(new LocalRoom.Refused(m.joinId(), "room full"));
+    } else {
+      setMembers(m.localRoom(), count(m.localRoom()) + 1);
+      m.localRoom().tell(new LocalRoom.Admitted(m.joinId()));
+    }
+    return this;
+  }
+
+  private int count(ActorRef<LocalRoom.Command> localRoom) {
+    return membersByLocalRoom.getOrDefault(localRoom, 0);
+  }
+
+  private Behavior<Command> setMembers(ActorRef<LocalRoom.Command> localRoom, int count) {
+    Integer before = count > 0 ? membersByLocalRoom.put(localRoom, count) : membersByLocalRoom.remove(localRoom);
+    members += Math.max(count, 0) - (before == null ? 0 : before);
+    if (before == null && count > 0) {
+      getContext().watchWith(localRoom, new LocalRoomStopped(localRoom));
+    } else if (before != null && count <= 0) {
+      getContext().unwatch(localRoom);
+    }
+    return this;
+  }
+
+  private Behavior<Command> onPublish(Publish m) {
+    seq++;
+    ByteString frame = WebSocketFrames.text(FrameCodec.broadcast(topic, m.event(), m.payload()));
+    LocalRoom.Deliver deliver = new LocalRoom.Deliver(seq, frame);
+    for (ActorRef<LocalRoom.Command> localRoom : membersByLocalRoom.keySet()) localRoom.tell(deliver);
+    remember(frame);
+    metrics.publishes.increment();
+    m.replyTo().tell(new Published(m.ref(), epoch, seq));
+    return this;
+  }
+
+  private void remember(ByteString frame) {
+    if (namespace == null || namespace.historySize() == 0) return;
+    long now = System.currentTimeMillis();
+    history.addLast(new HistoryEntry(seq, now, frame));
+    long oldest = now - namespace.historyTtl().toMillis();
+    while (history.size() > namespace.historySize()
+        || (!history.isEmpty() && history.peekFirst().atMillis() < oldest)) {
+      history.removeFirst();
+    }
+  }
+}

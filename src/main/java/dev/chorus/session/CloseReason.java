@@ -1,0 +1,40 @@
+package dev.chorus.session;
+
+/**
+ * Why the server closes a WebSocket: a close code and a short reason sent in the close frame.
+ * The 4000-range codes are Chorus's own and are documented in docs/protocol.md. phoenix.js
+ * reconnects after any close it did not ask for except code 1000, so every server-side close
+ * for a fault uses a code other than 1000.
+ */
+public record CloseReason(int code, String reason) {
+  public static final CloseReason NORMAL = new CloseReason(1000, "normal closure");
+  public static final CloseReason PROTOCOL_ERROR = new CloseReason(1002, "websocket protocol error");
+  public static final CloseReason BINARY_UNSUPPORTED = new CloseReason(1003, "binary frames are not supported");
+  public static final CloseReason TOO_BIG = new CloseReason(1009, "frame too large");
+  public static final CloseReason INTERNAL_ERROR = new CloseReason(1011, "internal error");
+  public static final CloseReason SLOW_CONSUMER = new CloseReason(4000, "slow consumer");
+  public static final CloseReason IDLE_TIMEOUT = new CloseReason(4001, "idle timeout");
+  /** The text after {@code bad frame:} says what was wrong. */
+  public static final int BAD_FRAME = 4002;
+  public static final CloseReason RATE_LIMITED = new CloseReason(4003, "rate limited");
+
+  public static CloseReason badFrame(String reason) {
+    return new CloseReason(BAD_FRAME, reason);
+  }
+
+  /** Label used for the closed-by-reason counter. */
+  public String label() {
+    return switch (code) {
+      case 1000 -> "normal";
+      case 1002 -> "protocol_error";
+      case 1003 -> "binary_unsupported";
+      case 1009 -> "too_big";
+      case 1011 -> "internal_error";
+      case 4000 -> "slow_consumer";
+      case 4001 -> "idle_timeout";
+      case BAD_FRAME -> "bad_frame";
+      case 4003 -> "rate_limited";
+      default -> "other";
+    };
+  }
+}

@@ -1,0 +1,104 @@
+package dev.chorus.session;
+
+import dev.chorus.ops.Metrics;
+import dev.chorus.room.LocalRooms;
+import dev.chorus.room.Namespaces;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.http.impl.engine.server.UpgradeToOtherProtocolResponseHeader;
+import org.apache.pekko.http.javadsl.model.AttributeKeys;
+import org.apache.pekko.http.javadsl.model.HttpHeader;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.Connection;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.stream.javadsl.Flow;
+
+/**
+ * The WebSocket endpoint: completes the upgrade handshake (RFC 6455 §4.2.2) and hands the
+ * connection's bytes to a {@link WebSocketConnection} stage with its own {@link Session}.
+ *
+ * <p>Pekko HTTP validates the upgrade request (it marks it with the {@code webSocketUpgrade}
+ * attribute). From there on Chorus speaks the WebSocket framing itself, through Pekko HTTP's
+ * hook for switching a connection to another protocol, see {@link WebSocketConnection}.
+ */
+public final class SocketRoute {
+  private static final String ACCEPT_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+  private static final HttpHeader UPGRADE = RawHeader.create("Upgrade", "websocket");
+  private static final HttpHeader CONNECTION = Connection.create("upgrade");
+
+  private final ActorSystem<?> system;
+  private final ConnectionSettings settings;
+  private final ActorRef<LocalRooms.Command> rooms;
+  private final Namespaces namespaces;
+  private final Metrics metrics;
+  private final AtomicLong sessionIds = new AtomicLong();
+
+  public SocketRoute(
+      ActorSystem<?> system,
+      ConnectionSettings settings,
+      ActorRef<LocalRooms.Command> rooms,
+      Namespaces namespaces,
+      Metrics metrics) {
+    this.system = system;
+    this.settings = settings;
+    this.rooms = rooms;
+    this.namespaces = namespaces;
+    this.metrics = metrics;
+  }
+
+  /** Answers a request for {@code /socket/websocket}. */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  public HttpResponse upgrade(HttpRequest request, String remoteAddress) {
+    var key = request.getHeader("sec-websocket-key");
+    if (request.getAttribute(AttributeKeys.webSocketUpgrade).isEmpty() || key.isEmpty()) {
+      return HttpResponse.create()
+          .withStatus(StatusCodes.BAD_REQUEST)
+          .withEntity("expected a WebSocket upgrade request");
+    }
+    Map<String, String> query = request.getUri().query().toMap();
+    String vsn = query.getOrDefault("vsn", "2.0.0");
+    if (!vsn.startsWith("2.")) {
+      return HttpResponse.create()
+          .withStatus(StatusCodes.BAD_REQUEST)
+          .withEntity("unsupported protocol version vsn=" + vsn + ": Chorus speaks Phoenix Channels 2.0.0");
+    }
+    ConnectParams params = new ConnectParams(Map.copyOf(query), remoteAddress);
+    OutboundQueue queue = new OutboundQueue(settings.outboundMaxFrames(), settings.outboundMaxBytes(), metrics);
+    Flow<org.apache.pekko.util.ByteString, org.apache.pekko.util.ByteString, ?> flow =
+        Flow.fromGraph(new WebSocketConnection(settings, metrics, queue, q -> spawnSession(q, params)));
+    return HttpResponse.create()
+        .withStatus(StatusCodes.SWITCHING_PROTOCOLS)
+        .addHeaders(List.of(
+            UPGRADE,
+            CONNECTION,
+            RawHeader.create("Sec-WebSocket-Accept", acceptKey(key.get().value())),
+            new UpgradeToOtherProtocolResponseHeader((org.apache.pekko.stream.scaladsl.Flow) flow.asScala())));
+  }
+
+  private ActorRef<Session.Command> spawnSession(OutboundQueue queue, ConnectParams params) {
+    return system.systemActorOf(
+        Session.create(settings, queue, rooms, namespaces, metrics, params),
+        "session-" + sessionIds.incrementAndGet(),
+        Props.empty());
+  }
+
+  static String acceptKey(String key) {
+    try {
+      MessageDigest sha1 = MessageDigest.getInstance("SHA-1");
+      byte[] digest = sha1.digest((key.trim() + ACCEPT_GUID).getBytes(StandardCharsets.US_ASCII));
+      return Base64.getEncoder().encodeToString(digest);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-1 is part of every JDK", e);
+    }
+  }
+}
