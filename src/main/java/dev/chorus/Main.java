@@ -30,7 +30,9 @@ public final class Main {
       System.exit(2);
       return;
     }
-    // SIGTERM runs the actor system's CoordinatedShutdown (its JVM shutdown hook); wait for it.
+    // SIGTERM runs the actor system's CoordinatedShutdown (its JVM shutdown hook); the system
+    // also terminates when the cluster removes this node. Either way the process ends with it.
     node.whenTerminated().join();
+    System.exit(0);
   }
 }

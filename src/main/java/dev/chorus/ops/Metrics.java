@@ -33,6 +33,13 @@ public final class Metrics {
     return a == null ? 0 : a.sum();
   }
 
+  /** Connections closed so far, by reason label. */
+  public java.util.Map<String, Long> closedByReason() {
+    java.util.Map<String, Long> m = new java.util.TreeMap<>();
+    closedByReason.forEach((k, v) -> m.put(k, v.sum()));
+    return m;
+  }
+
   public long connectionsCurrent() {
     return connectionsOpened.sum() - connectionsClosed.sum();
   }

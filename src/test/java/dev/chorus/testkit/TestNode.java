@@ -1,0 +1,38 @@
+package dev.chorus.testkit;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.chorus.ChorusNode;
+import dev.chorus.Settings;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+/** Starts real Chorus nodes inside the test JVM, on free ports. */
+public final class TestNode {
+  private TestNode() {}
+
+  /** A node on free ports, with the test crash hook on, and {@code overrides} (HOCON) on top. */
+  public static ChorusNode start(String overrides) throws Exception {
+    Config base = Settings.load(List.of("--port", "0", "--cluster-port", "0"), Map.of());
+    Config config = ConfigFactory.parseString(overrides)
+        .withFallback(ConfigFactory.parseString("chorus.testing.crash-event = \"__crash__\""))
+        .withFallback(base)
+        .resolve();
+    return ChorusNode.start(config);
+  }
+
+  public static ChorusNode start() throws Exception {
+    return start("");
+  }
+
+  /** Polls {@code condition} until it holds or the deadline passes; fails with {@code what}. */
+  public static void await(String what, Duration deadline, BooleanSupplier condition) throws InterruptedException {
+    long end = System.nanoTime() + deadline.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > end) throw new AssertionError("timed out after " + deadline + " waiting for: " + what);
+      Thread.sleep(20);
+    }
+  }
+}
