@@ -47,6 +47,10 @@ public final class FrameCodec {
       int start = (int) p.currentTokenLocation().getByteOffset();
       p.skipChildren();
       int end = (int) p.currentLocation().getByteOffset();
+      if (start < 0 || end <= start) {
+        // Jackson guessed a UTF-16/32 encoding and counts characters, not bytes.
+        throw new ProtocolException("bad frame: not valid JSON", joinRef, ref, topic);
+      }
       if (p.nextToken() != JsonToken.END_ARRAY) {
         throw new ProtocolException("bad frame: expected 5 elements", joinRef, ref, topic);
       }
@@ -63,7 +67,7 @@ public final class FrameCodec {
       throws IOException, ProtocolException {
     JsonToken t = p.nextToken();
     if (t == JsonToken.VALUE_NULL) return null;
-    if (t == JsonToken.VALUE_STRING) return p.getText();
+    if (t == JsonToken.VALUE_STRING) return checked(p.getText(), what, joinRef, ref, topic);
     throw new ProtocolException(shapeError(t, what, "a string or null"), joinRef, ref, topic);
   }
 
@@ -75,8 +79,22 @@ public final class FrameCodec {
   private static String readString(JsonParser p, String what, String joinRef, String ref, String topic)
       throws IOException, ProtocolException {
     JsonToken t = p.nextToken();
-    if (t == JsonToken.VALUE_STRING) return p.getText();
+    if (t == JsonToken.VALUE_STRING) return checked(p.getText(), what, joinRef, ref, topic);
     throw new ProtocolException(shapeError(t, what, "a string"), joinRef, ref, topic);
+  }
+
+  /** Refuses strings with an unpaired surrogate (an escaped one such as \ud800): they cannot be encoded back. */
+  private static String checked(String s, String what, String joinRef, String ref, String topic)
+      throws ProtocolException {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        throw new ProtocolException("bad frame: " + what + " has an unpaired surrogate", joinRef, ref, topic);
+      }
+    }
+    return s;
   }
 
   private static String shapeError(JsonToken t, String what, String expected) {

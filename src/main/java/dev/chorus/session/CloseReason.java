@@ -10,6 +10,7 @@ public record CloseReason(int code, String reason) {
   public static final CloseReason NORMAL = new CloseReason(1000, "normal closure");
   public static final CloseReason PROTOCOL_ERROR = new CloseReason(1002, "websocket protocol error");
   public static final CloseReason BINARY_UNSUPPORTED = new CloseReason(1003, "binary frames are not supported");
+  public static final CloseReason INVALID_UTF8 = new CloseReason(1007, "invalid utf-8");
   public static final CloseReason TOO_BIG = new CloseReason(1009, "frame too large");
   public static final CloseReason INTERNAL_ERROR = new CloseReason(1011, "internal error");
   public static final CloseReason SLOW_CONSUMER = new CloseReason(4000, "slow consumer");
@@ -28,6 +29,7 @@ public record CloseReason(int code, String reason) {
       case 1000 -> "normal";
       case 1002 -> "protocol_error";
       case 1003 -> "binary_unsupported";
+      case 1007 -> "invalid_utf8";
       case 1009 -> "too_big";
       case 1011 -> "internal_error";
       case 4000 -> "slow_consumer";

@@ -114,14 +114,21 @@ final class WebSocketFrameReader {
       case OP_PONG -> new Pong();
       case OP_CLOSE -> {
         if (payload.size() == 1) yield violation("bad close frame");
-        yield new Close(payload.size() >= 2 ? ((payload.apply(0) & 0xFF) << 8) | (payload.apply(1) & 0xFF) : 1005);
+        if (payload.size() == 0) yield new Close(1005);
+        int code = ((payload.apply(0) & 0xFF) << 8) | (payload.apply(1) & 0xFF);
+        // RFC 6455 §7.4: only these may be sent; 1005, 1006 and 1015 are for reporting only.
+        boolean valid = (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1011) || (code >= 3000 && code <= 4999);
+        yield valid ? new Close(code) : violation("invalid close code " + code);
       }
       default -> violation("unknown opcode " + opcode);
     };
   }
 
   private static Event complete(int opcode, ByteString payload) {
-    return opcode == OP_TEXT ? new Text(payload) : new Binary();
+    if (opcode != OP_TEXT) return new Binary();
+    // RFC 6455 §8.1: a text message that is not UTF-8 fails the connection (1007). Relaying it
+    // would make browsers drop their connections.
+    return Utf8.isValid(payload) ? new Text(payload) : new Violation(CloseReason.INVALID_UTF8);
   }
 
   private static Violation violation(String why) {

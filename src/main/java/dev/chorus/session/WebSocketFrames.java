@@ -28,6 +28,7 @@ public final class WebSocketFrames {
   public static ByteString close(CloseReason reason) {
     byte[] text = reason.reason().getBytes(StandardCharsets.UTF_8);
     int len = Math.min(text.length, 123);
+    while (len < text.length && (text[len] & 0xC0) == 0x80) len--; // never cut a character
     ByteStringBuilder b = new ByteStringBuilder();
     b.putByte((byte) (reason.code() >> 8));
     b.putByte((byte) reason.code());

@@ -456,4 +456,21 @@ class FrameCodecTest {
     assertEquals("bad frame: not valid JSON", e.reason());
     assertCarried(e, "1", "2", "room:x");
   }
+
+  @Test
+  void utf16InputIsRefusedNotDecodedIntoAnEmptyPayload() {
+    byte[] utf16 = "[\"1\",\"2\",\"room:lobby\",\"msg\",{\"body\":\"hi\"}]"
+        .getBytes(StandardCharsets.UTF_16LE);
+    assertThrows(ProtocolException.class, () -> FrameCodec.decode(ByteString.fromArray(utf16)));
+  }
+
+  @Test
+  void anEscapedUnpairedSurrogateInATopicIsRefusedWithItsRef() {
+    ProtocolException e = assertThrows(ProtocolException.class,
+        () -> FrameCodec.decode(ByteString.fromString("[\"1\",\"2\",\"room:\\ud800\",\"phx_join\",{}]")));
+    assertEquals("2", e.ref());
+    assertTrue(e.reason().contains("surrogate"), e.reason());
+    // and the error reply for it can be encoded
+    assertTrue(FrameCodec.replyError(e.joinRef(), e.ref(), "phoenix", e.reason()).size() > 0);
+  }
 }

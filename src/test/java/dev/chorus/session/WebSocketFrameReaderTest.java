@@ -430,4 +430,19 @@ class WebSocketFrameReaderTest {
     assertEquals(5000, textPayload(r.poll()).length);
     assertEquals(0, r.buffered());
   }
+
+  @Test
+  void invalidUtf8TextFailsTheConnectionWith1007() {
+    byte[] overlong = {'"', (byte) 0xC0, (byte) 0x80, '"'};
+    assertViolation(1007, reader(masked(0x1, true, overlong)).poll());
+  }
+
+  @Test
+  void closeCodesThatMayNotBeSentAreViolations() {
+    for (int code : new int[] {1004, 1005, 1006, 1015, 2999, 5000}) {
+      assertViolation(1002, reader(masked(0x8, true, new byte[] {(byte) (code >> 8), (byte) code})).poll());
+    }
+    var ok = reader(masked(0x8, true, new byte[] {(byte) (4000 >> 8), (byte) 4000})).poll();
+    assertEquals(new WebSocketFrameReader.Close(4000), ok);
+  }
 }
