@@ -1,0 +1,93 @@
+package dev.chorus;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.chorus.testkit.TestSocket;
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The shaded jar starts as its own process, serves a WebSocket and the demo page, and stops on SIGTERM. */
+class JarIT {
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  static String java() {
+    return ProcessHandle.current().info().command().orElse("java");
+  }
+
+  @Test
+  void helpExplainsTheFlags() throws Exception {
+    File jar = new File(System.getProperty("chorus.jar", "target/chorus.jar"));
+    Process p = new ProcessBuilder(java(), "-jar", jar.getPath(), "--help").redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+    assertEquals(0, p.exitValue(), out);
+    for (String flag : new String[] {"--port", "CHORUS_PORT", "--cluster-port", "--seed-nodes", "--config"}) {
+      assertTrue(out.contains(flag), "help mentions " + flag + ":\n" + out);
+    }
+  }
+
+  @Test
+  void theFatJarServesAWebSocket() throws Exception {
+    File jar = new File(System.getProperty("chorus.jar", "target/chorus.jar"));
+    assertTrue(jar.isFile(), "build the jar first: " + jar);
+    int port = freePort();
+    File log = File.createTempFile("chorus-jar", ".log");
+    ProcessBuilder pb = new ProcessBuilder(java(), "-Xmx256m", "-jar", jar.getPath(), "--cluster-port", "0")
+        .redirectErrorStream(true)
+        .redirectOutput(log);
+    pb.environment().put("CHORUS_PORT", String.valueOf(port)); // as an operator would set it
+    Process p = pb.start();
+    p.getOutputStream().close();
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (true) {
+        try (Socket probe = new Socket("127.0.0.1", port)) {
+          break;
+        } catch (IOException notYet) {
+          assertTrue(p.isAlive(), "the jar exited early:\n" + Files.readString(log.toPath()));
+          assertTrue(System.nanoTime() < deadline, "the jar did not listen within 60 s:\n" + Files.readString(log.toPath()));
+          Thread.sleep(100);
+        }
+      }
+      try (TestSocket s = TestSocket.connect(port)) {
+        s.sendText("[\"1\",\"1\",\"room:lobby\",\"phx_join\",{}]");
+        assertTrue(s.receiveText().contains("\"status\":\"ok\""));
+        s.sendText("[\"1\",\"2\",\"room:lobby\",\"msg\",{\"body\":\"from the jar test\"}]");
+        String a = s.receiveText(), b = s.receiveText();
+        assertTrue((a + b).contains("[null,null,\"room:lobby\",\"msg\",{\"body\":\"from the jar test\"}]"), a + b);
+      }
+      HttpClient http = HttpClient.newHttpClient();
+      HttpResponse<String> page = http.send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/")).build(),
+          HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      assertEquals(200, page.statusCode());
+      assertTrue(page.body().contains("/phoenix.js"), "the demo page loads the client from the node");
+      HttpResponse<String> client = http.send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/phoenix.js")).build(),
+          HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      assertEquals(200, client.statusCode());
+      assertTrue(client.body().contains("Phoenix"), "phoenix.js is served from the npm package");
+
+      p.destroy(); // SIGTERM: CoordinatedShutdown runs and the process ends
+      assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the jar did not stop on SIGTERM:\n" + Files.readString(log.toPath()));
+    } finally {
+      p.destroyForcibly();
+    }
+  }
+}

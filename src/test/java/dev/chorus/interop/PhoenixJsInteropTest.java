@@ -1,0 +1,43 @@
+package dev.chorus.interop;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.chorus.ChorusNode;
+import dev.chorus.testkit.TestNode;
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The real phoenix.js client (npm {@code phoenix}, with {@code ws} as its transport, pinned in
+ * src/test/js/package.json and installed by the build) against a real node: join, push, replies,
+ * broadcasts, unknown namespace, phx_error then automatic rejoin, heartbeats, leave.
+ */
+class PhoenixJsInteropTest {
+
+  @Test
+  void thePhoenixJsClientWorksUnchanged() throws Exception {
+    File dir = new File("src/test/js");
+    assertTrue(new File(dir, "node_modules/phoenix").isDirectory(),
+        "npm packages missing: run `mvn -B verify` (its npm ci step installs them)");
+    try (ChorusNode node = TestNode.start()) {
+      ProcessBuilder pb = new ProcessBuilder("node", "interop.mjs")
+          .directory(dir)
+          .redirectErrorStream(true);
+      pb.environment().put("CHORUS_URL", "ws://127.0.0.1:" + node.httpAddress().getPort() + "/socket");
+      Process p = pb.start();
+      try {
+        // the script bounds itself at 60 s; this is the backstop
+        boolean ended = p.waitFor(90, TimeUnit.SECONDS);
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        System.out.println(output);
+        assertTrue(ended, "interop script did not end:\n" + output);
+        assertEquals(0, p.exitValue(), "interop script failed:\n" + output);
+        assertTrue(output.contains("7 passed, 0 failed"), output);
+      } finally {
+        p.destroyForcibly();
+      }
+    }
+  }
+}
