@@ -12,6 +12,7 @@ import dev.chorus.room.RoomSettings;
 import dev.chorus.session.ConnectionSettings;
 import dev.chorus.session.SocketRoute;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -20,7 +21,9 @@ import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.management.javadsl.PekkoManagement;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -39,12 +42,19 @@ import org.apache.pekko.http.javadsl.server.Route;
 public final class ChorusNode implements AutoCloseable {
   private final ActorSystem<Void> system;
   private final ServerBinding binding;
+  private final URI management;
   private final Metrics metrics;
   private final ActorRef<LocalRooms.Command> localRooms;
 
-  private ChorusNode(ActorSystem<Void> system, ServerBinding binding, Metrics metrics, ActorRef<LocalRooms.Command> localRooms) {
+  private ChorusNode(
+      ActorSystem<Void> system,
+      ServerBinding binding,
+      URI management,
+      Metrics metrics,
+      ActorRef<LocalRooms.Command> localRooms) {
     this.system = system;
     this.binding = binding;
+    this.management = management;
     this.metrics = metrics;
     this.localRooms = localRooms;
   }
@@ -54,7 +64,7 @@ public final class ChorusNode implements AutoCloseable {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "chorus", config);
     try {
       Config chorus = system.settings().config().getConfig("chorus");
-      Metrics metrics = new Metrics();
+      Metrics metrics = Metrics.get(Adapter.toClassic(system));
       Namespaces namespaces = Namespaces.fromConfig(chorus);
 
       Cluster cluster = Cluster.get(system);
@@ -75,12 +85,15 @@ public final class ChorusNode implements AutoCloseable {
           .bind(routes(socket))
           .toCompletableFuture()
           .get(30, TimeUnit.SECONDS);
+      // The operators' port: /metrics (and later the cluster API and health checks).
+      URI management = URI.create(PekkoManagement.get(Adapter.toClassic(system)).start()
+          .toCompletableFuture().get(30, TimeUnit.SECONDS).toString());
       CoordinatedShutdown.get(system).addTask(
           CoordinatedShutdown.PhaseServiceUnbind(), "chorus-http-unbind",
           () -> binding.unbind().thenApply(done -> Done.getInstance()));
       system.log().info("Chorus serving WebSockets on ws://{}:{}/socket/websocket",
           binding.localAddress().getHostString(), binding.localAddress().getPort());
-      return new ChorusNode(system, binding, metrics, localRooms);
+      return new ChorusNode(system, binding, management, metrics, localRooms);
     } catch (Exception e) {
       system.terminate();
       throw e;
@@ -98,6 +111,11 @@ public final class ChorusNode implements AutoCloseable {
 
   public InetSocketAddress httpAddress() {
     return binding.localAddress();
+  }
+
+  /** The Pekko Management base URI, e.g. http://127.0.0.1:7626 ({@code /metrics} lives there). */
+  public URI managementUri() {
+    return management;
   }
 
   public Metrics metrics() {

@@ -27,6 +27,8 @@ public final class Settings {
           "address other nodes reach this one at (default 127.0.0.1)"),
       new Option("--cluster-port", "CHORUS_CLUSTER_PORT", "pekko.remote.artery.canonical.port", false,
           "cluster (Artery) port (default 25520)"),
+      new Option("--management-port", "CHORUS_MANAGEMENT_PORT", "pekko.management.http.port", false,
+          "Pekko Management port: /metrics, cluster API (default 7626)"),
       new Option("--seed-nodes", "CHORUS_SEED_NODES", "pekko.cluster.seed-nodes", true,
           "comma-separated seed nodes, e.g. pekko://chorus@127.0.0.1:25520; none: a cluster of one"));
 

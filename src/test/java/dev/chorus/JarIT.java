@@ -48,7 +48,7 @@ class JarIT {
     assertTrue(jar.isFile(), "build the jar first: " + jar);
     int port = freePort();
     File log = File.createTempFile("chorus-jar", ".log");
-    ProcessBuilder pb = new ProcessBuilder(java(), "-Xmx256m", "-jar", jar.getPath(), "--cluster-port", "0")
+    ProcessBuilder pb = new ProcessBuilder(java(), "-Xmx256m", "-jar", jar.getPath(), "--cluster-port", "0", "--management-port", "0")
         .redirectErrorStream(true)
         .redirectOutput(log);
     pb.environment().put("CHORUS_PORT", String.valueOf(port)); // as an operator would set it

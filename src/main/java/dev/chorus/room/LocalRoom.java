@@ -34,8 +34,11 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
 
   public record Refused(long joinId, String reason) implements Command {}
 
-  /** A sequenced, rendered broadcast frame from the room entity. */
-  public record Deliver(long seq, ByteString frame) implements Command {}
+  /**
+   * A sequenced, rendered broadcast frame from the room entity; {@code publishedMicros} is the
+   * wall-clock time it was sequenced (wall clock, so the latency also reads across nodes).
+   */
+  public record Deliver(long seq, ByteString frame, long publishedMicros) implements Command {}
 
   private record ChannelStopped(ActorRef<Channel.Command> channel) implements Command {}
 
@@ -99,6 +102,7 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
     }
     metrics.deliveries.add(members.size() - dropped);
     if (dropped > 0) metrics.deliveriesDropped.add(dropped);
+    metrics.fanoutLatency.observe(Math.max(0, Clocks.epochMicros() - m.publishedMicros()) / 1e6);
     return this;
   }
 

@@ -74,14 +74,16 @@ public final class LocalRooms extends AbstractBehavior<LocalRooms.Command> {
         LocalRoom.create(t, sharding.entityRefFor(RoomEntity.TYPE_KEY, t), getContext().getSelf(), settings, metrics),
         // topics may hold any character; the counter keeps actor names valid and unique
         "room-" + (++roomCounter))));
-    entry.members++;
+    metrics.roomResized(entry.members, ++entry.members);
     entry.room.tell(new LocalRoom.Join(m.request()));
     return this;
   }
 
   private Behavior<Command> onMemberGone(MemberGone m) {
     Entry entry = rooms.get(m.topic());
-    if (entry != null && --entry.members <= 0) {
+    if (entry == null) return this;
+    metrics.roomResized(entry.members, --entry.members);
+    if (entry.members <= 0) {
       rooms.remove(m.topic());
       getContext().stop(entry.room);
     }

@@ -115,8 +115,11 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
   private Behavior<Command> onPublish(Publish m) {
     seq++;
     ByteString frame = WebSocketFrames.text(FrameCodec.broadcast(topic, m.event(), m.payload()));
-    LocalRoom.Deliver deliver = new LocalRoom.Deliver(seq, frame);
-    for (ActorRef<LocalRoom.Command> localRoom : membersByLocalRoom.keySet()) localRoom.tell(deliver);
+    LocalRoom.Deliver deliver = new LocalRoom.Deliver(seq, frame, Clocks.epochMicros());
+    for (ActorRef<LocalRoom.Command> localRoom : membersByLocalRoom.keySet()) {
+      localRoom.tell(deliver);
+      if (!localRoom.path().address().hasLocalScope()) metrics.crossNodeDeliveries.increment();
+    }
     remember(frame);
     metrics.publishes.increment();
     m.replyTo().tell(new Published(m.ref(), epoch, seq));

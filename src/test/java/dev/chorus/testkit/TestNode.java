@@ -15,7 +15,7 @@ public final class TestNode {
 
   /** A node on free ports, with the test crash hook on, and {@code overrides} (HOCON) on top. */
   public static ChorusNode start(String overrides) throws Exception {
-    Config base = Settings.load(List.of("--port", "0", "--cluster-port", "0"), Map.of());
+    Config base = Settings.load(List.of("--port", "0", "--cluster-port", "0", "--management-port", "0"), Map.of());
     Config config = ConfigFactory.parseString(overrides)
         .withFallback(ConfigFactory.parseString("chorus.testing.crash-event = \"__crash__\""))
         .withFallback(base)
