@@ -3,8 +3,8 @@ package dev.chorus.session;
 /**
  * Why the server closes a WebSocket: a close code and a short reason sent in the close frame.
  * The 4000-range codes are Chorus's own and are documented in docs/protocol.md. phoenix.js
- * reconnects after any close it did not ask for except code 1000, so every server-side close
- * for a fault uses a code other than 1000.
+ * 1.8 reconnects after any close it did not ask for; 1.7 did not after code 1000. So every
+ * close the server starts for a fault uses a code other than 1000.
  */
 public record CloseReason(int code, String reason) {
   public static final CloseReason NORMAL = new CloseReason(1000, "normal closure");

@@ -52,6 +52,11 @@ public final class Session extends AbstractBehavior<Session.Command> {
   private static final class Join {
     final String joinRef;
     ActorRef<Channel.Command> channel;
+    /**
+     * Pushes that arrived before the room's JoinAccepted: the room queues the join's ok reply
+     * before telling this session, so a client (phoenix.js does) may push at once.
+     */
+    final java.util.ArrayList<Frame> early = new java.util.ArrayList<>();
 
     Join(String joinRef) {
       this.joinRef = joinRef;
@@ -131,6 +136,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
     }
     Join previous = joins.remove(f.topic());
     if (previous != null) {
+      dropEarly(previous);
       // Like Phoenix: a second join of a joined topic replaces the first, which is closed.
       if (previous.channel != null) previous.channel.tell(new Channel.Close());
       send(FrameCodec.joinEvent(previous.joinRef, f.topic(), Events.CLOSE));
@@ -156,21 +162,34 @@ public final class Session extends AbstractBehavior<Session.Command> {
       return;
     }
     joins.remove(f.topic());
+    dropEarly(join);
     if (join.channel != null) join.channel.tell(new Channel.Close());
     metrics.leaves.increment();
     send(FrameCodec.replyOk(join.joinRef, f.ref(), f.topic()));
     send(FrameCodec.joinEvent(join.joinRef, f.topic(), Events.CLOSE));
   }
 
+  /** Pushes held per join while it is under way; more get "unmatched topic". */
+  private static final int MAX_EARLY_PUSHES = 64;
+
   private void push(Frame f) {
     Join join = joins.get(f.topic());
-    if (join == null || join.channel == null || (f.joinRef() != null && !f.joinRef().equals(join.joinRef))) {
+    if (join == null || (f.joinRef() != null && !f.joinRef().equals(join.joinRef))) {
       replyError(f.joinRef(), f.ref(), f.topic(), "unmatched topic");
     } else if (Events.isReserved(f.event())) {
       replyError(f.joinRef(), f.ref(), f.topic(), "reserved event");
-    } else {
+    } else if (join.channel != null) {
       join.channel.tell(new Channel.Push(f));
+    } else if (join.early.size() < MAX_EARLY_PUSHES) {
+      join.early.add(f); // the join is under way; forwarded once it is admitted
+    } else {
+      replyError(f.joinRef(), f.ref(), f.topic(), "unmatched topic");
     }
+  }
+
+  private void dropEarly(Join join) {
+    for (Frame f : join.early) replyError(f.joinRef(), f.ref(), f.topic(), "unmatched topic");
+    join.early.clear();
   }
 
   private Behavior<Command> onBadFrame(ProtocolException e) {
@@ -188,6 +207,8 @@ public final class Session extends AbstractBehavior<Session.Command> {
     if (join != null && join.channel == null && Objects.equals(join.joinRef, m.joinRef())) {
       join.channel = m.channel();
       getContext().watchWith(m.channel(), new ChannelStopped(m.topic(), m.channel()));
+      for (Frame f : join.early) join.channel.tell(new Channel.Push(f));
+      join.early.clear();
     } else {
       m.channel().tell(new Channel.Close()); // left or replaced while the join was under way
     }
@@ -196,7 +217,10 @@ public final class Session extends AbstractBehavior<Session.Command> {
 
   private Behavior<Command> onJoinRefused(JoinRefused m) {
     Join join = joins.get(m.topic());
-    if (join != null && Objects.equals(join.joinRef, m.joinRef())) joins.remove(m.topic());
+    if (join != null && Objects.equals(join.joinRef, m.joinRef())) {
+      joins.remove(m.topic());
+      dropEarly(join);
+    }
     return this;
   }
 

@@ -76,6 +76,7 @@ final class WebSocketConnection extends GraphStage<FlowShape<ByteString, ByteStr
       private CloseReason closing; // set once the connection is closing
       private boolean closeFrameSent;
       private boolean peerClosed;
+      private boolean peerBroken;
 
       {
         setHandler(in, new AbstractInHandler() {
@@ -129,6 +130,9 @@ final class WebSocketConnection extends GraphStage<FlowShape<ByteString, ByteStr
         } else if (event instanceof WebSocketFrameReader.Binary) {
           close(CloseReason.BINARY_UNSUPPORTED);
         } else if (event instanceof WebSocketFrameReader.Violation v) {
+          // The reader reads nothing after a violation, so no close echo will be seen either:
+          // end the connection as soon as our close frame is written.
+          peerBroken = true;
           close(v.reason());
         } else if (event instanceof WebSocketFrameReader.Close c) {
           peerClosed = true;
@@ -183,7 +187,7 @@ final class WebSocketConnection extends GraphStage<FlowShape<ByteString, ByteStr
         } else if (closing != null) {
           push(out, WebSocketFrames.close(closing));
           closeFrameSent = true;
-          if (peerClosed) completeStage();
+          if (peerClosed || peerBroken) completeStage();
         }
       }
 

@@ -35,12 +35,14 @@ final class WebSocketFrameReader {
   private ByteStringBuilder fragments; // non-null while a fragmented message is being assembled
   private int fragmentsOpcode;
   private int fragmentsSize;
+  private boolean failed; // a violation was reported: the stream is unusable from here on
 
   WebSocketFrameReader(int maxMessageBytes) {
     this.maxMessageBytes = maxMessageBytes;
   }
 
   void feed(ByteString bytes) {
+    if (failed) return; // nothing after a violation is read
     buffer = buffer.isEmpty() ? bytes : buffer.concat(bytes);
   }
 
@@ -56,8 +58,15 @@ final class WebSocketFrameReader {
 
   /** The next complete event, or null when more bytes are needed. */
   Event poll() {
+    if (failed) return null;
     Event e;
     do e = pollFrame(); while (e == FRAGMENT);
+    if (e instanceof Violation) {
+      // The offending frame is not consumed; report it once, then read nothing more.
+      failed = true;
+      buffer = ByteString.emptyByteString();
+      fragments = null;
+    }
     return e;
   }
 
