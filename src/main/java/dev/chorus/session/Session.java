@@ -137,9 +137,12 @@ public final class Session extends AbstractBehavior<Session.Command> {
     Join previous = joins.remove(f.topic());
     if (previous != null) {
       dropEarly(previous);
-      // Like Phoenix: a second join of a joined topic replaces the first, which is closed.
-      if (previous.channel != null) previous.channel.tell(new Channel.Close());
-      send(FrameCodec.joinEvent(previous.joinRef, f.topic(), Events.CLOSE));
+      // Like Phoenix: a second join of a joined topic replaces the first, which is closed. A
+      // first join still under way is closed when the room admits it (its ok reply comes first).
+      if (previous.channel != null) {
+        previous.channel.tell(new Channel.Close());
+        send(FrameCodec.joinEvent(previous.joinRef, f.topic(), Events.CLOSE));
+      }
     }
     if (joins.size() >= settings.maxJoins()) {
       refuse(f, "too many joins");
@@ -163,10 +166,12 @@ public final class Session extends AbstractBehavior<Session.Command> {
     }
     joins.remove(f.topic());
     dropEarly(join);
-    if (join.channel != null) join.channel.tell(new Channel.Close());
     metrics.leaves.increment();
     send(FrameCodec.replyOk(join.joinRef, f.ref(), f.topic()));
-    send(FrameCodec.joinEvent(join.joinRef, f.topic(), Events.CLOSE));
+    if (join.channel != null) {
+      join.channel.tell(new Channel.Close());
+      send(FrameCodec.joinEvent(join.joinRef, f.topic(), Events.CLOSE));
+    } // else phx_close follows the join's ok reply, when the room admits it
   }
 
   /** Pushes held per join while it is under way; more get "unmatched topic". */
@@ -210,7 +215,9 @@ public final class Session extends AbstractBehavior<Session.Command> {
       for (Frame f : join.early) join.channel.tell(new Channel.Push(f));
       join.early.clear();
     } else {
-      m.channel().tell(new Channel.Close()); // left or replaced while the join was under way
+      // Left or replaced while the join was under way: its ok reply has just been queued.
+      m.channel().tell(new Channel.Close());
+      send(FrameCodec.joinEvent(m.joinRef(), m.topic(), Events.CLOSE));
     }
     return this;
   }
