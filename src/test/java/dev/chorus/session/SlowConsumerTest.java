@@ -49,9 +49,13 @@ class SlowConsumerTest {
       join(publisher, "fast:slow");
       String body = "x".repeat(1000);
       int messages = 4000; // ~4 MB: far more than the slow client's socket and 1 MiB queue hold
+      // The publisher stays at most 200 messages ahead of the reader, so that only the slow
+      // client, never the reader or the publisher itself, can fall a megabyte behind.
+      java.util.concurrent.Semaphore window = new java.util.concurrent.Semaphore(200);
       Thread pub = new Thread(() -> {
         try {
           for (int i = 0; i < messages; i++) {
+            if (!window.tryAcquire(10, java.util.concurrent.TimeUnit.SECONDS)) throw new AssertionError("reader stalled at " + i);
             publisher.sendText("[\"1\",null,\"fast:slow\",\"msg\",{\"i\":" + i + ",\"b\":\"" + body + "\"}]");
           }
         } catch (Exception e) {
@@ -70,6 +74,7 @@ class SlowConsumerTest {
       for (int i = 0; i < messages; i++) {
         JsonNode f = JSON.readTree(reader.receiveText());
         assertEquals(i, f.get(4).get("i").asInt(), "the reading client gets every message in order");
+        window.release();
       }
       pub.join(10_000);
       drain.join(10_000);

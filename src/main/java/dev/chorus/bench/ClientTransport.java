@@ -1,0 +1,121 @@
+package dev.chorus.bench;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
+import io.netty.handler.codec.http.websocketx.WebSocketVersion;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The Netty side of the bench: one event loop group (epoll when available, else NIO) shared by
+ * every connection, and the pipeline of a WebSocket client connection.
+ *
+ * <p>Slow clients get a 4 KiB receive buffer so that the kernel stops absorbing the server's
+ * writes early and the server's own outbound queue fills. A 1460-byte MSS cannot be set:
+ * Netty 4.1.118's {@link EpollChannelOption} has no TCP_MAXSEG, so over loopback (MTU 65536)
+ * the MSS stays large; the small receive buffer alone limits what the kernel buffers.
+ */
+final class ClientTransport implements AutoCloseable {
+  /** Slow clients' SO_RCVBUF (the kernel doubles it and keeps a floor). */
+  static final int SLOW_RCVBUF = 4096;
+
+  private final URI uri;
+  private final InetSocketAddress remote;
+  private final List<InetAddress> sources;
+  private final AtomicLong nextSource = new AtomicLong();
+  private final EventLoopGroup group;
+  private final boolean epoll;
+  private final long heartbeatMillis;
+
+  ClientTransport(URI uri, List<String> sources, int threads, long heartbeatMillis) throws UnknownHostException {
+    this.uri = uri;
+    int port = uri.getPort() > 0 ? uri.getPort() : ("wss".equals(uri.getScheme()) ? 443 : 80);
+    this.remote = new InetSocketAddress(uri.getHost(), port);
+    this.sources = new ArrayList<>();
+    for (String s : sources) this.sources.add(InetAddress.getByName(s));
+    this.epoll = Epoll.isAvailable();
+    this.group = epoll ? new EpollEventLoopGroup(threads) : new NioEventLoopGroup(threads);
+    this.heartbeatMillis = heartbeatMillis;
+  }
+
+  String kind() {
+    return epoll ? "epoll" : "nio";
+  }
+
+  long heartbeatMillis() {
+    return heartbeatMillis;
+  }
+
+  /** Starts connecting {@code client}; its listener learns how it went. */
+  void connect(PhoenixClient client) {
+    Bootstrap b = new Bootstrap()
+        .group(group)
+        .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
+        .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
+        .handler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel ch) {
+            WebSocketClientProtocolConfig config = WebSocketClientProtocolConfig.newBuilder()
+                .webSocketUri(uri)
+                .version(WebSocketVersion.V13)
+                .allowExtensions(false)
+                .maxFramePayloadLength(1 << 20)
+                // We want to see the server's close code (4000 = slow consumer) ourselves.
+                .handleCloseFrames(false)
+                .dropPongFrames(true)
+                .handshakeTimeoutMillis(10_000)
+                // The server validates what it sends; skipping it saves client CPU per delivery.
+                .withUTF8Validator(false)
+                .build();
+            ch.pipeline().addLast(
+                new HttpClientCodec(),
+                new HttpObjectAggregator(64 * 1024),
+                new WebSocketClientProtocolHandler(config),
+                client);
+          }
+        });
+    if (client.slow) b.option(ChannelOption.SO_RCVBUF, SLOW_RCVBUF);
+    ChannelFuture future;
+    client.markStart();
+    if (sources.isEmpty()) {
+      future = b.connect(remote);
+    } else {
+      // Round-robin local addresses: each (source IP) has its own ~28k ephemeral ports towards
+      // one destination. IP_BIND_ADDRESS_NO_PORT defers the port choice to connect(), so ports
+      // are shared across destinations instead of reserved at bind().
+      if (epoll) b.option(EpollChannelOption.IP_BIND_ADDRESS_NO_PORT, true);
+      InetAddress source = sources.get((int) (nextSource.getAndIncrement() % sources.size()));
+      future = b.connect(remote, new InetSocketAddress(source, 0));
+    }
+    client.attach(future.channel());
+    future.addListener(f -> {
+      if (!f.isSuccess()) client.connectFailed(f.cause());
+    });
+  }
+
+  @Override
+  public void close() {
+    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+  }
+}

@@ -1,0 +1,132 @@
+package dev.chorus.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chorus.ChorusNode;
+import dev.chorus.testkit.TestNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Runs every bench scenario briefly against a real in-process node and checks the JSON report. */
+class BenchSmokeTest {
+  private static ChorusNode node;
+  private static String url;
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir
+  Path dir;
+
+  @BeforeAll
+  static void startNode() throws Exception {
+    node = TestNode.start();
+    url = "ws://127.0.0.1:" + node.httpAddress().getPort() + "/socket/websocket";
+  }
+
+  @AfterAll
+  static void stopNode() throws Exception {
+    if (node != null) node.close();
+  }
+
+  private JsonNode bench(String name, String... args) throws Exception {
+    Path out = dir.resolve(name + ".json");
+    List<String> all = new ArrayList<>(List.of(args));
+    // Each test uses its own rooms, so broadcasts of one run never reach another's subscribers.
+    all.addAll(List.of("--url", url, "--json", out.toString(), "--topic-prefix", "room:" + name + "-"));
+    assertEquals(0, Bench.run(all), "exit code of bench " + all);
+    return JSON.readTree(out.toFile());
+  }
+
+  @Test
+  void connect() throws Exception {
+    long pid = ProcessHandle.current().pid();
+    JsonNode r = bench("connect", "connect", "--connections", "50", "--rate", "200/s", "--rooms", "5",
+        "--duration", "1s", "--server-pid", Long.toString(pid));
+    assertEquals("connect", r.path("scenario").asText());
+    JsonNode c = r.path("connections");
+    assertEquals(50, c.path("attempted").asLong());
+    assertEquals(50, c.path("joined").asLong());
+    assertEquals(0, c.path("failed").asLong());
+    assertTrue(c.path("achieved_rate_per_s").asDouble() > 0);
+    assertLatency(c.path("connect_join_latency_us"), 50);
+    assertEquals(50, r.path("hold").path("open_at_end").asLong());
+    assertTrue(r.path("server_memory").has("bytes_per_connection"));
+  }
+
+  @Test
+  void connectOverTwoProcesses() throws Exception {
+    JsonNode r = bench("connect2", "connect", "--connections", "40", "--rate", "200/s", "--rooms", "4",
+        "--duration", "1s", "--processes", "2", "--child-heap", "256m");
+    assertEquals(2, r.path("processes").asInt());
+    assertEquals(40, r.path("connections").path("joined").asLong());
+    assertLatency(r.path("connections").path("connect_join_latency_us"), 40);
+  }
+
+  @Test
+  void fanout() throws Exception {
+    JsonNode r = bench("fanout", "fanout", "--subscribers", "40", "--rooms", "4", "--rate", "20/s",
+        "--payload", "100", "--warmup", "1s", "--duration", "3s");
+    assertEquals(10.0, r.path("setup").path("average_room_size").asDouble());
+    assertExactDelivery(r, 10);
+    assertTrue(r.path("capacity_model").path("line").asText().startsWith("amplified writes/s"));
+  }
+
+  @Test
+  void bigroom() throws Exception {
+    JsonNode r = bench("bigroom", "bigroom", "--members", "30", "--rate", "20/s", "--payload", "200",
+        "--warmup", "1s", "--duration", "3s");
+    assertEquals(1, r.path("setup").path("rooms").asInt());
+    assertExactDelivery(r, 30);
+  }
+
+  /**
+   * Slow subscribers stop reading: 15 kB payloads at 100/s per room outrun the server's 1 MiB
+   * outbound queue plus what the kernel buffers on loopback (up to 4 MiB) within seconds; with
+   * 4 kB payloads the kernel alone absorbs ~10 s of it.
+   */
+  @Test
+  void slowSubscribersAreReportedApart() throws Exception {
+    JsonNode r = bench("slow", "fanout", "--subscribers", "40", "--rooms", "2", "--rate", "200/s",
+        "--payload", "15000", "--slow-fraction", "0.25", "--warmup", "1s", "--duration", "6s");
+    JsonNode healthy = r.path("phases").path("measured").path("healthy");
+    assertEquals(1.0, healthy.path("delivery_ratio").asDouble(), healthy.toString());
+    JsonNode slow = r.path("slow_clients");
+    assertEquals(10, slow.path("clients").asInt());
+    for (String f : List.of("closed_by_server", "close_code_4000", "reset", "closed_while_not_reading")) {
+      assertTrue(slow.has(f), f);
+    }
+    assertTrue(slow.path("closed_by_server").asInt() > 0, "no slow client was closed: " + slow);
+    assertEquals(0, r.path("healthy_closed_by_server").asInt());
+  }
+
+  private static void assertExactDelivery(JsonNode r, int roomSize) {
+    for (String phase : List.of("warmup", "measured")) {
+      JsonNode p = r.path("phases").path(phase);
+      long publishes = p.path("publishes").asLong();
+      assertTrue(publishes > 0, phase + " published nothing");
+      JsonNode h = p.path("healthy");
+      assertEquals(publishes * roomSize, h.path("expected_deliveries").asLong(), phase);
+      assertEquals(publishes * roomSize, h.path("received_deliveries").asLong(), phase + ": " + h);
+      assertEquals(1.0, h.path("delivery_ratio").asDouble(), phase);
+      assertTrue(h.path("deliveries_per_s").asDouble() > 0);
+      assertLatency(h.path("latency_us"), publishes * roomSize);
+    }
+    assertEquals(0, r.path("publish_error_replies").asLong());
+    assertTrue(r.path("capacity_model").path("amplified_writes_per_s").asDouble() > 0);
+  }
+
+  private static void assertLatency(JsonNode l, long count) {
+    assertEquals(count, l.path("count").asLong());
+    for (String f : List.of("p50", "p99", "p999", "max")) assertTrue(l.has(f), f);
+    assertTrue(l.path("p50").asLong() <= l.path("p99").asLong());
+    assertTrue(l.path("p99").asLong() <= l.path("max").asLong());
+  }
+}
