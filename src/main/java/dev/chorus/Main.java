@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-/** The command line: {@code serve} (the default) and {@code --help}. */
+/** The command line: {@code serve} (the default), {@code bench} (the load generator) and {@code --help}. */
 public final class Main {
   private Main() {}
 
@@ -16,6 +16,9 @@ public final class Main {
     }
     if (!rest.isEmpty() && !rest.get(0).startsWith("-")) {
       String command = rest.remove(0);
+      if (command.equals("bench")) {
+        System.exit(dev.chorus.bench.Bench.run(rest));
+      }
       if (!command.equals("serve")) {
         System.err.println("unknown command '" + command + "'\n");
         System.err.print(Settings.help());

@@ -94,6 +94,7 @@ public final class Settings {
         Chorus: a clustered realtime server speaking the Phoenix Channels v2 protocol.
 
         Usage: java -jar chorus.jar [serve] [flags]
+               java -jar chorus.jar bench --help     (the load generator)
 
         Flags (each also set by its environment variable; flags win):
         """);

@@ -93,6 +93,8 @@ final class BenchReport {
 
     root.put("healthy_closed_by_server", r.counter("healthy_closed_by_server"));
     root.put("publish_skipped", r.counter("publish_skipped"));
+    // The rest of the skipped ones: the publisher's event loop fell > 10 publishes behind.
+    root.put("publish_skipped_unwritable", r.counter("publish_skipped_unwritable"));
     root.put("publish_error_replies", r.counter("publish_error_replies"));
     root.put("frames_unrecognised", r.counter("frames_unrecognised"));
     root.put("drain_seconds", round(r.gauge("drain_seconds")));

@@ -36,6 +36,7 @@ final class FanoutScenario {
     DeliveryStats[] slow = {new DeliveryStats(), new DeliveryStats()};
     AtomicLongArray[] publishes = {new AtomicLongArray(plan.rooms), new AtomicLongArray(plan.rooms)};
     LongAdder skipped = new LongAdder();
+    LongAdder unwritable = new LongAdder();
     LongAdder errorReplies = new LongAdder();
     LongAdder unrecognised = new LongAdder();
     AtomicInteger phase = new AtomicInteger();
@@ -102,7 +103,7 @@ final class FanoutScenario {
         List<Integer> rooms = plan.roomsOf(p);
         PhoenixClient client = new PhoenixClient(-1 - p, false, rooms.stream().map(r -> prefix + r).toList(),
             transport.heartbeatMillis(), publisherListener);
-        publishers.add(new Publisher(client, rooms, event, plan.ratePerPublisher, pad, clock, phase, publishes, skipped));
+        publishers.add(new Publisher(client, rooms, event, plan.ratePerPublisher, pad, clock, phase, publishes, skipped, unwritable));
       }
       List<PhoenixClient> all = new ArrayList<>(subscribers);
       publishers.forEach(p -> all.add(p.client));
@@ -172,6 +173,7 @@ final class FanoutScenario {
         result.addHistogram(ph + "latency_slow", slow[i].latency.copy());
       }
       result.count("publish_skipped", skipped.sum());
+      result.count("publish_skipped_unwritable", unwritable.sum());
       result.count("publish_error_replies", errorReplies.sum());
       result.count("frames_unrecognised", unrecognised.sum());
       result.gauge("rooms", plan.rooms);

@@ -33,13 +33,15 @@ final class Publisher {
   /** [0] warm-up, [1] measured: publishes per room. */
   private final AtomicLongArray[] publishes;
   private final LongAdder skipped;
+  /** Of those, skipped because the socket was not writable (the server was not reading our pushes). */
+  private final LongAdder unwritable;
   private long startNanos;
   private long issued;
   private int next;
   private io.netty.util.concurrent.ScheduledFuture<?> tick;
 
   Publisher(PhoenixClient client, List<Integer> rooms, String event, double ratePerSecond, byte[] pad,
-      BenchClock clock, AtomicInteger phase, AtomicLongArray[] publishes, LongAdder skipped) {
+      BenchClock clock, AtomicInteger phase, AtomicLongArray[] publishes, LongAdder skipped, LongAdder unwritable) {
     this.client = client;
     this.rooms = rooms.stream().mapToInt(Integer::intValue).toArray();
     this.prefixes = new byte[this.rooms.length][];
@@ -53,6 +55,7 @@ final class Publisher {
     this.phase = phase;
     this.publishes = publishes;
     this.skipped = skipped;
+    this.unwritable = unwritable;
   }
 
   void start() {
@@ -85,6 +88,7 @@ final class Publisher {
       issued++;
       if (!ch.isActive() || !ch.isWritable()) {
         skipped.increment();
+        unwritable.increment();
         continue;
       }
       int k = next;
