@@ -10,15 +10,15 @@ public final class Main {
 
   public static void main(String[] args) throws Exception {
     List<String> rest = new ArrayList<>(Arrays.asList(args));
+    if (!rest.isEmpty() && rest.get(0).equals("bench")) {
+      System.exit(dev.chorus.bench.Bench.run(rest.subList(1, rest.size())));
+    }
     if (rest.contains("--help") || rest.contains("-h")) {
       System.out.print(Settings.help());
       return;
     }
     if (!rest.isEmpty() && !rest.get(0).startsWith("-")) {
       String command = rest.remove(0);
-      if (command.equals("bench")) {
-        System.exit(dev.chorus.bench.Bench.run(rest));
-      }
       if (!command.equals("serve")) {
         System.err.println("unknown command '" + command + "'\n");
         System.err.print(Settings.help());
