@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs one bench scenario against Chorus and against the Node `ws` baseline, one after the
+# other in the same run, each server pinned to core 0 and the load generator to core 1.
+#   bench/compare.sh OUT_DIR NAME -- <bench arguments without --url/--json/--server-pid>
+# Needs: target/chorus.jar (mvn -B package -DskipTests) and `npm ci` in bench/node-baseline.
+set -euo pipefail
+out=$1; name=$2; shift 3
+mkdir -p "$out"
+jar=target/chorus.jar
+heap=${CHORUS_BENCH_HEAP:-2g}
+
+wait_port() { for _ in $(seq 1 300); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+
+run() { # server-name server-pid port bench-args...
+  local server=$1 pid=$2 port=$3; shift 3
+  local extra=()
+  [ "$1" = connect ] && extra=(--server-pid "$pid")
+  taskset -c 1 java -Xmx2g -jar "$jar" bench "$@" --url "ws://127.0.0.1:$port/socket/websocket" \
+    "${extra[@]}" --json "$out/$name-$server.json" > "$out/$name-$server.txt" 2>&1 || true
+}
+
+# Chorus: fixed heap and ParallelGC (perf-notes: G1 and a growing heap cost capacity on one core)
+taskset -c 0 java -Xms$heap -Xmx$heap -XX:+UseParallelGC -jar "$jar" --port 4000 --cluster-port 25530 \
+  --management-port 7630 > "$out/$name-chorus-server.log" 2>&1 &
+chorus=$!
+wait_port 4000
+run chorus "$chorus" 4000 "$@"
+kill "$chorus"; wait "$chorus" 2>/dev/null || true
+
+(cd bench/node-baseline && PORT=4001 exec taskset -c 0 node server.js) > "$out/$name-node-server.log" 2>&1 &
+node=$!
+wait_port 4001
+run node "$node" 4001 "$@"
+kill "$node"; wait "$node" 2>/dev/null || true
+grep -hE "deliveries/s|p99|ratio|per connection|rate" "$out/$name-chorus.txt" | head -20 || true
