@@ -24,17 +24,7 @@ final class ConnectScenario {
 
     JoinTracker tracker = new JoinTracker();
     LongAdder closedDuringHold = new LongAdder();
-    PhoenixClient.Listener listener = new PhoenixClient.Listener() {
-      @Override
-      public void joined(PhoenixClient c) {
-        tracker.joined(c);
-      }
-
-      @Override
-      public void failed(PhoenixClient c, String reason) {
-        tracker.failed(c, reason);
-      }
-
+    PhoenixClient.Listener listener = new JoinTracker.Reporting(tracker) {
       @Override
       public void closed(PhoenixClient c) {
         if (c.isJoined() && c.closedByServer()) closedDuringHold.increment();

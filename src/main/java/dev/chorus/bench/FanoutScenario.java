@@ -43,17 +43,7 @@ final class FanoutScenario {
     JoinTracker tracker = new JoinTracker();
     BenchResult result = new BenchResult();
 
-    PhoenixClient.Listener subscriberListener = new PhoenixClient.Listener() {
-      @Override
-      public void joined(PhoenixClient c) {
-        tracker.joined(c);
-      }
-
-      @Override
-      public void failed(PhoenixClient c, String reason) {
-        tracker.failed(c, reason);
-      }
-
+    PhoenixClient.Listener subscriberListener = new JoinTracker.Reporting(tracker) {
       @Override
       public void broadcast(PhoenixClient c, ByteBuf frame) {
         long stamp = PhoenixFrames.stampOf(frame);
@@ -66,17 +56,7 @@ final class FanoutScenario {
         (c.slow ? slow : healthy)[idx].record(now - Math.abs(stamp));
       }
     };
-    PhoenixClient.Listener publisherListener = new PhoenixClient.Listener() {
-      @Override
-      public void joined(PhoenixClient c) {
-        tracker.joined(c);
-      }
-
-      @Override
-      public void failed(PhoenixClient c, String reason) {
-        tracker.failed(c, reason);
-      }
-
+    PhoenixClient.Listener publisherListener = new JoinTracker.Reporting(tracker) {
       // Broadcasts of its own rooms are discarded: the default method does nothing.
 
       @Override

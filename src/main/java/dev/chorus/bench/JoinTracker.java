@@ -87,4 +87,23 @@ final class JoinTracker {
     r.addHistogram(prefix + "latency", copy);
     if (firstFailure != null) r.notes.put(prefix + "first_failure", firstFailure);
   }
+
+  /** A client listener that reports joins and failures to a tracker; scenarios add the rest. */
+  static class Reporting implements PhoenixClient.Listener {
+    private final JoinTracker tracker;
+
+    Reporting(JoinTracker tracker) {
+      this.tracker = tracker;
+    }
+
+    @Override
+    public void joined(PhoenixClient client) {
+      tracker.joined(client);
+    }
+
+    @Override
+    public void failed(PhoenixClient client, String reason) {
+      tracker.failed(client, reason);
+    }
+  }
 }
