@@ -9,6 +9,7 @@ import dev.chorus.session.TokenBucket;
 import dev.chorus.session.WebSocketFrames;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -66,6 +67,9 @@ public final class Channel extends AbstractBehavior<Channel.Command> {
     this.metrics = metrics;
     this.publishRate = new TokenBucket(namespace.publishRate(), namespace.publishBurst());
     this.publishedAdapter = ctx.messageAdapter(RoomEntity.Published.class, Published::new);
+    // If the connection ends before its session learned of this join (JoinAccepted still in
+    // flight), nobody would tell this channel to close: it ends with its session instead.
+    ctx.watch(join.session());
   }
 
   @Override
@@ -74,6 +78,7 @@ public final class Channel extends AbstractBehavior<Channel.Command> {
         .onMessage(Push.class, m -> onPush(m.frame()))
         .onMessage(Published.class, m -> onPublished(m.result()))
         .onMessage(Close.class, m -> Behaviors.stopped())
+        .onSignal(Terminated.class, t -> Behaviors.stopped())
         .build();
   }
 

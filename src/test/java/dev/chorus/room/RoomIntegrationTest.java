@@ -141,4 +141,15 @@ class RoomIntegrationTest {
       assertTrue(again.contains(JSON.readTree("[null,null,\"room:crash\",\"msg\",{}]")), again.toString());
     }
   }
+
+  @Test
+  void aConnectionThatEndsWhileItsJoinIsUnderWayLeavesNoMemberBehind() throws Exception {
+    int before = membersOf();
+    for (int i = 0; i < 20; i++) {
+      TestSocket s = TestSocket.connect(port);
+      s.sendText("[\"1\",\"1\",\"room:abandoned\",\"phx_join\",{}]");
+      s.close(); // gone before (or while) the room admits the join
+    }
+    TestNode.await("no member left behind in room:abandoned", Duration.ofSeconds(10), () -> membersOf() == before);
+  }
 }
