@@ -30,14 +30,24 @@ public final class Channel extends AbstractBehavior<Channel.Command> {
   /** A client push into this topic. */
   public record Push(Frame frame) implements Command {}
 
-  /** The join has ended (leave, replaced, or connection gone): stop without a word. */
+  /**
+   * The client left ({@code ref} set) or joined the topic again ({@code ref} null): the room
+   * removes the member, then answers and sends {@code phx_close}.
+   */
+  public record Leave(String ref) implements Command {}
+
+  /** The join has ended with its connection or before it was admitted: stop without a word. */
   public record Close() implements Command {}
 
   private record Published(RoomEntity.Published result) implements Command {}
 
   static Behavior<Command> create(
-      JoinRequest join, EntityRef<RoomEntity.Command> entity, RoomSettings settings, Metrics metrics) {
-    return Behaviors.setup(ctx -> new Channel(ctx, join, entity, settings, metrics));
+      JoinRequest join,
+      EntityRef<RoomEntity.Command> entity,
+      ActorRef<LocalRoom.Command> parent,
+      RoomSettings settings,
+      Metrics metrics) {
+    return Behaviors.setup(ctx -> new Channel(ctx, join, entity, parent, settings, metrics));
   }
 
   private final String topic;
@@ -45,6 +55,7 @@ public final class Channel extends AbstractBehavior<Channel.Command> {
   private final Namespace namespace;
   private final OutboundQueue queue;
   private final EntityRef<RoomEntity.Command> entity;
+  private final ActorRef<LocalRoom.Command> parent;
   private final String crashEvent;
   private final Metrics metrics;
   private final TokenBucket publishRate;
@@ -55,6 +66,7 @@ public final class Channel extends AbstractBehavior<Channel.Command> {
       ActorContext<Command> ctx,
       JoinRequest join,
       EntityRef<RoomEntity.Command> entity,
+      ActorRef<LocalRoom.Command> parent,
       RoomSettings settings,
       Metrics metrics) {
     super(ctx);
@@ -63,6 +75,7 @@ public final class Channel extends AbstractBehavior<Channel.Command> {
     this.namespace = join.namespace();
     this.queue = join.queue();
     this.entity = entity;
+    this.parent = parent;
     this.crashEvent = settings.crashEvent();
     this.metrics = metrics;
     this.publishRate = new TokenBucket(namespace.publishRate(), namespace.publishBurst());
@@ -77,6 +90,7 @@ public final class Channel extends AbstractBehavior<Channel.Command> {
     return newReceiveBuilder()
         .onMessage(Push.class, m -> onPush(m.frame()))
         .onMessage(Published.class, m -> onPublished(m.result()))
+        .onMessage(Leave.class, m -> onLeave(m.ref()))
         .onMessage(Close.class, m -> Behaviors.stopped())
         .onSignal(Terminated.class, t -> Behaviors.stopped())
         .build();
@@ -98,6 +112,11 @@ public final class Channel extends AbstractBehavior<Channel.Command> {
       entity.tell(new RoomEntity.Publish(f.event(), f.payload(), f.ref(), publishedAdapter));
     }
     return this;
+  }
+
+  private Behavior<Command> onLeave(String ref) {
+    parent.tell(new LocalRoom.Leave(getContext().getSelf(), joinRef, ref));
+    return this; // the room stops this channel once the member is removed
   }
 
   private Behavior<Command> onPublished(RoomEntity.Published result) {

@@ -1,6 +1,7 @@
 package dev.chorus.room;
 
 import dev.chorus.ops.Metrics;
+import dev.chorus.protocol.Events;
 import dev.chorus.protocol.FrameCodec;
 import dev.chorus.session.OutboundQueue;
 import dev.chorus.session.Session;
@@ -39,6 +40,13 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
    * wall-clock time it was sequenced (wall clock, so the latency also reads across nodes).
    */
   public record Deliver(long seq, ByteString frame, long publishedMicros) implements Command {}
+
+  /**
+   * A member's join ends by the client's leave ({@code ref} set: answered ok) or by a second join
+   * of the topic ({@code ref} null). The room writes the reply and {@code phx_close} after it has
+   * removed the member, so no broadcast it delivers later reaches the client.
+   */
+  record Leave(ActorRef<Channel.Command> channel, String joinRef, String ref) implements Command {}
 
   private record ChannelStopped(ActorRef<Channel.Command> channel) implements Command {}
 
@@ -89,6 +97,7 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
         .onMessage(Join.class, this::onJoin)
         .onMessage(Admitted.class, this::onAdmitted)
         .onMessage(Refused.class, this::onRefused)
+        .onMessage(Leave.class, this::onLeave)
         .onMessage(ChannelStopped.class, this::onChannelStopped)
         .onMessageEquals(RefreshRegistration.INSTANCE, this::onRefresh)
         .onSignal(PostStop.class, s -> onPostStop())
@@ -116,7 +125,7 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
   private Behavior<Command> onAdmitted(Admitted m) {
     JoinRequest r = pending.remove(m.joinId());
     if (r == null) return this;
-    ActorRef<Channel.Command> channel = getContext().spawnAnonymous(Channel.create(r, entity, settings, metrics));
+    ActorRef<Channel.Command> channel = getContext().spawnAnonymous(Channel.create(r, entity, getContext().getSelf(), settings, metrics));
     getContext().watchWith(channel, new ChannelStopped(channel));
     members.add(new Member(channel, r.queue()));
     metrics.joins.increment();
@@ -136,11 +145,32 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
     return this;
   }
 
-  private Behavior<Command> onChannelStopped(ChannelStopped m) {
-    members.removeIf(member -> member.channel().equals(m.channel()));
-    entity.tell(new RoomEntity.MemberLeft(getContext().getSelf()));
-    parent.tell(new LocalRooms.MemberGone(topic));
+  private Behavior<Command> onLeave(Leave m) {
+    Member member = remove(m.channel());
+    if (member == null) return this;
+    if (m.ref() != null) member.queue().offer(WebSocketFrames.text(FrameCodec.replyOk(m.joinRef(), m.ref(), topic)));
+    member.queue().offer(WebSocketFrames.text(FrameCodec.joinEvent(m.joinRef(), topic, Events.CLOSE)));
+    getContext().stop(m.channel());
     return this;
+  }
+
+  private Behavior<Command> onChannelStopped(ChannelStopped m) {
+    remove(m.channel()); // already removed if it left
+    return this;
+  }
+
+  /** Removes a member and tells the entity and the parent; null when it was not a member. */
+  private Member remove(ActorRef<Channel.Command> channel) {
+    for (int i = 0; i < members.size(); i++) {
+      Member member = members.get(i);
+      if (member.channel().equals(channel)) {
+        members.remove(i);
+        entity.tell(new RoomEntity.MemberLeft(getContext().getSelf()));
+        parent.tell(new LocalRooms.MemberGone(topic));
+        return member;
+      }
+    }
+    return null;
   }
 
   private Behavior<Command> onRefresh() {

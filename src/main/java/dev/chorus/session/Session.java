@@ -139,10 +139,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
       dropEarly(previous);
       // Like Phoenix: a second join of a joined topic replaces the first, which is closed. A
       // first join still under way is closed when the room admits it (its ok reply comes first).
-      if (previous.channel != null) {
-        previous.channel.tell(new Channel.Close());
-        send(FrameCodec.joinEvent(previous.joinRef, f.topic(), Events.CLOSE));
-      }
+      if (previous.channel != null) previous.channel.tell(new Channel.Leave(null));
     }
     if (joins.size() >= settings.maxJoins()) {
       refuse(f, "too many joins");
@@ -167,11 +164,12 @@ public final class Session extends AbstractBehavior<Session.Command> {
     joins.remove(f.topic());
     dropEarly(join);
     metrics.leaves.increment();
-    send(FrameCodec.replyOk(join.joinRef, f.ref(), f.topic()));
     if (join.channel != null) {
-      join.channel.tell(new Channel.Close());
-      send(FrameCodec.joinEvent(join.joinRef, f.topic(), Events.CLOSE));
-    } // else phx_close follows the join's ok reply, when the room admits it
+      join.channel.tell(new Channel.Leave(f.ref())); // the room answers once the member is out
+    } else {
+      send(FrameCodec.replyOk(join.joinRef, f.ref(), f.topic()));
+      // phx_close follows the join's ok reply, when the room admits it
+    }
   }
 
   /** Pushes held per join while it is under way; more get "unmatched topic". */
