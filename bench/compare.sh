@@ -2,6 +2,8 @@
 # Runs one bench scenario against Chorus and against the Node `ws` baseline, one after the
 # other in the same run, each server pinned to core 0 and the load generator to core 1.
 #   bench/compare.sh OUT_DIR NAME -- <bench arguments without --url/--json/--server-pid>
+# CHORUS_BENCH_OPTS adds JVM options to the Chorus server (e.g. -Dchorus.http.transport=netty);
+# CHORUS_BENCH_SKIP_NODE=1 runs Chorus only.
 # Needs: target/chorus.jar (mvn -B package -DskipTests) and `npm ci` in bench/node-baseline.
 set -euo pipefail
 out=$1; name=$2; shift 3
@@ -20,13 +22,15 @@ run() { # server-name server-pid port bench-args...
 }
 
 # Chorus: fixed heap and ParallelGC (perf-notes: G1 and a growing heap cost capacity on one core)
-taskset -c 0 java -Xms$heap -Xmx$heap -XX:+UseParallelGC -jar "$jar" --port 4000 --cluster-port 25530 \
+# shellcheck disable=SC2086 # CHORUS_BENCH_OPTS holds several JVM options, e.g. -Dchorus.http.transport=netty
+taskset -c 0 java -Xms$heap -Xmx$heap -XX:+UseParallelGC ${CHORUS_BENCH_OPTS:-} -jar "$jar" --port 4000 --cluster-port 25530 \
   --management-port 7630 > "$out/$name-chorus-server.log" 2>&1 &
 chorus=$!
 wait_port 4000
 run chorus "$chorus" 4000 "$@"
 kill "$chorus"; wait "$chorus" 2>/dev/null || true
 
+if [ "${CHORUS_BENCH_SKIP_NODE:-}" = 1 ]; then exit 0; fi
 (cd bench/node-baseline && PORT=4001 exec taskset -c 0 node server.js) > "$out/$name-node-server.log" 2>&1 &
 node=$!
 wait_port 4001

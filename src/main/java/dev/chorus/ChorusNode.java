@@ -10,6 +10,7 @@ import dev.chorus.room.Namespaces;
 import dev.chorus.room.RoomEntity;
 import dev.chorus.room.RoomSettings;
 import dev.chorus.session.ConnectionSettings;
+import dev.chorus.session.NettySocketServer;
 import dev.chorus.session.SocketRoute;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -41,19 +42,19 @@ import org.apache.pekko.http.javadsl.server.Route;
  */
 public final class ChorusNode implements AutoCloseable {
   private final ActorSystem<Void> system;
-  private final ServerBinding binding;
+  private final InetSocketAddress httpAddress;
   private final URI management;
   private final Metrics metrics;
   private final ActorRef<LocalRooms.Command> localRooms;
 
   private ChorusNode(
       ActorSystem<Void> system,
-      ServerBinding binding,
+      InetSocketAddress httpAddress,
       URI management,
       Metrics metrics,
       ActorRef<LocalRooms.Command> localRooms) {
     this.system = system;
-    this.binding = binding;
+    this.httpAddress = httpAddress;
     this.management = management;
     this.metrics = metrics;
     this.localRooms = localRooms;
@@ -80,20 +81,38 @@ public final class ChorusNode implements AutoCloseable {
       SocketRoute socket = new SocketRoute(
           system, ConnectionSettings.fromConfig(chorus.getConfig("connection")), localRooms, namespaces, metrics);
 
-      ServerBinding binding = Http.get(system)
-          .newServerAt(chorus.getString("http.host"), chorus.getInt("http.port"))
-          .bind(routes(socket))
-          .toCompletableFuture()
-          .get(30, TimeUnit.SECONDS);
+      InetSocketAddress httpAddress;
+      String transport = chorus.getString("http.transport");
+      if (transport.equals("netty")) {
+        NettySocketServer netty = new NettySocketServer(
+            socket, chorus.getString("http.host"), chorus.getInt("http.port"),
+            chorus.getInt("http.io-threads"), (int) chorus.getBytes("http.socket-send-buffer").longValue());
+        httpAddress = netty.localAddress();
+        CoordinatedShutdown.get(system).addTask(
+            CoordinatedShutdown.PhaseServiceUnbind(), "chorus-netty-unbind",
+            () -> CompletableFuture.supplyAsync(() -> {
+              netty.close();
+              return Done.getInstance();
+            }));
+      } else if (transport.equals("pekko")) {
+        ServerBinding binding = Http.get(system)
+            .newServerAt(chorus.getString("http.host"), chorus.getInt("http.port"))
+            .bind(routes(socket))
+            .toCompletableFuture()
+            .get(30, TimeUnit.SECONDS);
+        httpAddress = binding.localAddress();
+        CoordinatedShutdown.get(system).addTask(
+            CoordinatedShutdown.PhaseServiceUnbind(), "chorus-http-unbind",
+            () -> binding.unbind().thenApply(done -> Done.getInstance()));
+      } else {
+        throw new IllegalArgumentException("chorus.http.transport must be pekko or netty, not " + transport);
+      }
       // The operators' port: /metrics (and later the cluster API and health checks).
       URI management = URI.create(PekkoManagement.get(Adapter.toClassic(system)).start()
           .toCompletableFuture().get(30, TimeUnit.SECONDS).toString());
-      CoordinatedShutdown.get(system).addTask(
-          CoordinatedShutdown.PhaseServiceUnbind(), "chorus-http-unbind",
-          () -> binding.unbind().thenApply(done -> Done.getInstance()));
-      system.log().info("Chorus serving WebSockets on ws://{}:{}/socket/websocket",
-          binding.localAddress().getHostString(), binding.localAddress().getPort());
-      return new ChorusNode(system, binding, management, metrics, localRooms);
+      system.log().info("Chorus serving WebSockets on ws://{}:{}/socket/websocket ({} transport)",
+          httpAddress.getHostString(), httpAddress.getPort(), transport);
+      return new ChorusNode(system, httpAddress, management, metrics, localRooms);
     } catch (Exception e) {
       system.terminate();
       throw e;
@@ -110,7 +129,7 @@ public final class ChorusNode implements AutoCloseable {
   }
 
   public InetSocketAddress httpAddress() {
-    return binding.localAddress();
+    return httpAddress;
   }
 
   /** The Pekko Management base URI, e.g. http://127.0.0.1:7626 ({@code /metrics} lives there). */

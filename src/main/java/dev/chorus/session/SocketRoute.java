@@ -66,14 +66,10 @@ public final class SocketRoute {
           .withEntity("expected a WebSocket upgrade request");
     }
     Map<String, String> query = request.getUri().query().toMap();
-    String vsn = query.getOrDefault("vsn", "2.0.0");
-    if (!vsn.startsWith("2.")) {
-      return HttpResponse.create()
-          .withStatus(StatusCodes.BAD_REQUEST)
-          .withEntity("unsupported protocol version vsn=" + vsn + ": Chorus speaks Phoenix Channels 2.0.0");
-    }
+    String refusal = refusal(query);
+    if (refusal != null) return HttpResponse.create().withStatus(StatusCodes.BAD_REQUEST).withEntity(refusal);
     ConnectParams params = new ConnectParams(Map.copyOf(query), remoteAddress);
-    OutboundQueue queue = new OutboundQueue(settings.outboundMaxFrames(), settings.outboundMaxBytes(), metrics);
+    OutboundQueue queue = newQueue();
     Flow<org.apache.pekko.util.ByteString, org.apache.pekko.util.ByteString, ?> flow =
         Flow.fromGraph(new WebSocketConnection(settings, metrics, queue, q -> spawnSession(q, params)));
     return HttpResponse.create()
@@ -85,7 +81,26 @@ public final class SocketRoute {
             new UpgradeToOtherProtocolResponseHeader((org.apache.pekko.stream.scaladsl.Flow) flow.asScala())));
   }
 
-  private ActorRef<Session.Command> spawnSession(OutboundQueue queue, ConnectParams params) {
+  /** Why an upgrade with these query parameters is refused (HTTP 400), or null. */
+  static String refusal(Map<String, String> query) {
+    String vsn = query.getOrDefault("vsn", "2.0.0");
+    return vsn.startsWith("2.") ? null
+        : "unsupported protocol version vsn=" + vsn + ": Chorus speaks Phoenix Channels 2.0.0";
+  }
+
+  OutboundQueue newQueue() {
+    return new OutboundQueue(settings.outboundMaxFrames(), settings.outboundMaxBytes(), metrics);
+  }
+
+  ConnectionSettings settings() {
+    return settings;
+  }
+
+  Metrics metrics() {
+    return metrics;
+  }
+
+  ActorRef<Session.Command> spawnSession(OutboundQueue queue, ConnectParams params) {
     return system.systemActorOf(
         Session.create(settings, queue, rooms, namespaces, metrics, params),
         "session-" + sessionIds.incrementAndGet(),
