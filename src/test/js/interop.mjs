@@ -183,8 +183,13 @@ const checks = [
   }],
 
   ["leave stops delivery", async () => {
+    const closesBefore = A.frames.filter((f) => f.topic === TOPIC && f.event === "phx_close").length;
     const r = await reply(chA.ch.leave(), "A leave");
     expectStatus(r, "ok", "leave");
+    // phoenix.js resolves leave() locally at once (its channel is no longer "joined", so it cannot
+    // wait for the server); the server's phx_close is what says the leave has taken effect.
+    await until(() => A.frames.filter((f) => f.topic === TOPIC && f.event === "phx_close").length > closesBefore,
+      "the server's phx_close for A's leave");
     const payload = { after: "leave" };
     const mark = A.frames.length;
     const pr = await reply(chB.ch.push("msg", payload), "B push after A left");

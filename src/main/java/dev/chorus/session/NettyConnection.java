@@ -1,8 +1,6 @@
 package dev.chorus.session;
 
 import dev.chorus.ops.Metrics;
-import dev.chorus.protocol.FrameCodec;
-import dev.chorus.protocol.ProtocolException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -26,17 +24,13 @@ final class NettyConnection extends ChannelInboundHandlerAdapter {
   private final Metrics metrics;
   private final OutboundQueue queue;
   private final Function<OutboundQueue, ActorRef<Session.Command>> sessionFactory;
-  private final WebSocketFrameReader reader;
-  private final TokenBucket inboundRate;
+  private final ClientInput input;
   private final long idleNanos;
   private ChannelHandlerContext ctx;
   private ActorRef<Session.Command> session;
   private long lastInbound = System.nanoTime();
-  private int rateViolations;
   private CloseReason closing;
   private boolean closeFrameSent;
-  private boolean peerClosed;
-  private boolean peerBroken;
   private ScheduledFuture<?> idleTimer;
   private final Runnable flushTask = this::write;
 
@@ -49,8 +43,7 @@ final class NettyConnection extends ChannelInboundHandlerAdapter {
     this.metrics = metrics;
     this.queue = queue;
     this.sessionFactory = sessionFactory;
-    this.reader = new WebSocketFrameReader(settings.maxFrameBytes());
-    this.inboundRate = new TokenBucket(settings.inboundRate(), settings.inboundBurst());
+    this.input = new ClientInput(settings, metrics, queue);
     this.idleNanos = settings.idleTimeout().toNanos();
   }
 
@@ -59,6 +52,7 @@ final class NettyConnection extends ChannelInboundHandlerAdapter {
     this.ctx = ctx;
     metrics.connectionsOpened.increment();
     session = sessionFactory.apply(queue);
+    input.attach(session);
     queue.attach(() -> ctx.channel().eventLoop().execute(flushTask));
     idleTimer = ctx.executor().schedule(this::checkIdle, idleNanos, TimeUnit.NANOSECONDS);
   }
@@ -67,57 +61,13 @@ final class NettyConnection extends ChannelInboundHandlerAdapter {
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     ByteBuf buf = (ByteBuf) msg;
     try {
-      if (peerClosed || peerBroken) return;
+      if (!input.reading()) return;
       lastInbound = System.nanoTime();
       byte[] bytes = new byte[buf.readableBytes()];
       buf.readBytes(bytes);
-      reader.feed(ByteString.fromArrayUnsafe(bytes));
-      WebSocketFrameReader.Event event;
-      while (!peerClosed && (event = reader.poll()) != null) handle(event);
+      if (input.read(ByteString.fromArrayUnsafe(bytes), closeFrameSent)) ctx.close();
     } finally {
       buf.release();
-    }
-  }
-
-  private void handle(WebSocketFrameReader.Event event) {
-    if (event instanceof WebSocketFrameReader.Text text) {
-      onText(text.payload());
-    } else if (event instanceof WebSocketFrameReader.Ping ping) {
-      queue.offer(WebSocketFrames.pong(ping.payload()));
-    } else if (event instanceof WebSocketFrameReader.Binary) {
-      queue.close(CloseReason.BINARY_UNSUPPORTED, false);
-    } else if (event instanceof WebSocketFrameReader.Violation v) {
-      peerBroken = true; // the reader reads nothing more: end once our close frame is out
-      queue.close(v.reason(), false);
-    } else if (event instanceof WebSocketFrameReader.Close c) {
-      peerClosed = true;
-      if (closeFrameSent) ctx.close();
-      else queue.close(c.code() == 1005 || c.code() < 1000 ? CloseReason.NORMAL : new CloseReason(c.code(), ""), false);
-    }
-  }
-
-  private void onText(ByteString message) {
-    if (closing != null) return;
-    if (inboundRate.tryTake()) {
-      try {
-        session.tell(new Session.ClientFrame(FrameCodec.decode(message)));
-      } catch (ProtocolException e) {
-        session.tell(new Session.BadFrame(e));
-      }
-      return;
-    }
-    metrics.rateLimited.increment();
-    if (++rateViolations > settings.floodTolerance()) {
-      queue.close(CloseReason.RATE_LIMITED, false);
-      return;
-    }
-    try {
-      var frame = FrameCodec.decode(message);
-      if (frame.ref() != null) {
-        queue.offer(WebSocketFrames.text(FrameCodec.replyError(frame.joinRef(), frame.ref(), frame.topic(), "rate limited")));
-      }
-    } catch (ProtocolException e) {
-      // an over-rate frame that is also malformed gets no more attention than the rate error
     }
   }
 
@@ -145,7 +95,7 @@ final class NettyConnection extends ChannelInboundHandlerAdapter {
       wrote = true;
     }
     if (!wrote) return;
-    if (closeFrameSent && (peerClosed || peerBroken)) {
+    if (closeFrameSent && !input.reading()) {
       ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     } else {
       ctx.flush();

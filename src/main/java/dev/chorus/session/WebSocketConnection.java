@@ -1,8 +1,6 @@
 package dev.chorus.session;
 
 import dev.chorus.ops.Metrics;
-import dev.chorus.protocol.FrameCodec;
-import dev.chorus.protocol.ProtocolException;
 import java.time.Duration;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -67,26 +65,23 @@ final class WebSocketConnection extends GraphStage<FlowShape<ByteString, ByteStr
   @Override
   public GraphStageLogic createLogic(Attributes attrs) {
     return new TimerGraphStageLogic(shape) {
-      private final WebSocketFrameReader reader = new WebSocketFrameReader(settings.maxFrameBytes());
-      private final TokenBucket inboundRate = new TokenBucket(settings.inboundRate(), settings.inboundBurst());
+      private final ClientInput input = new ClientInput(settings, metrics, queue);
       private final long idleNanos = settings.idleTimeout().toNanos();
       private ActorRef<Session.Command> session;
       private long lastInbound = System.nanoTime();
-      private int rateViolations;
       private CloseReason closing; // set once the connection is closing
       private boolean closeFrameSent;
-      private boolean peerClosed;
-      private boolean peerBroken;
 
       {
         setHandler(in, new AbstractInHandler() {
           @Override
           public void onPush() {
             lastInbound = System.nanoTime();
-            reader.feed(grab(in));
-            WebSocketFrameReader.Event event;
-            while (!peerClosed && (event = reader.poll()) != null) handle(event);
-            if (!peerClosed && !hasBeenPulled(in)) pull(in);
+            if (input.read(grab(in), closeFrameSent)) {
+              completeStage();
+            } else if (input.reading() && !hasBeenPulled(in)) {
+              pull(in);
+            }
           }
 
           @Override
@@ -116,55 +111,11 @@ final class WebSocketConnection extends GraphStage<FlowShape<ByteString, ByteStr
       public void preStart() {
         metrics.connectionsOpened.increment();
         session = sessionFactory.apply(queue);
+        input.attach(session);
         AsyncCallback<Object> wake = createAsyncCallback(ignored -> write());
         queue.attach(() -> wake.invoke(Boolean.TRUE));
         scheduleOnce(IDLE_TIMER, settings.idleTimeout());
         pull(in);
-      }
-
-      private void handle(WebSocketFrameReader.Event event) {
-        if (event instanceof WebSocketFrameReader.Text text) {
-          onText(text.payload());
-        } else if (event instanceof WebSocketFrameReader.Ping ping) {
-          queue.offer(WebSocketFrames.pong(ping.payload()));
-        } else if (event instanceof WebSocketFrameReader.Binary) {
-          close(CloseReason.BINARY_UNSUPPORTED);
-        } else if (event instanceof WebSocketFrameReader.Violation v) {
-          // The reader reads nothing after a violation, so no close echo will be seen either:
-          // end the connection as soon as our close frame is written.
-          peerBroken = true;
-          close(v.reason());
-        } else if (event instanceof WebSocketFrameReader.Close c) {
-          peerClosed = true;
-          // Echo the peer's code (RFC 6455 §5.5.1); when we started the close, we are done.
-          if (closeFrameSent) completeStage();
-          else close(c.code() == 1005 || c.code() < 1000 ? CloseReason.NORMAL : new CloseReason(c.code(), ""));
-        } // a Pong needs nothing
-      }
-
-      private void onText(ByteString message) {
-        if (closing != null) return;
-        if (inboundRate.tryTake()) {
-          try {
-            session.tell(new Session.ClientFrame(FrameCodec.decode(message)));
-          } catch (ProtocolException e) {
-            session.tell(new Session.BadFrame(e));
-          }
-          return;
-        }
-        metrics.rateLimited.increment();
-        if (++rateViolations > settings.floodTolerance()) {
-          close(CloseReason.RATE_LIMITED);
-          return;
-        }
-        try {
-          var frame = FrameCodec.decode(message);
-          if (frame.ref() != null) {
-            queue.offer(WebSocketFrames.text(FrameCodec.replyError(frame.joinRef(), frame.ref(), frame.topic(), "rate limited")));
-          }
-        } catch (ProtocolException e) {
-          // an over-rate frame that is also malformed gets no more attention than the rate error
-        }
       }
 
       private void close(CloseReason reason) {
@@ -187,7 +138,7 @@ final class WebSocketConnection extends GraphStage<FlowShape<ByteString, ByteStr
         } else if (closing != null) {
           push(out, WebSocketFrames.close(closing));
           closeFrameSent = true;
-          if (peerClosed || peerBroken) completeStage();
+          if (!input.reading()) completeStage();
         }
       }
 
