@@ -34,8 +34,4 @@ public final class Namespaces {
   public Namespace get(String name) {
     return byName.get(name);
   }
-
-  public Iterable<Namespace> all() {
-    return byName.values();
-  }
 }

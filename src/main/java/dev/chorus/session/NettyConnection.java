@@ -21,16 +21,9 @@ import org.apache.pekko.util.ByteString;
  */
 final class NettyConnection extends ChannelInboundHandlerAdapter {
   private final ConnectionSettings settings;
-  private final Metrics metrics;
-  private final OutboundQueue queue;
   private final Function<OutboundQueue, ActorRef<Session.Command>> sessionFactory;
-  private final ClientInput input;
-  private final long idleNanos;
+  private final ConnectionCore core;
   private ChannelHandlerContext ctx;
-  private ActorRef<Session.Command> session;
-  private long lastInbound = System.nanoTime();
-  private CloseReason closing;
-  private boolean closeFrameSent;
   private ScheduledFuture<?> idleTimer;
   private final Runnable flushTask = this::write;
 
@@ -40,32 +33,25 @@ final class NettyConnection extends ChannelInboundHandlerAdapter {
       OutboundQueue queue,
       Function<OutboundQueue, ActorRef<Session.Command>> sessionFactory) {
     this.settings = settings;
-    this.metrics = metrics;
-    this.queue = queue;
     this.sessionFactory = sessionFactory;
-    this.input = new ClientInput(settings, metrics, queue);
-    this.idleNanos = settings.idleTimeout().toNanos();
+    this.core = new ConnectionCore(settings, metrics, queue);
   }
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
-    metrics.connectionsOpened.increment();
-    session = sessionFactory.apply(queue);
-    input.attach(session);
-    queue.attach(() -> ctx.channel().eventLoop().execute(flushTask));
-    idleTimer = ctx.executor().schedule(this::checkIdle, idleNanos, TimeUnit.NANOSECONDS);
+    core.start(sessionFactory, () -> ctx.channel().eventLoop().execute(flushTask));
+    scheduleIdleCheck(settings.idleTimeout().toNanos());
   }
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     ByteBuf buf = (ByteBuf) msg;
     try {
-      if (!input.reading()) return;
-      lastInbound = System.nanoTime();
+      if (!core.reading()) return;
       byte[] bytes = new byte[buf.readableBytes()];
       buf.readBytes(bytes);
-      if (input.read(ByteString.fromArrayUnsafe(bytes), closeFrameSent)) ctx.close();
+      if (core.read(ByteString.fromArrayUnsafe(bytes))) ctx.close();
     } finally {
       buf.release();
     }
@@ -73,29 +59,18 @@ final class NettyConnection extends ChannelInboundHandlerAdapter {
 
   /** Writes what is queued while the socket takes it; then the close frame of a requested close. */
   private void write() {
-    if (closeFrameSent || !ctx.channel().isActive()) return;
-    CloseReason requested = queue.closeRequest();
-    if (requested != null && closing == null) {
-      closing = requested;
-      // A slow consumer's socket may never drain; give up on it after the close timeout.
+    if (!ctx.channel().isActive()) return;
+    if (core.closeStarted()) {
       ctx.executor().schedule(this::abort, settings.closeTimeout().toNanos(), TimeUnit.NANOSECONDS);
     }
     boolean wrote = false;
-    while (ctx.channel().isWritable()) {
-      ByteString batch = queue.poll(settings.writeBatchBytes());
-      if (batch == null) {
-        if (closing != null) {
-          ctx.write(Unpooled.wrappedBuffer(WebSocketFrames.close(closing).toArrayUnsafe()));
-          closeFrameSent = true;
-          wrote = true;
-        }
-        break;
-      }
-      ctx.write(Unpooled.wrappedBuffer(batch.toArrayUnsafe()));
+    ByteString next;
+    while (ctx.channel().isWritable() && (next = core.nextWrite()) != null) {
+      ctx.write(Unpooled.wrappedBuffer(next.toArrayUnsafe()));
       wrote = true;
     }
     if (!wrote) return;
-    if (closeFrameSent && !input.reading()) {
+    if (core.endAfterCloseFrame()) {
       ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     } else {
       ctx.flush();
@@ -107,10 +82,11 @@ final class NettyConnection extends ChannelInboundHandlerAdapter {
     if (ctx.channel().isWritable()) write();
   }
 
-  private void checkIdle() {
-    long idle = System.nanoTime() - lastInbound;
-    if (idle >= idleNanos) queue.close(CloseReason.IDLE_TIMEOUT, false);
-    else idleTimer = ctx.executor().schedule(this::checkIdle, idleNanos - idle, TimeUnit.NANOSECONDS);
+  private void scheduleIdleCheck(long nanos) {
+    idleTimer = ctx.executor().schedule(() -> {
+      long next = core.checkIdle();
+      if (next > 0) scheduleIdleCheck(next);
+    }, nanos, TimeUnit.NANOSECONDS);
   }
 
   /** Aborts the TCP connection (RST), releasing its kernel buffers. */
@@ -123,9 +99,7 @@ final class NettyConnection extends ChannelInboundHandlerAdapter {
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     if (idleTimer != null) idleTimer.cancel(false);
-    queue.terminate();
-    metrics.connectionClosed(closing == null ? "peer" : closing.label());
-    if (session != null) session.tell(new Session.ConnectionClosed());
+    core.ended();
   }
 
   @Override

@@ -65,21 +65,15 @@ final class WebSocketConnection extends GraphStage<FlowShape<ByteString, ByteStr
   @Override
   public GraphStageLogic createLogic(Attributes attrs) {
     return new TimerGraphStageLogic(shape) {
-      private final ClientInput input = new ClientInput(settings, metrics, queue);
-      private final long idleNanos = settings.idleTimeout().toNanos();
-      private ActorRef<Session.Command> session;
-      private long lastInbound = System.nanoTime();
-      private CloseReason closing; // set once the connection is closing
-      private boolean closeFrameSent;
+      private final ConnectionCore core = new ConnectionCore(settings, metrics, queue);
 
       {
         setHandler(in, new AbstractInHandler() {
           @Override
           public void onPush() {
-            lastInbound = System.nanoTime();
-            if (input.read(grab(in), closeFrameSent)) {
+            if (core.read(grab(in))) {
               completeStage();
-            } else if (input.reading() && !hasBeenPulled(in)) {
+            } else if (core.reading() && !hasBeenPulled(in)) {
               pull(in);
             }
           }
@@ -109,45 +103,27 @@ final class WebSocketConnection extends GraphStage<FlowShape<ByteString, ByteStr
 
       @Override
       public void preStart() {
-        metrics.connectionsOpened.increment();
-        session = sessionFactory.apply(queue);
-        input.attach(session);
         AsyncCallback<Object> wake = createAsyncCallback(ignored -> write());
-        queue.attach(() -> wake.invoke(Boolean.TRUE));
+        core.start(sessionFactory, () -> wake.invoke(Boolean.TRUE));
         scheduleOnce(IDLE_TIMER, settings.idleTimeout());
         pull(in);
       }
 
-      private void close(CloseReason reason) {
-        queue.close(reason, false);
-      }
-
-      /** Writes what is queued; once it is written, the close frame of a requested close. */
+      /** Writes one batch of what is queued; once it is written, the close frame of a requested close. */
       private void write() {
-        if (closeFrameSent) return;
-        CloseReason requested = queue.closeRequest();
-        if (requested != null && closing == null) {
-          closing = requested;
-          // A slow consumer's socket may never drain; give up on it after the close timeout.
-          scheduleOnce(CLOSE_TIMER, settings.closeTimeout());
-        }
+        if (core.closeStarted()) scheduleOnce(CLOSE_TIMER, settings.closeTimeout());
         if (!isAvailable(out)) return;
-        ByteString batch = queue.poll(settings.writeBatchBytes());
-        if (batch != null) {
-          push(out, batch);
-        } else if (closing != null) {
-          push(out, WebSocketFrames.close(closing));
-          closeFrameSent = true;
-          if (!input.reading()) completeStage();
-        }
+        ByteString next = core.nextWrite();
+        if (next == null) return;
+        push(out, next);
+        if (core.endAfterCloseFrame()) completeStage();
       }
 
       @Override
       public void onTimer(Object key) {
         if (IDLE_TIMER.equals(key)) {
-          long idle = System.nanoTime() - lastInbound;
-          if (idle >= idleNanos) close(CloseReason.IDLE_TIMEOUT);
-          else scheduleOnce(IDLE_TIMER, Duration.ofNanos(idleNanos - idle));
+          long next = core.checkIdle();
+          if (next > 0) scheduleOnce(IDLE_TIMER, Duration.ofNanos(next));
         } else if (CLOSE_TIMER.equals(key)) {
           failStage(new CloseTimeout()); // aborts the TCP connection, releasing its buffers
         }
@@ -155,9 +131,7 @@ final class WebSocketConnection extends GraphStage<FlowShape<ByteString, ByteStr
 
       @Override
       public void postStop() {
-        queue.terminate();
-        metrics.connectionClosed(closing == null ? "peer" : closing.label());
-        if (session != null) session.tell(new Session.ConnectionClosed());
+        core.ended();
       }
     };
   }
