@@ -2,7 +2,6 @@ package dev.chorus.session;
 
 import static dev.chorus.session.WebSocketFrames.*;
 
-import java.nio.charset.StandardCharsets;
 import org.apache.pekko.util.ByteString;
 import org.apache.pekko.util.ByteStringBuilder;
 
@@ -150,9 +149,5 @@ final class WebSocketFrameReader {
     buf.slice(dataAt, dataAt + length).copyToArray(data, 0, length);
     for (int i = 0; i < length; i++) data[i] ^= mask[i & 3];
     return ByteString.fromArrayUnsafe(data);
-  }
-
-  static String utf8(ByteString b) {
-    return b.decodeString(StandardCharsets.UTF_8);
   }
 }

@@ -92,7 +92,7 @@ class WebSocketFrameReaderTest {
   void smallText() {
     WebSocketFrameReader r = reader(text("[null,\"1\",\"phoenix\",\"heartbeat\",{}]"));
     WebSocketFrameReader.Event e = r.poll();
-    assertEquals("[null,\"1\",\"phoenix\",\"heartbeat\",{}]", WebSocketFrameReader.utf8(((WebSocketFrameReader.Text) e).payload()));
+    assertEquals("[null,\"1\",\"phoenix\",\"heartbeat\",{}]", ((WebSocketFrameReader.Text) e).payload().decodeString(StandardCharsets.UTF_8));
     assertNull(r.poll());
     assertEquals(0, r.buffered());
   }
