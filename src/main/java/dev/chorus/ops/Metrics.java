@@ -36,6 +36,8 @@ public final class Metrics implements Extension {
   public final LongAdder deliveriesDropped = new LongAdder();
   /** Deliver messages a room entity on this node sent to a local room on another node. */
   public final LongAdder crossNodeDeliveries = new LongAdder();
+  /** Counted where the bytes arrive: a node without members of a room must never see its publishes. */
+  public final LongAdder crossNodeDeliveriesReceived = new LongAdder();
   public final LongAdder slowConsumerCloses = new LongAdder();
   public final LongAdder badFrames = new LongAdder();
   public final LongAdder rateLimited = new LongAdder();
@@ -59,6 +61,7 @@ public final class Metrics implements Extension {
     counter("chorus_deliveries", "frames queued to subscribers on this node", deliveries);
     counter("chorus_deliveries_dropped", "frames not queued: the connection was closing or overflowed", deliveriesDropped);
     counter("chorus_cross_node_deliveries", "publishes sent by room entities here to another node's local room", crossNodeDeliveries);
+    counter("chorus_cross_node_deliveries_received", "publishes received here from a room entity on another node", crossNodeDeliveriesReceived);
     counter("chorus_slow_consumer_closes", "connections closed because their outbound queue overflowed", slowConsumerCloses);
     counter("chorus_bad_frames", "client frames that could not be decoded", badFrames);
     counter("chorus_rate_limited", "client frames refused for exceeding a rate", rateLimited);

@@ -31,15 +31,15 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
 
   public record Join(JoinRequest request) implements Command {}
 
-  public record Admitted(long joinId) implements Command {}
+  public record Admitted(long joinId) implements Command, CrossNode {}
 
-  public record Refused(long joinId, String reason) implements Command {}
+  public record Refused(long joinId, String reason) implements Command, CrossNode {}
 
   /**
    * A sequenced, rendered broadcast frame from the room entity; {@code publishedMicros} is the
    * wall-clock time it was sequenced (wall clock, so the latency also reads across nodes).
    */
-  public record Deliver(long seq, ByteString frame, long publishedMicros) implements Command {}
+  public record Deliver(long seq, ByteString frame, long publishedMicros) implements Command, CrossNode {}
 
   /**
    * A member's join ends by the client's leave ({@code ref} set: answered ok) or by a second join
@@ -47,6 +47,9 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
    * removed the member, so no broadcast it delivers later reaches the client.
    */
   record Leave(ActorRef<Channel.Command> channel, String joinRef, String ref) implements Command {}
+
+  /** A starting room entity asks where the members are (through the node's LocalRooms). */
+  record Locate(ActorRef<RoomEntity.Command> entity, ActorRef<LocalRooms.Command> node) implements Command {}
 
   private record ChannelStopped(ActorRef<Channel.Command> channel) implements Command {}
 
@@ -100,6 +103,10 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
         .onMessage(Leave.class, this::onLeave)
         .onMessage(ChannelStopped.class, this::onChannelStopped)
         .onMessageEquals(RefreshRegistration.INSTANCE, this::onRefresh)
+        .onMessage(Locate.class, m -> {
+          m.entity().tell(new RoomEntity.Located(m.node(), getContext().getSelf(), members.size()));
+          return this;
+        })
         .onSignal(PostStop.class, s -> onPostStop())
         .build();
   }

@@ -1,10 +1,14 @@
 package dev.chorus.room;
 
 import dev.chorus.ops.Metrics;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -17,8 +21,14 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
  *
  * <p>It counts members itself (a join counts from the moment it is forwarded), so it never
  * stops a room that a join is on its way to.
+ *
+ * <p>Every node's LocalRooms is registered with the receptionist under {@link #SERVICE_KEY}: a
+ * room entity that starts (first join, or moved after a node joined or died) asks each of them
+ * where the topic's members are, and the admin API asks them for their largest rooms.
  */
 public final class LocalRooms extends AbstractBehavior<LocalRooms.Command> {
+
+  public static final ServiceKey<Command> SERVICE_KEY = ServiceKey.create(Command.class, "chorus-local-rooms");
 
   public sealed interface Command {}
 
@@ -32,6 +42,16 @@ public final class LocalRooms extends AbstractBehavior<LocalRooms.Command> {
 
   public record Stats(int rooms, int members) {}
 
+  /** A starting room entity asks whether this node holds members of {@code topic}. */
+  public record Locate(String topic, ActorRef<RoomEntity.Command> entity) implements Command, CrossNode {}
+
+  /** The admin API asks for this node's largest local rooms. */
+  public record GetLargest(int limit, ActorRef<Largest> replyTo) implements Command, CrossNode {}
+
+  public record Largest(String node, int rooms, int members, List<RoomSize> largest) implements CrossNode {}
+
+  public record RoomSize(String topic, int members) {}
+
   private static final class Entry {
     final ActorRef<LocalRoom.Command> room;
     int members;
@@ -43,7 +63,10 @@ public final class LocalRooms extends AbstractBehavior<LocalRooms.Command> {
 
   public static Behavior<Command> create(
       ClusterSharding sharding, RoomSettings settings, Metrics metrics) {
-    return Behaviors.setup(ctx -> new LocalRooms(ctx, sharding, settings, metrics));
+    return Behaviors.setup(ctx -> {
+      ctx.getSystem().receptionist().tell(Receptionist.register(SERVICE_KEY, ctx.getSelf()));
+      return new LocalRooms(ctx, sharding, settings, metrics);
+    });
   }
 
   private final ClusterSharding sharding;
@@ -65,6 +88,8 @@ public final class LocalRooms extends AbstractBehavior<LocalRooms.Command> {
         .onMessage(Join.class, this::onJoin)
         .onMessage(MemberGone.class, this::onMemberGone)
         .onMessage(GetStats.class, this::onGetStats)
+        .onMessage(Locate.class, this::onLocate)
+        .onMessage(GetLargest.class, this::onGetLargest)
         .build();
   }
 
@@ -91,9 +116,36 @@ public final class LocalRooms extends AbstractBehavior<LocalRooms.Command> {
   }
 
   private Behavior<Command> onGetStats(GetStats m) {
+    m.replyTo().tell(new Stats(rooms.size(), memberCount()));
+    return this;
+  }
+
+  private Behavior<Command> onLocate(Locate m) {
+    Entry entry = rooms.get(m.topic());
+    if (entry == null) {
+      m.entity().tell(new RoomEntity.Located(getContext().getSelf(), null, 0));
+    } else {
+      // The room answers: it knows its admitted members; a join still pending here is counted
+      // by the entity when its Admit arrives.
+      entry.room.tell(new LocalRoom.Locate(m.entity(), getContext().getSelf()));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onGetLargest(GetLargest m) {
+    List<RoomSize> largest = rooms.entrySet().stream()
+        .map(e -> new RoomSize(e.getKey(), e.getValue().members))
+        .sorted(Comparator.comparingInt(RoomSize::members).reversed().thenComparing(RoomSize::topic))
+        .limit(Math.max(0, m.limit()))
+        .toList();
+    String node = getContext().getSystem().address().toString();
+    m.replyTo().tell(new Largest(node, rooms.size(), memberCount(), largest));
+    return this;
+  }
+
+  private int memberCount() {
     int members = 0;
     for (Entry e : rooms.values()) members += e.members;
-    m.replyTo().tell(new Stats(rooms.size(), members));
-    return this;
+    return members;
   }
 }

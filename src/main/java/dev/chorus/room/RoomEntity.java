@@ -6,7 +6,9 @@ import dev.chorus.protocol.Topic;
 import dev.chorus.session.WebSocketFrames;
 import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -14,6 +16,9 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.StashBuffer;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.util.ByteString;
 
@@ -22,6 +27,11 @@ import org.apache.pekko.util.ByteString;
  * It numbers every message, keeps the bounded history that recovery will read, enforces the
  * member cap, and knows which nodes' {@link LocalRoom}s hold members. A publish is rendered
  * once, as the WebSocket frame every subscriber will receive, and sent once per such node.
+ *
+ * <p>When it starts (a room's first join, or after it moved because a node joined, left or
+ * died) it first asks every node's {@link LocalRooms} where the topic's members are, holding
+ * publishes back meanwhile (bounded by chorus.room.locate-stash and locate-timeout), so that a
+ * moved room loses no subscriber. Local rooms also re-state their counts periodically.
  */
 public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
 
@@ -30,30 +40,99 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
   public sealed interface Command {}
 
   /** A local room asks to admit one more member; answered with Admitted or Refused. */
-  public record Admit(ActorRef<LocalRoom.Command> localRoom, long joinId) implements Command {}
+  public record Admit(ActorRef<LocalRoom.Command> localRoom, long joinId) implements Command, CrossNode {}
 
   /** One member of that local room has gone. */
-  public record MemberLeft(ActorRef<LocalRoom.Command> localRoom) implements Command {}
+  public record MemberLeft(ActorRef<LocalRoom.Command> localRoom) implements Command, CrossNode {}
 
   /**
    * A local room states how many members it holds. Sent periodically, so that an entity that
    * was restarted or moved learns its nodes again.
    */
-  public record Register(ActorRef<LocalRoom.Command> localRoom, int members) implements Command {}
+  public record Register(ActorRef<LocalRoom.Command> localRoom, int members) implements Command, CrossNode {}
 
   public record Publish(String event, ByteString payload, String ref, ActorRef<Published> replyTo)
-      implements Command {}
+      implements Command, CrossNode {}
 
   /** The publish was sequenced as {@code seq} in {@code epoch}. */
-  public record Published(String ref, long epoch, long seq) {}
+  public record Published(String ref, long epoch, long seq) implements CrossNode {}
+
+  /** A node's answer to {@link LocalRooms.Locate}: its local room (null if none) and members. */
+  public record Located(ActorRef<LocalRooms.Command> node, ActorRef<LocalRoom.Command> localRoom, int members)
+      implements Command, CrossNode {}
+
+  private record Listed(Receptionist.Listing listing) implements Command {}
+
+  private enum LocateTimeout implements Command { INSTANCE }
 
   private record LocalRoomStopped(ActorRef<LocalRoom.Command> localRoom) implements Command {}
 
   /** A sequenced message, kept for recovery (issue "tokens and recovery" reads it). */
   private record HistoryEntry(long seq, long atMillis, ByteString frame) {}
 
-  public static Behavior<Command> create(String topic, Namespaces namespaces, Metrics metrics) {
-    return Behaviors.setup(ctx -> new RoomEntity(ctx, topic, namespaces, metrics));
+  public static Behavior<Command> create(String topic, Namespaces namespaces, RoomSettings settings, Metrics metrics) {
+    return Behaviors.setup(ctx -> Behaviors.withStash(settings.locateStash(), stash -> Behaviors.withTimers(timers ->
+        new Locating(ctx, stash, timers, new RoomEntity(ctx, topic, namespaces, metrics), settings).start())));
+  }
+
+  /** The first phase of an entity's life: find the nodes that hold the topic's members. */
+  private static final class Locating {
+    private final ActorContext<Command> ctx;
+    private final StashBuffer<Command> stash;
+    private final TimerScheduler<Command> timers;
+    private final RoomEntity room;
+    private final RoomSettings settings;
+    private Set<ActorRef<LocalRooms.Command>> awaiting; // null until the receptionist answered
+
+    Locating(ActorContext<Command> ctx, StashBuffer<Command> stash, TimerScheduler<Command> timers,
+        RoomEntity room, RoomSettings settings) {
+      this.ctx = ctx;
+      this.stash = stash;
+      this.timers = timers;
+      this.room = room;
+      this.settings = settings;
+    }
+
+    Behavior<Command> start() {
+      ActorRef<Receptionist.Listing> listed = ctx.messageAdapter(Receptionist.Listing.class, Listed::new);
+      ctx.getSystem().receptionist().tell(Receptionist.find(LocalRooms.SERVICE_KEY, listed));
+      timers.startSingleTimer(LocateTimeout.INSTANCE, settings.locateTimeout());
+      return Behaviors.receive(Command.class)
+          .onMessage(Listed.class, this::onListed)
+          .onMessage(Located.class, this::onLocated)
+          .onMessageEquals(LocateTimeout.INSTANCE, this::ready)
+          .onAnyMessage(this::hold)
+          .build();
+    }
+
+    private Behavior<Command> onListed(Listed m) {
+      awaiting = new HashSet<>(m.listing().getServiceInstances(LocalRooms.SERVICE_KEY));
+      for (ActorRef<LocalRooms.Command> node : awaiting) node.tell(new LocalRooms.Locate(room.topic, ctx.getSelf()));
+      return awaiting.isEmpty() ? ready() : Behaviors.same();
+    }
+
+    private Behavior<Command> onLocated(Located m) {
+      room.onLocated(m);
+      if (awaiting != null) awaiting.remove(m.node());
+      return awaiting != null && awaiting.isEmpty() ? ready() : Behaviors.same();
+    }
+
+    private Behavior<Command> hold(Command m) throws Exception {
+      if (!stash.isFull()) {
+        stash.stash(m);
+        return Behaviors.same();
+      }
+      // The bound is reached: serve with what is known rather than grow; order is kept, since
+      // everything held is handled before this message.
+      Behavior<Command> next = ready();
+      room.createReceive().receiveMessage(m);
+      return next;
+    }
+
+    private Behavior<Command> ready() {
+      timers.cancel(LocateTimeout.INSTANCE);
+      return stash.unstashAll(room);
+    }
   }
 
   private final String topic;
@@ -82,7 +161,14 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
         .onMessage(Register.class, m -> setMembers(m.localRoom(), m.members()))
         .onMessage(LocalRoomStopped.class, m -> setMembers(m.localRoom(), 0))
         .onMessage(Publish.class, this::onPublish)
+        .onMessage(Located.class, this::onLocated)
+        .onMessage(Listed.class, m -> this) // late answers of the locating phase
+        .onMessageEquals(LocateTimeout.INSTANCE, () -> this)
         .build();
+  }
+
+  private Behavior<Command> onLocated(Located m) {
+    return m.localRoom() == null ? this : setMembers(m.localRoom(), m.members());
   }
 
   private Behavior<Command> onAdmit(Admit m) {

@@ -1,0 +1,205 @@
+package dev.chorus.room;
+
+import dev.chorus.ops.Metrics;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.NotSerializableException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.pekko.actor.ExtendedActorSystem;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorRefResolver;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.serialization.SerializerWithStringManifest;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * The binary form of the room protocol between nodes ({@link CrossNode} messages). Written by
+ * hand rather than with Jackson because a {@link LocalRoom.Deliver} crosses the network once per
+ * publish and node: its rendered frame goes as raw bytes, with two longs in front.
+ */
+public final class RoomSerializer extends SerializerWithStringManifest {
+  private static final int IDENTIFIER = 4_701_001;
+  private final ExtendedActorSystem system;
+  private volatile ActorRefResolver resolver; // the typed system is not ready when this is built
+
+  public RoomSerializer(ExtendedActorSystem system) {
+    this.system = system;
+  }
+
+  @Override
+  public int identifier() {
+    return IDENTIFIER;
+  }
+
+  @Override
+  public String manifest(Object o) {
+    if (o instanceof LocalRoom.Deliver) return "D";
+    if (o instanceof RoomEntity.Publish) return "P";
+    if (o instanceof RoomEntity.Published) return "p";
+    if (o instanceof RoomEntity.Admit) return "A";
+    if (o instanceof LocalRoom.Admitted) return "a";
+    if (o instanceof LocalRoom.Refused) return "r";
+    if (o instanceof RoomEntity.MemberLeft) return "M";
+    if (o instanceof RoomEntity.Register) return "R";
+    if (o instanceof LocalRooms.Locate) return "L";
+    if (o instanceof RoomEntity.Located) return "l";
+    if (o instanceof LocalRooms.GetLargest) return "G";
+    if (o instanceof LocalRooms.Largest) return "g";
+    throw new IllegalArgumentException("not a cross-node room message: " + o.getClass());
+  }
+
+  @Override
+  public byte[] toBinary(Object o) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(o instanceof LocalRoom.Deliver d ? d.frame().size() + 24 : 128);
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      if (o instanceof LocalRoom.Deliver m) {
+        out.writeLong(m.seq());
+        out.writeLong(m.publishedMicros());
+        writeBytes(out, m.frame());
+      } else if (o instanceof RoomEntity.Publish m) {
+        out.writeUTF(m.event());
+        writeBytes(out, m.payload());
+        writeNullable(out, m.ref());
+        writeRef(out, m.replyTo());
+      } else if (o instanceof RoomEntity.Published m) {
+        writeNullable(out, m.ref());
+        out.writeLong(m.epoch());
+        out.writeLong(m.seq());
+      } else if (o instanceof RoomEntity.Admit m) {
+        writeRef(out, m.localRoom());
+        out.writeLong(m.joinId());
+      } else if (o instanceof LocalRoom.Admitted m) {
+        out.writeLong(m.joinId());
+      } else if (o instanceof LocalRoom.Refused m) {
+        out.writeLong(m.joinId());
+        out.writeUTF(m.reason());
+      } else if (o instanceof RoomEntity.MemberLeft m) {
+        writeRef(out, m.localRoom());
+      } else if (o instanceof RoomEntity.Register m) {
+        writeRef(out, m.localRoom());
+        out.writeInt(m.members());
+      } else if (o instanceof LocalRooms.Locate m) {
+        out.writeUTF(m.topic());
+        writeRef(out, m.entity());
+      } else if (o instanceof RoomEntity.Located m) {
+        writeRef(out, m.node());
+        writeRef(out, m.localRoom());
+        out.writeInt(m.members());
+      } else if (o instanceof LocalRooms.GetLargest m) {
+        out.writeInt(m.limit());
+        writeRef(out, m.replyTo());
+      } else if (o instanceof LocalRooms.Largest m) {
+        out.writeUTF(m.node());
+        out.writeInt(m.rooms());
+        out.writeInt(m.members());
+        out.writeInt(m.largest().size());
+        for (LocalRooms.RoomSize r : m.largest()) {
+          out.writeUTF(r.topic());
+          out.writeInt(r.members());
+        }
+      } else {
+        throw new IllegalArgumentException("not a cross-node room message: " + o.getClass());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
+
+  @Override
+  public Object fromBinary(byte[] bytes, String manifest) throws NotSerializableException {
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+      switch (manifest) {
+        case "D": {
+          long seq = in.readLong();
+          long micros = in.readLong();
+          Metrics.get(system).crossNodeDeliveriesReceived.increment();
+          return new LocalRoom.Deliver(seq, readBytes(in), micros);
+        }
+        case "P":
+          return new RoomEntity.Publish(in.readUTF(), readBytes(in), readNullable(in), readRef(in));
+        case "p":
+          return new RoomEntity.Published(readNullable(in), in.readLong(), in.readLong());
+        case "A":
+          return new RoomEntity.Admit(readRef(in), in.readLong());
+        case "a":
+          return new LocalRoom.Admitted(in.readLong());
+        case "r":
+          return new LocalRoom.Refused(in.readLong(), in.readUTF());
+        case "M":
+          return new RoomEntity.MemberLeft(readRef(in));
+        case "R":
+          return new RoomEntity.Register(readRef(in), in.readInt());
+        case "L":
+          return new LocalRooms.Locate(in.readUTF(), readRef(in));
+        case "l":
+          return new RoomEntity.Located(readRef(in), readRef(in), in.readInt());
+        case "G":
+          return new LocalRooms.GetLargest(in.readInt(), readRef(in));
+        case "g": {
+          String node = in.readUTF();
+          int rooms = in.readInt();
+          int members = in.readInt();
+          int n = in.readInt();
+          List<LocalRooms.RoomSize> largest = new ArrayList<>(n);
+          for (int i = 0; i < n; i++) largest.add(new LocalRooms.RoomSize(in.readUTF(), in.readInt()));
+          return new LocalRooms.Largest(node, rooms, members, List.copyOf(largest));
+        }
+        default:
+          throw new NotSerializableException("unknown room message manifest '" + manifest + "'");
+      }
+    } catch (NotSerializableException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void writeBytes(DataOutputStream out, ByteString b) throws IOException {
+    out.writeInt(b.size());
+    for (java.nio.ByteBuffer buf : b.getByteBuffers()) {
+      if (buf.hasArray()) {
+        out.write(buf.array(), buf.arrayOffset() + buf.position(), buf.remaining());
+      } else {
+        byte[] copy = new byte[buf.remaining()];
+        buf.get(copy);
+        out.write(copy);
+      }
+    }
+  }
+
+  private static ByteString readBytes(DataInputStream in) throws IOException {
+    byte[] b = new byte[in.readInt()];
+    in.readFully(b);
+    return ByteString.fromArrayUnsafe(b);
+  }
+
+  private static void writeNullable(DataOutputStream out, String s) throws IOException {
+    out.writeBoolean(s != null);
+    if (s != null) out.writeUTF(s);
+  }
+
+  private static String readNullable(DataInputStream in) throws IOException {
+    return in.readBoolean() ? in.readUTF() : null;
+  }
+
+  private void writeRef(DataOutputStream out, ActorRef<?> ref) throws IOException {
+    out.writeUTF(ref == null ? "" : resolver().toSerializationFormat(ref));
+  }
+
+  private <T> ActorRef<T> readRef(DataInputStream in) throws IOException {
+    String s = in.readUTF();
+    return s.isEmpty() ? null : resolver().resolveActorRef(s);
+  }
+
+  private ActorRefResolver resolver() {
+    ActorRefResolver r = resolver;
+    if (r == null) resolver = r = ActorRefResolver.get(Adapter.toTyped(system));
+    return r;
+  }
+}
