@@ -4,12 +4,17 @@ import static org.apache.pekko.http.javadsl.server.Directives.*;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 import com.typesafe.config.Config;
+import dev.chorus.ops.AdminRoutes;
+import dev.chorus.ops.Drainer;
 import dev.chorus.ops.Metrics;
+import dev.chorus.ops.Operations;
+import dev.chorus.room.ConsistentHashingAllocationStrategy;
 import dev.chorus.room.LocalRooms;
 import dev.chorus.room.Namespaces;
 import dev.chorus.room.RoomEntity;
 import dev.chorus.room.RoomSettings;
 import dev.chorus.session.ConnectionSettings;
+import dev.chorus.session.Connections;
 import dev.chorus.session.NettySocketServer;
 import dev.chorus.session.SocketRoute;
 import java.net.InetSocketAddress;
@@ -23,7 +28,9 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.management.cluster.bootstrap.ClusterBootstrap;
 import org.apache.pekko.management.javadsl.PekkoManagement;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
@@ -68,18 +75,21 @@ public final class ChorusNode implements AutoCloseable {
       Metrics metrics = Metrics.get(Adapter.toClassic(system));
       Namespaces namespaces = Namespaces.fromConfig(chorus);
 
-      Cluster cluster = Cluster.get(system);
-      if (system.settings().config().getStringList("pekko.cluster.seed-nodes").isEmpty()) {
-        // No seed nodes: this node is a cluster of one (issue "cluster" adds more).
-        cluster.manager().tell(Join.create(cluster.selfMember().address()));
-      }
+      RoomSettings roomSettings = RoomSettings.fromConfig(chorus);
       ClusterSharding sharding = ClusterSharding.get(system);
-      sharding.init(Entity.of(RoomEntity.TYPE_KEY, ctx -> RoomEntity.create(ctx.getEntityId(), namespaces, metrics)));
+      sharding.init(Entity.of(RoomEntity.TYPE_KEY, ctx -> RoomEntity.create(ctx.getEntityId(), namespaces, roomSettings, metrics))
+          .withAllocationStrategy(ConsistentHashingAllocationStrategy.fromConfig(chorus)));
 
       ActorRef<LocalRooms.Command> localRooms = system.systemActorOf(
-          LocalRooms.create(sharding, RoomSettings.fromConfig(chorus), metrics), "local-rooms", Props.empty());
-      SocketRoute socket = new SocketRoute(
-          system, ConnectionSettings.fromConfig(chorus.getConfig("connection")), localRooms, namespaces, metrics);
+          LocalRooms.create(sharding, roomSettings, metrics), "local-rooms", Props.empty());
+      ConnectionSettings connectionSettings = ConnectionSettings.fromConfig(chorus.getConfig("connection"));
+      Connections connections = new Connections();
+      ActorRef<Drainer.Command> drainer = system.systemActorOf(
+          Drainer.create(connections, new Drainer.Settings(
+              chorus.getDuration("drain.window"), chorus.getDuration("drain.interval"), connectionSettings.closeTimeout())),
+          "drainer", Props.empty());
+      addDrainTask(system, drainer, config);
+      SocketRoute socket = new SocketRoute(system, connectionSettings, localRooms, namespaces, metrics, connections);
 
       InetSocketAddress httpAddress;
       String transport = chorus.getString("http.transport");
@@ -107,9 +117,11 @@ public final class ChorusNode implements AutoCloseable {
       } else {
         throw new IllegalArgumentException("chorus.http.transport must be pekko or netty, not " + transport);
       }
-      // The operators' port: /metrics (and later the cluster API and health checks).
+      Operations.get(Adapter.toClassic(system)).serving(new Operations.Node(connections, localRooms, drainer));
+      // The operators' port: health checks, cluster API, /metrics, admin API.
       URI management = URI.create(PekkoManagement.get(Adapter.toClassic(system)).start()
           .toCompletableFuture().get(30, TimeUnit.SECONDS).toString());
+      joinCluster(system, chorus);
       system.log().info("Chorus serving WebSockets on ws://{}:{}/socket/websocket ({} transport)",
           httpAddress.getHostString(), httpAddress.getPort(), transport);
       return new ChorusNode(system, httpAddress, management, metrics, localRooms);
@@ -117,6 +129,35 @@ public final class ChorusNode implements AutoCloseable {
       system.terminate();
       throw e;
     }
+  }
+
+  /**
+   * Joins the cluster once the node serves: through Cluster Bootstrap (it needs the management
+   * port up), else the configured seed nodes (Pekko joins them by itself), else itself alone.
+   */
+  private static void joinCluster(ActorSystem<Void> system, Config chorus) {
+    if (chorus.getBoolean("cluster.bootstrap")) {
+      ClusterBootstrap.get(Adapter.toClassic(system)).start();
+    } else if (system.settings().config().getStringList("pekko.cluster.seed-nodes").isEmpty()) {
+      Cluster cluster = Cluster.get(system);
+      cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    }
+  }
+
+  /**
+   * The drain runs as the first phase of CoordinatedShutdown, whatever started it: gradually
+   * for SIGTERM and the admin API's drain, at once when the cluster removed this node (there is
+   * no cluster left to serve its clients) or the node is closed in-process.
+   */
+  private static void addDrainTask(ActorSystem<Void> system, ActorRef<Drainer.Command> drainer, Config config) {
+    CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
+    Duration phase = config.getDuration("pekko.coordinated-shutdown.phases.before-service-unbind.timeout");
+    shutdown.addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "chorus-drain", () -> {
+      var reason = shutdown.getShutdownReason().orElse(CoordinatedShutdown.unknownReason());
+      boolean gradually = reason == AdminRoutes.DRAIN_REQUESTED || reason == CoordinatedShutdown.jvmExitReason();
+      system.log().info("Draining WebSockets ({}, reason {})", gradually ? "gradually" : "at once", reason);
+      return AskPattern.<Drainer.Command, Done>ask(drainer, r -> new Drainer.Drain(!gradually, r), phase, system.scheduler());
+    });
   }
 
   private static Route routes(SocketRoute socket) {

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import java.io.File;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -29,8 +30,20 @@ public final class Settings {
           "cluster (Artery) port (default 25520)"),
       new Option("--management-port", "CHORUS_MANAGEMENT_PORT", "pekko.management.http.port", false,
           "Pekko Management port: /metrics, cluster API (default 7626)"),
+      new Option("--management-host", "CHORUS_MANAGEMENT_HOST", "pekko.management.http.hostname", false,
+          "address the management port listens on (default 127.0.0.1)"),
       new Option("--seed-nodes", "CHORUS_SEED_NODES", "pekko.cluster.seed-nodes", true,
-          "comma-separated seed nodes, e.g. pekko://chorus@127.0.0.1:25520; none: a cluster of one"));
+          "comma-separated seed nodes, e.g. pekko://chorus@127.0.0.1:25520; none: a cluster of one"),
+      new Option("--cluster-bootstrap", "CHORUS_CLUSTER_BOOTSTRAP", "chorus.cluster.bootstrap", false,
+          "on: find peers with Pekko Cluster Bootstrap (e.g. Kubernetes API) instead of seed nodes"),
+      new Option("--admin-key", "CHORUS_ADMIN_KEY", "chorus.admin.key", false,
+          "bearer key of the admin API on the management port (empty: admin API off)"),
+      new Option("--drain-window", "CHORUS_DRAIN_WINDOW", "chorus.drain.window", false,
+          "how long a drain (SIGTERM, POST /admin/drain) spreads closing WebSockets (default 30s)"));
+
+  /** The shutdown phase that drains must outlast the drain window by this much. */
+  private static final Duration DRAIN_PHASE_MARGIN = Duration.ofSeconds(15);
+  private static final String DRAIN_PHASE_TIMEOUT = "pekko.coordinated-shutdown.phases.before-service-unbind.timeout";
 
   private Settings() {}
 
@@ -76,10 +89,15 @@ public final class Settings {
       application = ConfigFactory.defaultApplication();
     }
     Config base = ConfigFactory.load(application.withFallback(ConfigFactory.parseResources("pekko-overrides.conf")));
-    return ConfigFactory.parseMap(fromFlags)
+    Config config = ConfigFactory.parseMap(fromFlags)
         .withFallback(ConfigFactory.parseMap(fromEnv))
         .withFallback(base)
         .resolve();
+    Duration drainPhase = config.getDuration("chorus.drain.window").plus(DRAIN_PHASE_MARGIN);
+    if (config.getDuration(DRAIN_PHASE_TIMEOUT).compareTo(drainPhase) < 0) {
+      config = config.withValue(DRAIN_PHASE_TIMEOUT, ConfigValueFactory.fromAnyRef(drainPhase.toMillis() + "ms"));
+    }
+    return config;
   }
 
   private static Object value(Option o, String v) {
@@ -99,10 +117,10 @@ public final class Settings {
         Flags (each also set by its environment variable; flags win):
         """);
     for (Option o : OPTIONS) {
-      b.append(String.format("  %-16s %-20s %s%n", o.flag() + " V", o.env(), o.help()));
+      b.append(String.format("  %-20s %-24s %s%n", o.flag() + " V", o.env(), o.help()));
     }
-    b.append(String.format("  %-16s %-20s %s%n", "--config FILE", "", "a HOCON file over the defaults (like -Dconfig.file)"));
-    b.append(String.format("  %-16s %-20s %s%n", "--help", "", "this text"));
+    b.append(String.format("  %-20s %-24s %s%n", "--config FILE", "", "a HOCON file over the defaults (like -Dconfig.file)"));
+    b.append(String.format("  %-20s %-24s %s%n", "--help", "", "this text"));
     b.append("""
 
         Any setting can also be given as a JVM system property, e.g.

@@ -105,6 +105,10 @@ public final class NettySocketServer implements AutoCloseable {
         reply(ctx, HttpResponseStatus.BAD_REQUEST, "expected a WebSocket upgrade request");
         return;
       }
+      if (route.draining()) {
+        reply(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, SocketRoute.DRAINING);
+        return;
+      }
       Map<String, String> query = new HashMap<>();
       uri.parameters().forEach((k, v) -> query.put(k, v.get(0)));
       String refusal = SocketRoute.refusal(query);

@@ -26,6 +26,7 @@ public final class OutboundQueue {
   private Runnable wakeup; // set when the connection's stage starts
   private CloseReason close; // once set, offers are refused
   private boolean discardPending;
+  private Runnable onTerminate = () -> {};
 
   public OutboundQueue(int maxFrames, long maxBytes, Metrics metrics) {
     this.maxFrames = maxFrames;
@@ -120,11 +121,22 @@ public final class OutboundQueue {
     return close;
   }
 
+  /** Runs once when the connection has ended (the node's {@link Connections} forgets it). */
+  synchronized void onTerminate(Runnable action) {
+    this.onTerminate = action;
+  }
+
   /** Called when the connection has ended: frees what is queued and refuses later offers. */
-  synchronized void terminate() {
-    if (close == null) close = CloseReason.NORMAL;
-    frames.clear();
-    bytes = 0;
+  void terminate() {
+    Runnable action;
+    synchronized (this) {
+      if (close == null) close = CloseReason.NORMAL;
+      frames.clear();
+      bytes = 0;
+      action = onTerminate;
+      onTerminate = () -> {};
+    }
+    action.run();
   }
 
   synchronized int queuedFrames() {

@@ -41,6 +41,7 @@ public final class SocketRoute {
   private final ActorRef<LocalRooms.Command> rooms;
   private final Namespaces namespaces;
   private final Metrics metrics;
+  private final Connections connections;
   private final AtomicLong sessionIds = new AtomicLong();
 
   public SocketRoute(
@@ -48,12 +49,14 @@ public final class SocketRoute {
       ConnectionSettings settings,
       ActorRef<LocalRooms.Command> rooms,
       Namespaces namespaces,
-      Metrics metrics) {
+      Metrics metrics,
+      Connections connections) {
     this.system = system;
     this.settings = settings;
     this.rooms = rooms;
     this.namespaces = namespaces;
     this.metrics = metrics;
+    this.connections = connections;
   }
 
   /** Answers a request for {@code /socket/websocket}. */
@@ -64,6 +67,9 @@ public final class SocketRoute {
       return HttpResponse.create()
           .withStatus(StatusCodes.BAD_REQUEST)
           .withEntity("expected a WebSocket upgrade request");
+    }
+    if (connections.draining()) {
+      return HttpResponse.create().withStatus(StatusCodes.SERVICE_UNAVAILABLE).withEntity(DRAINING);
     }
     Map<String, String> query = request.getUri().query().toMap();
     String refusal = refusal(query);
@@ -81,6 +87,13 @@ public final class SocketRoute {
             new UpgradeToOtherProtocolResponseHeader((org.apache.pekko.stream.scaladsl.Flow) flow.asScala())));
   }
 
+  /** Why an upgrade is refused with HTTP 503 while the node drains. */
+  static final String DRAINING = "this node is draining: connect to another node";
+
+  boolean draining() {
+    return connections.draining();
+  }
+
   /** Why an upgrade with these query parameters is refused (HTTP 400), or null. */
   static String refusal(Map<String, String> query) {
     String vsn = query.getOrDefault("vsn", "2.0.0");
@@ -89,7 +102,7 @@ public final class SocketRoute {
   }
 
   OutboundQueue newQueue() {
-    return new OutboundQueue(settings.outboundMaxFrames(), settings.outboundMaxBytes(), metrics);
+    return connections.newQueue(settings, metrics);
   }
 
   ConnectionSettings settings() {

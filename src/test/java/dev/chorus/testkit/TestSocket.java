@@ -56,9 +56,13 @@ public final class TestSocket implements AutoCloseable {
 
   /** Connects; a receiveBuffer above 0 sets SO_RCVBUF before connecting (a slow client). */
   public static TestSocket connect(int port, String pathAndQuery, int receiveBuffer) throws IOException {
+    return connect("127.0.0.1", port, pathAndQuery, receiveBuffer);
+  }
+
+  public static TestSocket connect(String host, int port, String pathAndQuery, int receiveBuffer) throws IOException {
     Socket s = new Socket();
     if (receiveBuffer > 0) s.setReceiveBufferSize(receiveBuffer);
-    s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+    s.connect(new InetSocketAddress(host, port), 5000);
     s.setSoTimeout(10_000);
     TestSocket t = new TestSocket(s);
     t.handshake(pathAndQuery);

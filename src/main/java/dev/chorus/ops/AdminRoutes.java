@@ -1,0 +1,198 @@
+package dev.chorus.ops;
+
+import static org.apache.pekko.http.javadsl.server.Directives.*;
+import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.Config;
+import dev.chorus.room.LocalRooms;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.ExtendedActorSystem;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.management.javadsl.ManagementRouteProvider;
+import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
+
+/**
+ * Chorus's admin API on the management port, every route guarded by the bearer key
+ * {@code chorus.admin.key} (no key configured: 403 for everything):
+ * <ul>
+ *   <li>{@code GET /admin/connections}: this node's open WebSockets and whether it drains;
+ *   <li>{@code GET /admin/rooms?limit=N}: this node's local rooms, largest first;
+ *   <li>{@code GET /admin/rooms/largest?limit=N}: the largest rooms cluster-wide (members summed
+ *       over the nodes that answered in time);
+ *   <li>{@code POST /admin/drain}: drain this node (chorus.drain), then leave the cluster and
+ *       exit, as SIGTERM does.
+ * </ul>
+ * Errors are JSON {@code {"error": "..."}}.
+ */
+public final class AdminRoutes implements ManagementRouteProvider {
+
+  /** Why CoordinatedShutdown runs when an operator drains the node through the admin API. */
+  public static final CoordinatedShutdown.Reason DRAIN_REQUESTED = new CoordinatedShutdown.Reason() {
+    @Override
+    public String toString() {
+      return "DrainRequested";
+    }
+  };
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final ActorSystem<Void> system;
+  private final Operations operations;
+  private final byte[] key;
+  private final int maxRooms;
+  private final Duration askTimeout;
+  private final Duration drainWindow;
+
+  public AdminRoutes(ExtendedActorSystem classic) {
+    this.system = Adapter.toTyped(classic);
+    this.operations = Operations.get(classic);
+    Config chorus = classic.settings().config().getConfig("chorus");
+    this.key = chorus.getString("admin.key").getBytes(StandardCharsets.UTF_8);
+    this.maxRooms = chorus.getInt("admin.max-rooms-listed");
+    this.askTimeout = chorus.getDuration("admin.ask-timeout");
+    this.drainWindow = chorus.getDuration("drain.window");
+  }
+
+  @Override
+  public Route routes(ManagementRouteProviderSettings settings) {
+    return pathPrefix("admin", () -> authorized(() -> serving(node -> concat(
+        path("connections", () -> get(() -> json(StatusCodes.OK, connections(node)))),
+        path("rooms", () -> get(() -> limit(limit -> onSuccess(localRooms(node, limit), rooms -> json(StatusCodes.OK, rooms))))),
+        path(segment("rooms").slash("largest"), () -> get(() -> limit(limit ->
+            onSuccess(largestRooms(limit), rooms -> json(StatusCodes.OK, rooms))))),
+        path("drain", () -> post(() -> json(StatusCodes.ACCEPTED, drain(node))))))));
+  }
+
+  private Route authorized(Supplier<Route> inner) {
+    return optionalHeaderValueByName("Authorization", header -> {
+      if (key.length == 0) return json(StatusCodes.FORBIDDEN, error("admin API disabled: set chorus.admin.key (--admin-key, CHORUS_ADMIN_KEY)"));
+      String given = header.filter(h -> h.startsWith("Bearer ")).map(h -> h.substring(7).trim()).orElse("");
+      if (!MessageDigest.isEqual(key, given.getBytes(StandardCharsets.UTF_8))) {
+        return respondWithHeader(RawHeader.create("WWW-Authenticate", "Bearer"), () ->
+            json(StatusCodes.UNAUTHORIZED, error("missing or wrong admin key (Authorization: Bearer <key>)")));
+      }
+      return inner.get();
+    });
+  }
+
+  private Route serving(java.util.function.Function<Operations.Node, Route> inner) {
+    Operations.Node node = operations.node();
+    return node == null ? json(StatusCodes.SERVICE_UNAVAILABLE, error("the node is not serving yet")) : inner.apply(node);
+  }
+
+  private Route limit(java.util.function.Function<Integer, Route> inner) {
+    return parameterOptional("limit", v -> {
+      int limit;
+      try {
+        limit = v.map(Integer::parseInt).orElse(20);
+      } catch (NumberFormatException e) {
+        return json(StatusCodes.BAD_REQUEST, error("limit must be a number"));
+      }
+      if (limit < 1 || limit > maxRooms) return json(StatusCodes.BAD_REQUEST, error("limit must be 1.." + maxRooms));
+      return inner.apply(limit);
+    });
+  }
+
+  private Map<String, Object> connections(Operations.Node node) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("node", system.address().toString());
+    m.put("connections", node.connections().count());
+    m.put("draining", node.connections().draining());
+    return m;
+  }
+
+  private CompletionStage<LocalRooms.Largest> localRooms(Operations.Node node, int limit) {
+    return AskPattern.ask(node.localRooms(), r -> new LocalRooms.GetLargest(limit, r), askTimeout, system.scheduler());
+  }
+
+  /** Asks every node's LocalRooms; a node that does not answer in time is left out and counted. */
+  private CompletionStage<Map<String, Object>> largestRooms(int limit) {
+    CompletionStage<Receptionist.Listing> listing = AskPattern.ask(
+        system.receptionist(), r -> Receptionist.find(LocalRooms.SERVICE_KEY, r), askTimeout, system.scheduler());
+    return listing.thenCompose(l -> {
+      List<CompletableFuture<Optional<LocalRooms.Largest>>> answers = new ArrayList<>();
+      for (var node : l.getServiceInstances(LocalRooms.SERVICE_KEY)) {
+        answers.add(AskPattern.<LocalRooms.Command, LocalRooms.Largest>ask(
+                node, r -> new LocalRooms.GetLargest(limit, r), askTimeout, system.scheduler())
+            .toCompletableFuture()
+            .thenApply(Optional::of)
+            .exceptionally(e -> Optional.empty()));
+      }
+      return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenApply(v -> {
+        Map<String, int[]> byTopic = new TreeMap<>(); // members, nodes
+        int answered = 0;
+        for (var a : answers) {
+          Optional<LocalRooms.Largest> largest = a.join();
+          if (largest.isEmpty()) continue;
+          answered++;
+          for (LocalRooms.RoomSize r : largest.get().largest()) {
+            int[] acc = byTopic.computeIfAbsent(r.topic(), t -> new int[2]);
+            acc[0] += r.members();
+            acc[1]++;
+          }
+        }
+        List<Map<String, Object>> rooms = byTopic.entrySet().stream()
+            .sorted(Comparator.comparingInt((Map.Entry<String, int[]> e) -> -e.getValue()[0]).thenComparing(Map.Entry::getKey))
+            .limit(limit)
+            .map(e -> Map.<String, Object>of("topic", e.getKey(), "members", e.getValue()[0], "nodes", e.getValue()[1]))
+            .toList();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("nodes", answers.size());
+        m.put("answered", answered);
+        m.put("largest", rooms);
+        return m;
+      });
+    });
+  }
+
+  private Map<String, Object> drain(Operations.Node node) {
+    int open = node.connections().count();
+    boolean already = node.connections().draining();
+    node.connections().stopAccepting(); // readiness turns false now, not when the phase starts
+    if (!already) CoordinatedShutdown.get(Adapter.toClassic(system)).run(DRAIN_REQUESTED);
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("node", system.address().toString());
+    m.put("draining", true);
+    m.put("connections", open);
+    m.put("window", drainWindow.toMillis() / 1000.0 + "s");
+    m.put("then", "leave the cluster and exit");
+    return m;
+  }
+
+  private static Map<String, Object> error(String reason) {
+    return Map.of("error", reason);
+  }
+
+  private static Route json(StatusCode status, Object body) {
+    try {
+      return complete(HttpResponse.create()
+          .withStatus(status)
+          .withEntity(ContentTypes.APPLICATION_JSON, JSON.writeValueAsBytes(body)));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot render " + body, e);
+    }
+  }
+}
