@@ -1,0 +1,179 @@
+package dev.chorus.multijvm;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Three Chorus JVMs form a cluster; rooms span the nodes with one order for everybody; a
+ * publish reaches only nodes with members; and the cluster survives a SIGKILLed node.
+ * The steps share one cluster and run in order (the last one kills node 3).
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterMultiJvmIT {
+  /** Documented in docs/operations.md: a killed node is removed within this time... */
+  static final Duration REMOVAL_BOUND = Duration.ofSeconds(20);
+  /** ...and rooms whose entity lived on it serve again within this time of the kill. */
+  static final Duration ROOM_RECOVERY_BOUND = Duration.ofSeconds(30);
+
+  static LocalCluster cluster;
+
+  @BeforeAll
+  static void startCluster() throws Exception {
+    cluster = LocalCluster.start("cluster", 3, List.of(
+        // a test publishes 1000 messages from three clients as fast as it can
+        "-Dchorus.namespace-defaults.publish-rate=100000", "-Dchorus.namespace-defaults.publish-burst=100000",
+        "-Dchorus.connection.inbound-rate=100000", "-Dchorus.connection.inbound-burst=100000"));
+  }
+
+  @AfterAll
+  static void stopCluster() throws Exception {
+    if (cluster != null) cluster.close();
+  }
+
+  @Test
+  @Order(1)
+  void threeNodesAreUpMembers() {
+    for (NodeProcess n : cluster.nodes) {
+      assertEquals(3, cluster.upMembers(n), "node " + n.index + " lists three Up members");
+      assertEquals(200, n.get("/alive").status());
+      assertEquals(200, n.get("/ready").status());
+    }
+  }
+
+  @Test
+  @Order(2)
+  void everySubscriberGetsEveryMessageOnceInTheSameOrder() throws Exception {
+    String topic = "room:order";
+    List<PhxClient> subscribers = new ArrayList<>();
+    List<PhxClient> publishers = new ArrayList<>();
+    try {
+      for (NodeProcess n : cluster.nodes) {
+        for (int i = 0; i < 2; i++) subscribers.add(PhxClient.connect(n));
+        publishers.add(PhxClient.connect(n));
+      }
+      for (PhxClient c : subscribers) c.join(topic);
+      for (PhxClient c : publishers) c.join(topic);
+
+      int total = 1000;
+      ExecutorService pool = Executors.newFixedThreadPool(3);
+      List<Future<?>> sent = new ArrayList<>();
+      for (int p = 0; p < 3; p++) {
+        PhxClient publisher = publishers.get(p);
+        int from = p;
+        sent.add(pool.submit(() -> {
+          for (int n = from; n < total; n += 3) publisher.push(topic, "msg", "{\"from\":" + (from + 1) + ",\"n\":" + n + "}");
+          return null;
+        }));
+      }
+      for (Future<?> f : sent) f.get();
+      pool.shutdown();
+
+      List<String> reference = null;
+      List<PhxClient> everyone = new ArrayList<>(subscribers);
+      everyone.addAll(publishers);
+      for (PhxClient c : everyone) {
+        List<String> order = new ArrayList<>();
+        for (JsonNode b : c.broadcasts(topic, total, Duration.ofSeconds(60))) order.add(b.path(4).path("n").asText());
+        assertEquals(total, order.stream().distinct().count(), "node " + c.node + ": every message exactly once");
+        if (reference == null) reference = order;
+        else assertEquals(reference, order, "node " + c.node + " sees the same order as node " + everyone.get(0).node);
+      }
+    } finally {
+      for (PhxClient c : subscribers) c.close();
+      for (PhxClient c : publishers) c.close();
+    }
+  }
+
+  @Test
+  @Order(3)
+  void aPublishGoesOnlyToNodesWithMembers() throws Exception {
+    NodeProcess node1 = cluster.node(1), node2 = cluster.node(2), node3 = cluster.node(3);
+    // A room whose entity (sequencer) is not on node 3, so node 3 has no part in it at all.
+    try (PhxClient subscriber = PhxClient.connect(node2); PhxClient publisher = PhxClient.connect(node1)) {
+      String topic = null;
+      for (int i = 0; topic == null; i++) {
+        String candidate = "room:only-on-2-" + i;
+        subscriber.join(candidate); // creates the entity on its shard's node
+        if (!Shards.hosts(node3, candidate)) topic = candidate;
+      }
+      publisher.join(topic);
+      double receivedBefore = node3.metric("chorus_cross_node_deliveries_received_total");
+      double publishesBefore = node3.metric("chorus_publishes_total");
+      for (int n = 0; n < 50; n++) publisher.push(topic, "msg", "{\"n\":" + n + "}");
+      assertEquals(50, subscriber.broadcasts(topic, 50, Duration.ofSeconds(30)).size());
+      assertEquals(receivedBefore, node3.metric("chorus_cross_node_deliveries_received_total"),
+          "node 3, without members of " + topic + ", received none of its publishes");
+      assertEquals(publishesBefore, node3.metric("chorus_publishes_total"), "node 3 sequenced none of them");
+      assertTrue(node2.metric("chorus_cross_node_deliveries_received_total") > 0 || Shards.hosts(node2, topic),
+          "node 2 got the publishes from another node unless it hosts the room itself");
+    }
+  }
+
+  @Test
+  @Order(4)
+  void theClusterSurvivesASigkilledNode() throws Exception {
+    NodeProcess node1 = cluster.node(1), node2 = cluster.node(2), node3 = cluster.node(3);
+    try (PhxClient subscriber = PhxClient.connect(node2);
+        PhxClient publisher = PhxClient.connect(node1);
+        PhxClient onTheDoomedNode = PhxClient.connect(node3)) {
+      // A room whose entity lives on node 3, with members on the survivors.
+      String topic = null;
+      for (int i = 0; topic == null; i++) {
+        String candidate = "room:on-3-" + i;
+        subscriber.join(candidate);
+        if (Shards.hosts(node3, candidate)) topic = candidate;
+      }
+      publisher.join(topic);
+      onTheDoomedNode.join(topic);
+      publisher.push(topic, "msg", "{\"n\":-1}");
+      subscriber.broadcasts(topic, 1, Duration.ofSeconds(10));
+
+      long killed = System.nanoTime();
+      node3.kill();
+      cluster.await("node 3 removed from the survivors' membership", REMOVAL_BOUND, () ->
+          List.of(node1, node2).stream().allMatch(n -> cluster.upMembers(n) == 2 && !cluster.members(n).toString().contains(node3.address())));
+      Duration removal = Duration.ofNanos(System.nanoTime() - killed);
+
+      // Publish until the room answers again; its entity restarts on a survivor.
+      int n = 0;
+      long deadline = killed + ROOM_RECOVERY_BOUND.toNanos();
+      List<JsonNode> got = List.of();
+      while (got.isEmpty()) {
+        assertTrue(System.nanoTime() < deadline, "room " + topic + " did not serve again within " + ROOM_RECOVERY_BOUND + "\n" + cluster.logTails());
+        publisher.push(topic, "msg", "{\"n\":" + (n++) + "}");
+        try {
+          got = subscriber.broadcasts(topic, 1, Duration.ofMillis(500));
+        } catch (java.net.SocketTimeoutException notYet) {
+          // still moving
+        }
+      }
+      Duration recovery = Duration.ofNanos(System.nanoTime() - killed);
+      System.out.printf("node loss: removed after %d ms, room on the dead node served again after %d ms%n",
+          removal.toMillis(), recovery.toMillis());
+
+      // The client of the dead node reconnects to a survivor and carries on.
+      try (PhxClient reconnected = PhxClient.connect(node1)) {
+        reconnected.join(topic);
+        publisher.push(topic, "msg", "{\"n\":\"after\"}");
+        List<JsonNode> after;
+        do {
+          after = reconnected.broadcasts(topic, 1, Duration.ofSeconds(10));
+        } while (!after.get(0).path(4).path("n").asText().equals("after"));
+      }
+      for (NodeProcess s : List.of(node1, node2)) assertEquals(200, s.get("/ready").status(), "survivor " + s.index + " is ready");
+    }
+  }
+}

@@ -1,0 +1,147 @@
+package dev.chorus.multijvm;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** One Chorus node running as its own JVM from the fat jar, on loopback or in a network namespace. */
+public final class NodeProcess {
+  /**
+   * Where a node runs: a command prefix (e.g. {@code ip netns exec ns}) and the addresses its
+   * WebSocket, cluster and management ports listen on.
+   */
+  record Placement(List<String> prefix, String wsHost, String clusterHost, String managementHost) {
+    static final Placement LOOPBACK = new Placement(List.of(), "127.0.0.1", "127.0.0.1", "127.0.0.1");
+  }
+
+  static final String ADMIN_KEY = "multi-jvm-test-key";
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  final int index;
+  final int wsPort;
+  final int clusterPort;
+  final int managementPort;
+  final File log;
+  final Placement placement;
+  private final List<String> command;
+  private Process process;
+
+  NodeProcess(int index, int wsPort, int clusterPort, int managementPort, File log, List<String> seeds,
+      List<String> jvmOptions, Placement placement) {
+    this.index = index;
+    this.placement = placement;
+    this.wsPort = wsPort;
+    this.clusterPort = clusterPort;
+    this.managementPort = managementPort;
+    this.log = log;
+    List<String> c = new ArrayList<>(placement.prefix());
+    c.add(ProcessHandle.current().info().command().orElse("java"));
+    c.add("-Xmx256m");
+    c.add("-XX:+UseSerialGC");
+    c.addAll(jvmOptions);
+    c.addAll(List.of("-jar", System.getProperty("chorus.jar", "target/chorus.jar"),
+        "--host", placement.wsHost(),
+        "--cluster-host", placement.clusterHost(),
+        "--management-host", placement.managementHost(),
+        "--port", String.valueOf(wsPort),
+        "--cluster-port", String.valueOf(clusterPort),
+        "--management-port", String.valueOf(managementPort),
+        "--admin-key", ADMIN_KEY,
+        "--seed-nodes", String.join(",", seeds)));
+    this.command = List.copyOf(c);
+  }
+
+  /** The node's cluster address, as members and seed nodes name it. */
+  String address() {
+    return "pekko://chorus@" + placement.clusterHost() + ":" + clusterPort;
+  }
+
+  void start() throws IOException {
+    process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log).start();
+    process.getOutputStream().close();
+  }
+
+  boolean alive() {
+    return process != null && process.isAlive();
+  }
+
+  /** SIGKILL: no shutdown hook, no goodbye to the cluster; the kernel resets its sockets. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(10, TimeUnit.SECONDS);
+  }
+
+  /** SIGTERM: the node drains and leaves, as in production. */
+  void terminate() {
+    process.destroy();
+  }
+
+  boolean awaitExit(Duration timeout) throws InterruptedException {
+    return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  int exitCode() {
+    return process.exitValue();
+  }
+
+  /** GET on the management port; status -1 when the node does not answer. */
+  Response get(String path) {
+    return send(HttpRequest.newBuilder(managementUri(path)).timeout(Duration.ofSeconds(5)).GET().build());
+  }
+
+  Response adminPost(String path) {
+    return send(HttpRequest.newBuilder(managementUri(path)).timeout(Duration.ofSeconds(5))
+        .header("Authorization", "Bearer " + ADMIN_KEY)
+        .POST(HttpRequest.BodyPublishers.noBody()).build());
+  }
+
+  Response adminGet(String path) {
+    return send(HttpRequest.newBuilder(managementUri(path)).timeout(Duration.ofSeconds(5))
+        .header("Authorization", "Bearer " + ADMIN_KEY).GET().build());
+  }
+
+  /** A counter or gauge from /metrics (the sample without labels), or -1 when unreadable. */
+  double metric(String name) {
+    Response r = get("/metrics");
+    if (r.status() != 200) return -1;
+    Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + " ([0-9.eE+-]+)$").matcher(r.body());
+    return m.find() ? Double.parseDouble(m.group(1)) : -1;
+  }
+
+  String logText() {
+    try {
+      return Files.readString(log.toPath(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "(no log: " + e + ")";
+    }
+  }
+
+  private URI managementUri(String path) {
+    return URI.create("http://" + placement.managementHost() + ":" + managementPort + path);
+  }
+
+  private static Response send(HttpRequest request) {
+    try {
+      HttpResponse<String> r = HTTP.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      return new Response(r.statusCode(), r.body());
+    } catch (IOException e) {
+      return new Response(-1, e.toString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new Response(-1, e.toString());
+    }
+  }
+
+  record Response(int status, String body) {}
+}
