@@ -157,7 +157,13 @@ public final class AdminRoutes implements ManagementRouteProvider {
         List<Map<String, Object>> rooms = byTopic.entrySet().stream()
             .sorted(Comparator.comparingInt((Map.Entry<String, int[]> e) -> -e.getValue()[0]).thenComparing(Map.Entry::getKey))
             .limit(limit)
-            .map(e -> Map.<String, Object>of("topic", e.getKey(), "members", e.getValue()[0], "nodes", e.getValue()[1]))
+            .map(e -> {
+              Map<String, Object> room = new LinkedHashMap<>();
+              room.put("topic", e.getKey());
+              room.put("members", e.getValue()[0]);
+              room.put("nodes", e.getValue()[1]);
+              return room;
+            })
             .toList();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("nodes", answers.size());
