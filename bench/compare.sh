@@ -3,6 +3,9 @@
 # other in the same run, each server pinned to core 0 and the load generator to core 1.
 #   bench/compare.sh OUT_DIR NAME -- <bench arguments without --url/--json/--server-pid>
 # CHORUS_BENCH_OPTS adds JVM options to the Chorus server (e.g. -Dchorus.http.transport=netty);
+# CHORUS_BENCH_GC replaces the collector flags (default: the recommended ones of docs/capacity.md);
+# CHORUS_BENCH_JAVA the
+# server's java binary (e.g. /usr/lib/jvm/temurin-25-jdk-amd64/bin/java).
 # CHORUS_BENCH_SKIP_NODE=1 runs Chorus only.
 # Needs: target/chorus.jar (mvn -B package -DskipTests) and `npm ci` in bench/node-baseline.
 set -euo pipefail
@@ -22,8 +25,8 @@ run() { # server-name server-pid port bench-args...
 }
 
 # Chorus: fixed heap and ParallelGC (perf-notes: G1 and a growing heap cost capacity on one core)
-# shellcheck disable=SC2086 # CHORUS_BENCH_OPTS holds several JVM options, e.g. -Dchorus.http.transport=netty
-taskset -c 0 java -Xms$heap -Xmx$heap -XX:+UseParallelGC ${CHORUS_BENCH_OPTS:-} -jar "$jar" --port 4000 --cluster-port 25530 \
+# shellcheck disable=SC2086 # CHORUS_BENCH_GC/OPTS hold several JVM options, e.g. -Dchorus.http.transport=netty
+taskset -c 0 "${CHORUS_BENCH_JAVA:-java}" -Xms$heap -Xmx$heap ${CHORUS_BENCH_GC:--XX:+UseParallelGC -Xmn128m -XX:-UseAdaptiveSizePolicy -XX:MaxTenuringThreshold=1} ${CHORUS_BENCH_OPTS:-} -jar "$jar" --port 4000 --cluster-port 25530 \
   --management-port 7630 > "$out/$name-chorus-server.log" 2>&1 &
 chorus=$!
 wait_port 4000

@@ -3,7 +3,9 @@
 import json, glob, os, sys
 d = sys.argv[1] if len(sys.argv) > 1 else 'bench-results'
 rows = []
-for name in ['fanout10k','fanout50k','fanout100k','bigroom100k','bigroom500k']:
+known = ['fanout10k','fanout50k','fanout100k','bigroom100k','bigroom500k']
+others = sorted({os.path.basename(f).rsplit('-', 1)[0] for f in glob.glob(f'{d}/*.json')} - set(known))
+for name in known + [n for n in others if not n.startswith(('connect', 'slow'))]:
     for srv in ['chorus','node']:
         f = f'{d}/{name}-{srv}.json'
         if not os.path.exists(f): continue
