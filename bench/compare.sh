@@ -6,7 +6,8 @@
 # CHORUS_BENCH_GC replaces the collector flags (default: the recommended ones of docs/capacity.md);
 # CHORUS_BENCH_JAVA the
 # server's java binary (e.g. /usr/lib/jvm/temurin-25-jdk-amd64/bin/java).
-# CHORUS_BENCH_SKIP_NODE=1 runs Chorus only.
+# CHORUS_BENCH_SKIP_NODE=1 runs Chorus only. Presence is off in Chorus's `room` namespace here, as the
+# Node baseline has none; CHORUS_BENCH_PRESENCE=on keeps it (the presence benchmarks do).
 # Needs: target/chorus.jar (mvn -B package -DskipTests) and `npm ci` in bench/node-baseline.
 set -euo pipefail
 out=$1; name=$2; shift 3
@@ -26,7 +27,7 @@ run() { # server-name server-pid port bench-args...
 
 # Chorus: fixed heap and ParallelGC (perf-notes: G1 and a growing heap cost capacity on one core)
 # shellcheck disable=SC2086 # CHORUS_BENCH_GC/OPTS hold several JVM options, e.g. -Dchorus.http.transport=netty
-taskset -c 0 "${CHORUS_BENCH_JAVA:-java}" -Xms$heap -Xmx$heap ${CHORUS_BENCH_GC:--XX:+UseParallelGC -Xmn128m -XX:-UseAdaptiveSizePolicy -XX:MaxTenuringThreshold=1} ${CHORUS_BENCH_OPTS:-} -jar "$jar" --port 4000 --cluster-port 25530 \
+taskset -c 0 "${CHORUS_BENCH_JAVA:-java}" -Xms$heap -Xmx$heap ${CHORUS_BENCH_GC:--XX:+UseParallelGC -Xmn128m -XX:-UseAdaptiveSizePolicy -XX:MaxTenuringThreshold=1} -Dchorus.namespaces.room.presence=${CHORUS_BENCH_PRESENCE:-off} ${CHORUS_BENCH_OPTS:-} -jar "$jar" --port 4000 --cluster-port 25530 \
   --management-port 7630 > "$out/$name-chorus-server.log" 2>&1 &
 chorus=$!
 wait_port 4000

@@ -8,6 +8,7 @@ import dev.chorus.ops.AdminRoutes;
 import dev.chorus.ops.Drainer;
 import dev.chorus.ops.Metrics;
 import dev.chorus.ops.Operations;
+import dev.chorus.presence.PresenceReplica;
 import dev.chorus.room.ConsistentHashingAllocationStrategy;
 import dev.chorus.room.LocalRooms;
 import dev.chorus.room.Namespaces;
@@ -80,8 +81,15 @@ public final class ChorusNode implements AutoCloseable {
       sharding.init(Entity.of(RoomEntity.TYPE_KEY, ctx -> RoomEntity.create(ctx.getEntityId(), namespaces, roomSettings, metrics))
           .withAllocationStrategy(ConsistentHashingAllocationStrategy.fromConfig(chorus)));
 
+      ActorRef<PresenceReplica.Command> presence = system.systemActorOf(
+          PresenceReplica.create(new PresenceReplica.Settings(
+              chorus.getDuration("presence.interval"), chorus.getInt("presence.buckets")), metrics),
+          "presence", Props.empty());
       ActorRef<LocalRooms.Command> localRooms = system.systemActorOf(
-          LocalRooms.create(sharding, roomSettings, metrics), "local-rooms", Props.empty());
+          LocalRooms.create(sharding, roomSettings, metrics, new LocalRooms.PresenceSettings(
+              presence, PresenceReplica.nodeId(Cluster.get(system).selfMember().uniqueAddress()),
+              (int) chorus.getBytes("presence.max-meta-bytes").longValue())),
+          "local-rooms", Props.empty());
       ConnectionSettings connectionSettings = ConnectionSettings.fromConfig(chorus.getConfig("connection"));
       Connections connections = new Connections();
       ActorRef<Drainer.Command> drainer = system.systemActorOf(
@@ -117,7 +125,7 @@ public final class ChorusNode implements AutoCloseable {
       } else {
         throw new IllegalArgumentException("chorus.http.transport must be pekko or netty, not " + transport);
       }
-      Operations.get(Adapter.toClassic(system)).serving(new Operations.Node(connections, localRooms, drainer));
+      Operations.get(Adapter.toClassic(system)).serving(new Operations.Node(connections, localRooms, drainer, presence, namespaces));
       // The operators' port: health checks, cluster API, /metrics, admin API.
       URI management = URI.create(PekkoManagement.get(Adapter.toClassic(system)).start()
           .toCompletableFuture().get(30, TimeUnit.SECONDS).toString());

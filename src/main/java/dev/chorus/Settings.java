@@ -38,6 +38,8 @@ public final class Settings {
           "on: find peers with Pekko Cluster Bootstrap (e.g. Kubernetes API) instead of seed nodes"),
       new Option("--admin-key", "CHORUS_ADMIN_KEY", "chorus.admin.key", false,
           "bearer key of the admin API on the management port (empty: admin API off)"),
+      new Option("--api-key", "CHORUS_API_KEY", "chorus.api.key", false,
+          "bearer key of the API for backends on the management port (empty: API off)"),
       new Option("--drain-window", "CHORUS_DRAIN_WINDOW", "chorus.drain.window", false,
           "how long a drain (SIGTERM, POST /admin/drain) spreads closing WebSockets (default 30s)"));
 

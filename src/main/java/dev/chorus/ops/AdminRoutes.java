@@ -3,12 +3,8 @@ package dev.chorus.ops;
 import static org.apache.pekko.http.javadsl.server.Directives.*;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import dev.chorus.room.LocalRooms;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -19,18 +15,14 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.function.Supplier;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
-import org.apache.pekko.http.javadsl.model.ContentTypes;
-import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
-import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.management.javadsl.ManagementRouteProvider;
 import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
@@ -58,10 +50,9 @@ public final class AdminRoutes implements ManagementRouteProvider {
     }
   };
 
-  private static final ObjectMapper JSON = new ObjectMapper();
   private final ActorSystem<Void> system;
   private final Operations operations;
-  private final byte[] key;
+  private final BearerAuth auth;
   private final int maxRooms;
   private final Duration askTimeout;
   private final Duration drainWindow;
@@ -70,7 +61,7 @@ public final class AdminRoutes implements ManagementRouteProvider {
     this.system = Adapter.toTyped(classic);
     this.operations = Operations.get(classic);
     Config chorus = classic.settings().config().getConfig("chorus");
-    this.key = chorus.getString("admin.key").getBytes(StandardCharsets.UTF_8);
+    this.auth = new BearerAuth(chorus.getString("admin.key"), "admin API disabled: set chorus.admin.key (--admin-key, CHORUS_ADMIN_KEY)");
     this.maxRooms = chorus.getInt("admin.max-rooms-listed");
     this.askTimeout = chorus.getDuration("admin.ask-timeout");
     this.drainWindow = chorus.getDuration("drain.window");
@@ -78,24 +69,12 @@ public final class AdminRoutes implements ManagementRouteProvider {
 
   @Override
   public Route routes(ManagementRouteProviderSettings settings) {
-    return pathPrefix("admin", () -> authorized(() -> serving(node -> concat(
+    return pathPrefix("admin", () -> auth.authorized(() -> serving(node -> concat(
         path("connections", () -> get(() -> json(StatusCodes.OK, connections(node)))),
         path("rooms", () -> get(() -> limit(limit -> onSuccess(localRooms(node, limit), rooms -> json(StatusCodes.OK, rooms))))),
         path(segment("rooms").slash("largest"), () -> get(() -> limit(limit ->
             onSuccess(largestRooms(limit), rooms -> json(StatusCodes.OK, rooms))))),
         path("drain", () -> post(() -> json(StatusCodes.ACCEPTED, drain(node))))))));
-  }
-
-  private Route authorized(Supplier<Route> inner) {
-    return optionalHeaderValueByName("Authorization", header -> {
-      if (key.length == 0) return json(StatusCodes.FORBIDDEN, error("admin API disabled: set chorus.admin.key (--admin-key, CHORUS_ADMIN_KEY)"));
-      String given = header.filter(h -> h.startsWith("Bearer ")).map(h -> h.substring(7).trim()).orElse("");
-      if (!MessageDigest.isEqual(key, given.getBytes(StandardCharsets.UTF_8))) {
-        return respondWithHeader(RawHeader.create("WWW-Authenticate", "Bearer"), () ->
-            json(StatusCodes.UNAUTHORIZED, error("missing or wrong admin key (Authorization: Bearer <key>)")));
-      }
-      return inner.get();
-    });
   }
 
   private Route serving(java.util.function.Function<Operations.Node, Route> inner) {
@@ -189,16 +168,10 @@ public final class AdminRoutes implements ManagementRouteProvider {
   }
 
   private static Map<String, Object> error(String reason) {
-    return Map.of("error", reason);
+    return BearerAuth.error(reason);
   }
 
   private static Route json(StatusCode status, Object body) {
-    try {
-      return complete(HttpResponse.create()
-          .withStatus(status)
-          .withEntity(ContentTypes.APPLICATION_JSON, JSON.writeValueAsBytes(body)));
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot render " + body, e);
-    }
+    return BearerAuth.json(status, body);
   }
 }

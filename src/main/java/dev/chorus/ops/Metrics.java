@@ -8,6 +8,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.pekko.actor.AbstractExtensionId;
@@ -42,6 +43,9 @@ public final class Metrics implements Extension {
   public final LongAdder badFrames = new LongAdder();
   public final LongAdder rateLimited = new LongAdder();
   public final LongAdder channelFailures = new LongAdder();
+  /** Presence entries (one per join of a presence topic) in this node's replica, cluster-wide. */
+  public final AtomicLong presenceEntries = new AtomicLong();
+  public final LongAdder presenceDiffs = new LongAdder();
   private final ConcurrentHashMap<String, LongAdder> closedByReason = new ConcurrentHashMap<>();
 
   /** Upper bounds of the room size buckets; a room counts in the first bucket it fits. */
@@ -66,6 +70,12 @@ public final class Metrics implements Extension {
     counter("chorus_bad_frames", "client frames that could not be decoded", badFrames);
     counter("chorus_rate_limited", "client frames refused for exceeding a rate", rateLimited);
     counter("chorus_channel_failures", "channel actors that failed (phx_error sent)", channelFailures);
+    counter("chorus_presence_diffs", "presence changes sent to local rooms (one per topic and interval at most)", presenceDiffs);
+    GaugeWithCallback.builder()
+        .name("chorus_presence_entries")
+        .help("presence entries (joins of presence topics, cluster-wide) in this node's replica")
+        .callback(cb -> cb.call(presenceEntries.get()))
+        .register(registry);
     CounterWithCallback.builder()
         .name("chorus_connections_closed")
         .help("WebSocket connections ended, by reason")

@@ -1,6 +1,8 @@
 package dev.chorus.ops;
 
+import dev.chorus.presence.PresenceReplica;
 import dev.chorus.room.LocalRooms;
+import dev.chorus.room.Namespaces;
 import dev.chorus.session.Connections;
 import org.apache.pekko.actor.AbstractExtensionId;
 import org.apache.pekko.actor.ActorSystem;
@@ -17,7 +19,12 @@ import org.apache.pekko.actor.typed.ActorRef;
 public final class Operations implements Extension {
 
   /** The parts of a serving node. */
-  public record Node(Connections connections, ActorRef<LocalRooms.Command> localRooms, ActorRef<Drainer.Command> drainer) {}
+  public record Node(
+      Connections connections,
+      ActorRef<LocalRooms.Command> localRooms,
+      ActorRef<Drainer.Command> drainer,
+      ActorRef<PresenceReplica.Command> presence,
+      Namespaces namespaces) {}
 
   private volatile Node node;
 

@@ -1,6 +1,9 @@
 package dev.chorus.room;
 
 import dev.chorus.ops.Metrics;
+import dev.chorus.presence.PresenceEntry;
+import dev.chorus.presence.PresenceReplica;
+import dev.chorus.presence.RoomPresence;
 import dev.chorus.protocol.Events;
 import dev.chorus.protocol.FrameCodec;
 import dev.chorus.session.OutboundQueue;
@@ -55,16 +58,23 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
 
   private enum RefreshRegistration implements Command { INSTANCE }
 
-  private record Member(ActorRef<Channel.Command> channel, OutboundQueue queue) {}
+  private record PresenceChanged(PresenceReplica.Changed changed) implements Command {}
 
+  /** A member; {@code presence} is its entry, null when the namespace has presence off. */
+  private record Member(ActorRef<Channel.Command> channel, OutboundQueue queue, PresenceEntry presence) {}
+
+  /**
+   * A topic's room on this node; {@code presence} is null when its namespace has presence off.
+   */
   static Behavior<Command> create(
       String topic,
       EntityRef<RoomEntity.Command> entity,
       ActorRef<LocalRooms.Command> parent,
       RoomSettings settings,
-      Metrics metrics) {
+      Metrics metrics,
+      RoomPresence presence) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-        new LocalRoom(ctx, timers, topic, entity, parent, settings, metrics)));
+        new LocalRoom(ctx, timers, topic, entity, parent, settings, metrics, presence)));
   }
 
   private final String topic;
@@ -72,6 +82,8 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
   private final ActorRef<LocalRooms.Command> parent;
   private final RoomSettings settings;
   private final Metrics metrics;
+  private final RoomPresence presence;
+  private final ActorRef<PresenceReplica.Changed> presenceListener;
   private final ArrayList<Member> members = new ArrayList<>();
   private final Map<Long, JoinRequest> pending = new HashMap<>();
   private long joinCounter;
@@ -83,13 +95,17 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
       EntityRef<RoomEntity.Command> entity,
       ActorRef<LocalRooms.Command> parent,
       RoomSettings settings,
-      Metrics metrics) {
+      Metrics metrics,
+      RoomPresence presence) {
     super(ctx);
     this.topic = topic;
     this.entity = entity;
     this.parent = parent;
     this.settings = settings;
     this.metrics = metrics;
+    this.presence = presence;
+    this.presenceListener = presence == null ? null : ctx.messageAdapter(PresenceReplica.Changed.class, PresenceChanged::new);
+    if (presence != null) presence.watch(presenceListener);
     timers.startTimerWithFixedDelay(RefreshRegistration.INSTANCE, settings.registrationRefresh());
   }
 
@@ -103,6 +119,7 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
         .onMessage(Leave.class, this::onLeave)
         .onMessage(ChannelStopped.class, this::onChannelStopped)
         .onMessageEquals(RefreshRegistration.INSTANCE, this::onRefresh)
+        .onMessage(PresenceChanged.class, this::onPresenceChanged)
         .onMessage(Locate.class, m -> {
           m.entity().tell(new RoomEntity.Located(m.node(), getContext().getSelf(), members.size()));
           return this;
@@ -123,6 +140,14 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
   }
 
   private Behavior<Command> onJoin(Join m) {
+    if (presence != null) {
+      try {
+        presence.check(m.request().params());
+      } catch (IllegalArgumentException e) {
+        refuse(m.request(), e.getMessage());
+        return this;
+      }
+    }
     long joinId = ++joinCounter;
     pending.put(joinId, m.request());
     entity.tell(new RoomEntity.Admit(getContext().getSelf(), joinId));
@@ -134,21 +159,34 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
     if (r == null) return this;
     ActorRef<Channel.Command> channel = getContext().spawnAnonymous(Channel.create(r, entity, getContext().getSelf(), settings, metrics));
     getContext().watchWith(channel, new ChannelStopped(channel));
-    members.add(new Member(channel, r.queue()));
+    PresenceEntry entry = presence == null ? null : presence.track(r.connect().userId(), r.params());
+    members.add(new Member(channel, r.queue(), entry));
     metrics.joins.increment();
-    // Queued here, before any later Deliver, so the client sees its join reply first.
+    // Queued here, before any later Deliver, so the client sees its join reply first, and its
+    // presence state right after it.
     r.queue().offer(WebSocketFrames.text(FrameCodec.replyOk(r.joinRef(), r.ref(), topic)));
+    if (entry != null) r.queue().offer(presence.frameForJoin(r.joinRef(), entry));
     r.session().tell(new Session.JoinAccepted(topic, r.joinRef(), channel));
     return this;
   }
 
   private Behavior<Command> onRefused(Refused m) {
     JoinRequest r = pending.remove(m.joinId());
-    if (r == null) return this;
+    if (r != null) refuse(r, m.reason());
+    return this;
+  }
+
+  private void refuse(JoinRequest r, String reason) {
     metrics.joinsRefused.increment();
-    r.queue().offer(WebSocketFrames.text(FrameCodec.replyError(r.joinRef(), r.ref(), topic, m.reason())));
+    r.queue().offer(WebSocketFrames.text(FrameCodec.replyError(r.joinRef(), r.ref(), topic, reason)));
     r.session().tell(new Session.JoinRefused(topic, r.joinRef()));
     parent.tell(new LocalRooms.MemberGone(topic));
+  }
+
+  private Behavior<Command> onPresenceChanged(PresenceChanged m) {
+    ByteString frame = presence.onChanged(m.changed().diff());
+    if (frame == null) return this;
+    for (int i = 0, n = members.size(); i < n; i++) members.get(i).queue().offer(frame);
     return this;
   }
 
@@ -172,6 +210,7 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
       Member member = members.get(i);
       if (member.channel().equals(channel)) {
         members.remove(i);
+        if (member.presence() != null) presence.untrack(member.presence());
         entity.tell(new RoomEntity.MemberLeft(getContext().getSelf()));
         parent.tell(new LocalRooms.MemberGone(topic));
         return member;
@@ -187,6 +226,10 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
 
   private Behavior<Command> onPostStop() {
     entity.tell(new RoomEntity.Register(getContext().getSelf(), 0));
+    if (presence != null) {
+      for (Member member : members) presence.untrack(member.presence());
+      presence.unwatch(presenceListener);
+    }
     return this;
   }
 }

@@ -13,7 +13,9 @@ public record Namespace(
     int publishBurst,
     int floodTolerance,
     int historySize,
-    Duration historyTtl) {
+    Duration historyTtl,
+    boolean presence,
+    int presenceListLimit) {
 
   static Namespace fromConfig(String name, Config c) {
     return new Namespace(
@@ -25,6 +27,8 @@ public record Namespace(
         c.getInt("publish-burst"),
         c.getInt("flood-tolerance"),
         c.getInt("history-size"),
-        c.getDuration("history-ttl"));
+        c.getDuration("history-ttl"),
+        c.getBoolean("presence"),
+        c.getInt("presence-list-limit"));
   }
 }

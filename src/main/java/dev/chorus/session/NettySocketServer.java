@@ -116,7 +116,7 @@ public final class NettySocketServer implements AutoCloseable {
         reply(ctx, HttpResponseStatus.BAD_REQUEST, refusal);
         return;
       }
-      ConnectParams params = new ConnectParams(Map.copyOf(query), String.valueOf(ctx.channel().remoteAddress()));
+      ConnectParams params = ConnectParams.of(query, String.valueOf(ctx.channel().remoteAddress()));
       FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS);
       res.headers().set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
       res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);

@@ -74,7 +74,7 @@ public final class SocketRoute {
     Map<String, String> query = request.getUri().query().toMap();
     String refusal = refusal(query);
     if (refusal != null) return HttpResponse.create().withStatus(StatusCodes.BAD_REQUEST).withEntity(refusal);
-    ConnectParams params = new ConnectParams(Map.copyOf(query), remoteAddress);
+    ConnectParams params = ConnectParams.of(query, remoteAddress);
     OutboundQueue queue = newQueue();
     Flow<org.apache.pekko.util.ByteString, org.apache.pekko.util.ByteString, ?> flow =
         Flow.fromGraph(new WebSocketConnection(settings, metrics, queue, q -> spawnSession(q, params)));

@@ -41,7 +41,7 @@ final class PhxClient implements AutoCloseable {
     socket.sendText("[\"1\",\"" + r + "\",\"" + topic + "\",\"" + event + "\"," + payloadJson + "]");
   }
 
-  /** Reads until {@code count} broadcasts of {@code topic} have arrived (replies are skipped). */
+  /** Reads until {@code count} broadcasts of {@code topic} have arrived (replies and presence are skipped). */
   List<JsonNode> broadcasts(String topic, int count, Duration timeout) throws IOException {
     List<JsonNode> out = new ArrayList<>();
     for (JsonNode b : pending) if (topic.equals(b.path(2).asText())) out.add(b);
@@ -51,7 +51,10 @@ final class PhxClient implements AutoCloseable {
       long left = (end - System.nanoTime()) / 1_000_000;
       if (left <= 0) throw new SocketTimeoutException("node " + node + ": " + out.size() + " of " + count + " broadcasts of " + topic);
       JsonNode f = next(Duration.ofMillis(left));
-      if (f.path(0).isNull() && f.path(1).isNull() && topic.equals(f.path(2).asText())) out.add(f);
+      if (f.path(0).isNull() && f.path(1).isNull() && topic.equals(f.path(2).asText())
+          && !f.path(3).asText().startsWith("presence_")) {
+        out.add(f);
+      }
     }
     return out;
   }
@@ -60,7 +63,7 @@ final class PhxClient implements AutoCloseable {
     while (true) {
       JsonNode f = next(Duration.ofSeconds(15));
       if ("phx_reply".equals(f.path(3).asText()) && r.equals(f.path(1).asText())) return f;
-      if (f.path(0).isNull() && f.path(1).isNull()) pending.add(f);
+      if (f.path(0).isNull() && f.path(1).isNull() && !f.path(3).asText().startsWith("presence_")) pending.add(f);
     }
   }
 

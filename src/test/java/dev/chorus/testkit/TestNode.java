@@ -13,11 +13,15 @@ import java.util.function.BooleanSupplier;
 public final class TestNode {
   private TestNode() {}
 
-  /** A node on free ports, with the test crash hook on, and {@code overrides} (HOCON) on top. */
+  /**
+   * A node on free ports, with the test crash hook on, and {@code overrides} (HOCON) on top.
+   * Presence is off in the {@code room} namespace here, so that tests of other behaviour see
+   * exact frame sequences; presence tests turn it on.
+   */
   public static ChorusNode start(String overrides) throws Exception {
     Config base = Settings.load(List.of("--port", "0", "--cluster-port", "0", "--management-port", "0"), Map.of());
     Config config = ConfigFactory.parseString(overrides)
-        .withFallback(ConfigFactory.parseString("chorus.testing.crash-event = \"__crash__\""))
+        .withFallback(ConfigFactory.parseString("chorus.testing.crash-event = \"__crash__\"\nchorus.namespaces.room.presence = off"))
         .withFallback(base)
         .resolve();
     return ChorusNode.start(config);

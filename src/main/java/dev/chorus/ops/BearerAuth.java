@@ -1,0 +1,57 @@
+package dev.chorus.ops;
+
+import static org.apache.pekko.http.javadsl.server.Directives.*;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * {@code Authorization: Bearer <key>} for the HTTP APIs on the management port, compared in
+ * constant time; no key configured: 403 for everything. Errors are JSON {@code {"error": ...}}.
+ */
+public final class BearerAuth {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final byte[] key;
+  private final String disabledReason;
+
+  public BearerAuth(String key, String disabledReason) {
+    this.key = key.getBytes(StandardCharsets.UTF_8);
+    this.disabledReason = disabledReason;
+  }
+
+  public Route authorized(Supplier<Route> inner) {
+    return optionalHeaderValueByName("Authorization", header -> {
+      if (key.length == 0) return json(StatusCodes.FORBIDDEN, error(disabledReason));
+      String given = header.filter(h -> h.startsWith("Bearer ")).map(h -> h.substring(7).trim()).orElse("");
+      if (!MessageDigest.isEqual(key, given.getBytes(StandardCharsets.UTF_8))) {
+        return respondWithHeader(RawHeader.create("WWW-Authenticate", "Bearer"), () ->
+            json(StatusCodes.UNAUTHORIZED, error("missing or wrong key (Authorization: Bearer <key>)")));
+      }
+      return inner.get();
+    });
+  }
+
+  public static Map<String, Object> error(String reason) {
+    return Map.of("error", reason);
+  }
+
+  public static Route json(StatusCode status, Object body) {
+    try {
+      return complete(HttpResponse.create()
+          .withStatus(status)
+          .withEntity(ContentTypes.APPLICATION_JSON, JSON.writeValueAsBytes(body)));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot render " + body, e);
+    }
+  }
+}

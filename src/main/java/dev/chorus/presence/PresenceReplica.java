@@ -1,0 +1,298 @@
+package dev.chorus.presence;
+
+import dev.chorus.ops.Metrics;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.UniqueAddress;
+import org.apache.pekko.cluster.ddata.Key;
+import org.apache.pekko.cluster.ddata.ORMultiMap;
+import org.apache.pekko.cluster.ddata.ORMultiMapKey;
+import org.apache.pekko.cluster.ddata.SelfUniqueAddress;
+import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
+import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
+import org.apache.pekko.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Subscribe;
+import scala.jdk.javaapi.CollectionConverters;
+
+/**
+ * The node's replica of presence, one actor per node. Presence is soft state in Pekko
+ * Distributed Data: {@code buckets} top-level keys, each an observed-remove multi-map
+ * topic → entries ({@link PresenceEntry#encode}), a topic always in bucket
+ * {@code hash(topic) % buckets}; updates are written locally and spread by delta gossip.
+ *
+ * <p>Local rooms {@link Watch} their topic. The replica follows every bucket (subscribed), keeps
+ * each watched topic's current entries, and every {@code interval} sends a room one
+ * {@link Changed} with what changed since the last one: joins and leaves of a burst go out as one
+ * diff, and a join and its leave inside one interval as none. Entries of nodes that are not (or
+ * no longer) cluster members are left out at once, and removed from the data when a member
+ * is removed.
+ */
+public final class PresenceReplica extends AbstractBehavior<PresenceReplica.Command> {
+
+  public sealed interface Command {}
+
+  /** Adds a join's entry to the topic's presence. */
+  public record Track(String topic, PresenceEntry entry) implements Command {}
+
+  /** Removes it. */
+  public record Untrack(String topic, PresenceEntry entry) implements Command {}
+
+  /** A local room follows the topic: it gets the present entries now, then a diff per interval. */
+  public record Watch(String topic, ActorRef<Changed> room) implements Command {}
+
+  public record Unwatch(String topic, ActorRef<Changed> room) implements Command {}
+
+  /** The topic's present entries (for the HTTP API). */
+  public record Get(String topic, ActorRef<List<PresenceEntry>> replyTo) implements Command {}
+
+  /** What changed in a watched topic since the last message. */
+  public record Changed(String topic, PresenceDiff diff) {}
+
+  /** The {@code chorus.presence} settings. */
+  public record Settings(Duration interval, int buckets) {}
+
+  private record BucketChanged(int bucket, ORMultiMap<String, String> data) implements Command {}
+
+  private record Updated(Replicator.UpdateResponse<ORMultiMap<String, String>> response) implements Command {}
+
+  private record MembershipChanged(ClusterEvent.MemberEvent event) implements Command {}
+
+  private enum Flush implements Command { INSTANCE }
+
+  /** A watched topic: its room, what it has been told, and what is present now. */
+  private static final class View {
+    final int bucket;
+    final ActorRef<Changed> room;
+    Map<String, PresenceEntry> announced = new LinkedHashMap<>();
+    Map<String, PresenceEntry> current = new LinkedHashMap<>();
+    boolean dirty;
+
+    View(int bucket, ActorRef<Changed> room) {
+      this.bucket = bucket;
+      this.room = room;
+    }
+  }
+
+  public static Behavior<Command> create(Settings settings, Metrics metrics) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+      timers.startTimerWithFixedDelay(Flush.INSTANCE, settings.interval());
+      return DistributedData.<Command, ORMultiMap<String, String>>withReplicatorMessageAdapter(
+          replicator -> new PresenceReplica(ctx, replicator, settings, metrics));
+    }));
+  }
+
+  private final ReplicatorMessageAdapter<Command, ORMultiMap<String, String>> replicator;
+  private final List<Key<ORMultiMap<String, String>>> keys = new ArrayList<>();
+  private final SelfUniqueAddress self;
+  private final String selfNode;
+  private final Metrics metrics;
+  private final Map<Integer, ORMultiMap<String, String>> buckets = new HashMap<>();
+  private final Map<String, View> views = new HashMap<>();
+  private Set<String> liveNodes = new HashSet<>();
+
+  private PresenceReplica(
+      ActorContext<Command> ctx,
+      ReplicatorMessageAdapter<Command, ORMultiMap<String, String>> replicator,
+      Settings settings,
+      Metrics metrics) {
+    super(ctx);
+    this.replicator = replicator;
+    this.metrics = metrics;
+    this.self = DistributedData.get(ctx.getSystem()).selfUniqueAddress();
+    this.selfNode = nodeId(self.uniqueAddress());
+    for (int i = 0; i < settings.buckets(); i++) {
+      Key<ORMultiMap<String, String>> key = ORMultiMapKey.create(KEY_PREFIX + i);
+      keys.add(key);
+      // One response adapter serves every subscription (typed message adapters are per class),
+      // so the bucket is read from the key in the response, not from this loop.
+      replicator.subscribe(key, rsp -> rsp instanceof Replicator.Changed<ORMultiMap<String, String>> c
+          ? new BucketChanged(bucketOfKey(rsp.key().id()), c.dataValue())
+          : new BucketChanged(bucketOfKey(rsp.key().id()), ORMultiMap.emptyWithValueDeltas()));
+    }
+    Cluster cluster = Cluster.get(ctx.getSystem());
+    cluster.subscriptions().tell(Subscribe.create(
+        ctx.messageAdapter(ClusterEvent.MemberEvent.class, MembershipChanged::new), ClusterEvent.MemberEvent.class));
+    liveNodes = liveNodes();
+  }
+
+  /** How a node is named in entries: its address and incarnation. */
+  public static String nodeId(UniqueAddress node) {
+    return node.address() + "#" + node.longUid();
+  }
+
+  /** This node's name in entries. */
+  public String selfNode() {
+    return selfNode;
+  }
+
+  private static final String KEY_PREFIX = "chorus-presence-";
+
+  private static int bucketOfKey(String keyId) {
+    return Integer.parseInt(keyId.substring(KEY_PREFIX.length()));
+  }
+
+  public static int bucketOf(String topic, int buckets) {
+    return Math.floorMod(topic.hashCode() * 0x9E3779B9, buckets);
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Track.class, m -> update(m.topic(), map -> map.addBindingBy(m.topic(), m.entry().encode(), self)))
+        .onMessage(Untrack.class, m -> update(m.topic(), map -> map.removeBindingBy(m.topic(), m.entry().encode(), self)))
+        .onMessage(Watch.class, this::onWatch)
+        .onMessage(Unwatch.class, this::onUnwatch)
+        .onMessage(Get.class, m -> {
+          m.replyTo().tell(List.copyOf(present(m.topic(), bucketOf(m.topic(), keys.size())).values()));
+          return this;
+        })
+        .onMessage(BucketChanged.class, this::onBucketChanged)
+        .onMessage(MembershipChanged.class, m -> onMembershipChanged())
+        .onMessage(Updated.class, m -> this)
+        .onMessageEquals(Flush.INSTANCE, this::onFlush)
+        .build();
+  }
+
+  private Behavior<Command> update(String topic, java.util.function.Function<ORMultiMap<String, String>, ORMultiMap<String, String>> modify) {
+    Key<ORMultiMap<String, String>> key = keys.get(bucketOf(topic, keys.size()));
+    replicator.askUpdate(
+        replyTo -> new Replicator.Update<>(key, ORMultiMap.emptyWithValueDeltas(), Replicator.writeLocal(), replyTo, modify::apply),
+        Updated::new);
+    return this;
+  }
+
+  private Behavior<Command> onWatch(Watch m) {
+    int bucket = bucketOf(m.topic(), keys.size());
+    View view = new View(bucket, m.room());
+    view.current = present(m.topic(), bucket);
+    view.announced = new LinkedHashMap<>(view.current);
+    views.put(m.topic(), view);
+    m.room().tell(new Changed(m.topic(), PresenceDiff.between(Map.of(), view.current)));
+    return this;
+  }
+
+  private Behavior<Command> onUnwatch(Unwatch m) {
+    View view = views.get(m.topic());
+    if (view != null && view.room.equals(m.room())) views.remove(m.topic());
+    return this;
+  }
+
+  private Behavior<Command> onBucketChanged(BucketChanged m) {
+    ORMultiMap<String, String> before = buckets.put(m.bucket(), m.data());
+    metrics.presenceEntries.addAndGet(entryCount(m.data()) - (before == null ? 0 : entryCount(before)));
+    for (var e : views.entrySet()) {
+      if (e.getValue().bucket == m.bucket()) refresh(e.getKey(), e.getValue());
+    }
+    return this;
+  }
+
+  private Behavior<Command> onMembershipChanged() {
+    Set<String> before = liveNodes;
+    liveNodes = liveNodes();
+    Set<String> gone = new HashSet<>(before);
+    gone.removeAll(liveNodes);
+    for (var e : views.entrySet()) refresh(e.getKey(), e.getValue());
+    if (!gone.isEmpty()) removeEntriesOf(gone);
+    return this;
+  }
+
+  /** A node left or died: every surviving node drops its entries from the data (idempotent). */
+  private void removeEntriesOf(Set<String> gone) {
+    for (var b : buckets.entrySet()) {
+      boolean touched = false;
+      for (Set<String> elements : b.getValue().getEntries().values()) {
+        for (String element : elements) {
+          PresenceEntry entry = PresenceEntry.decode(element);
+          if (entry != null && gone.contains(entry.node())) touched = true;
+        }
+      }
+      if (!touched) continue;
+      replicator.askUpdate(
+          replyTo -> new Replicator.Update<>(keys.get(b.getKey()), ORMultiMap.emptyWithValueDeltas(), Replicator.writeLocal(), replyTo,
+              map -> {
+                ORMultiMap<String, String> result = map;
+                for (var t : map.getEntries().entrySet()) {
+                  for (String element : t.getValue()) {
+                    PresenceEntry entry = PresenceEntry.decode(element);
+                    if (entry != null && gone.contains(entry.node())) result = result.removeBindingBy(t.getKey(), element, self);
+                  }
+                }
+                return result;
+              }),
+          Updated::new);
+    }
+  }
+
+  private void refresh(String topic, View view) {
+    Map<String, PresenceEntry> now = present(topic, view.bucket);
+    if (!now.equals(view.current)) {
+      view.current = now;
+      view.dirty = true;
+    }
+  }
+
+  private Behavior<Command> onFlush() {
+    for (var e : views.entrySet()) {
+      View view = e.getValue();
+      if (!view.dirty) continue;
+      view.dirty = false;
+      PresenceDiff diff = PresenceDiff.between(view.announced, view.current);
+      view.announced = view.current;
+      if (!diff.isEmpty()) {
+        view.room.tell(new Changed(e.getKey(), diff));
+        metrics.presenceDiffs.increment();
+      }
+    }
+    return this;
+  }
+
+  /** The topic's entries whose node is a live member, keyed by {@code phx_ref}, in a stable order. */
+  private Map<String, PresenceEntry> present(String topic, int bucket) {
+    Map<String, PresenceEntry> out = new LinkedHashMap<>();
+    ORMultiMap<String, String> data = buckets.get(bucket);
+    if (data == null) return out;
+    scala.Option<scala.collection.immutable.Set<String>> elements = data.get(topic);
+    if (elements.isEmpty()) return out;
+    List<PresenceEntry> entries = new ArrayList<>();
+    for (String element : CollectionConverters.asJava(elements.get())) {
+      PresenceEntry entry = PresenceEntry.decode(element);
+      if (entry != null && liveNodes.contains(entry.node())) entries.add(entry);
+    }
+    entries.sort((a, b) -> a.ref().compareTo(b.ref()));
+    for (PresenceEntry entry : entries) out.put(entry.ref(), entry);
+    return out;
+  }
+
+  private Set<String> liveNodes() {
+    Set<String> live = new HashSet<>();
+    for (Member m : Cluster.get(getContext().getSystem()).state().getMembers()) {
+      if (m.status() != MemberStatus.down() && m.status() != MemberStatus.removed()) live.add(nodeId(m.uniqueAddress()));
+    }
+    live.add(selfNode); // this node serves its own joins from the start, member yet or not
+    return live;
+  }
+
+  private static long entryCount(ORMultiMap<String, String> data) {
+    long n = 0;
+    for (scala.collection.immutable.Set<String> elements : CollectionConverters.asJava(data.entries().values())) {
+      n += elements.size();
+    }
+    return n;
+  }
+}

@@ -1,0 +1,113 @@
+package dev.chorus.presence;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chorus.protocol.FrameCodec;
+import dev.chorus.session.WebSocketFrames;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * The presence of one topic as its node-local room sees it: what the members have been told
+ * (the replica's diffs applied), and the frames that tell them. Owned by the room actor, used
+ * from it only. Lists while the topic has at most {@code listLimit} users, counts above.
+ */
+public final class RoomPresence {
+  private final String topic;
+  private final ActorRef<PresenceReplica.Command> replica;
+  private final String node;
+  private final int listLimit;
+  private final int maxMetaBytes;
+  private final Map<String, PresenceEntry> present = new LinkedHashMap<>();
+  private boolean counting;
+  private int countedUsers = -1;
+  private int countedConnections = -1;
+
+  public RoomPresence(String topic, ActorRef<PresenceReplica.Command> replica, String node, int listLimit, int maxMetaBytes) {
+    this.topic = topic;
+    this.replica = replica;
+    this.node = node;
+    this.listLimit = listLimit;
+    this.maxMetaBytes = maxMetaBytes;
+  }
+
+  /** Starts following the topic; the replica's answers come to {@code listener}. */
+  public void watch(ActorRef<PresenceReplica.Changed> listener) {
+    replica.tell(new PresenceReplica.Watch(topic, listener));
+  }
+
+  public void unwatch(ActorRef<PresenceReplica.Changed> listener) {
+    replica.tell(new PresenceReplica.Unwatch(topic, listener));
+  }
+
+  /**
+   * Checks a join's custom meta before the join is admitted.
+   *
+   * @throws IllegalArgumentException with the reason to refuse the join
+   */
+  public void check(ByteString joinPayload) {
+    PresenceMeta.custom(joinPayload, maxMetaBytes);
+  }
+
+  /** An admitted join: its entry, now tracked cluster-wide. */
+  public PresenceEntry track(String userId, ByteString joinPayload) {
+    String ref = PresenceMeta.newRef();
+    ObjectNode custom = PresenceMeta.custom(joinPayload, maxMetaBytes);
+    PresenceEntry entry = new PresenceEntry(node, ref, userId, PresenceMeta.render(ref, System.currentTimeMillis(), custom));
+    replica.tell(new PresenceReplica.Track(topic, entry));
+    return entry;
+  }
+
+  public void untrack(PresenceEntry entry) {
+    replica.tell(new PresenceReplica.Untrack(topic, entry));
+  }
+
+  /**
+   * What a member gets right after its join reply: {@code presence_state} with everybody present
+   * and itself (its own entry also arrives later in a diff; phoenix.js keeps one meta per
+   * {@code phx_ref}), or {@code presence_count} in counting mode.
+   */
+  public ByteString frameForJoin(String joinRef, PresenceEntry self) {
+    List<PresenceEntry> all = new ArrayList<>(present.values());
+    if (!present.containsKey(self.ref())) all.add(self);
+    int users = PresenceFrames.users(all);
+    if (users > listLimit) {
+      return frame(joinRef, PresenceFrames.COUNT, PresenceFrames.count(users, all.size()));
+    }
+    return frame(joinRef, PresenceFrames.STATE, PresenceFrames.state(all));
+  }
+
+  /**
+   * Applies the replica's diff; returns the one frame every member gets (rendered once), or null
+   * when there is nothing to tell them.
+   */
+  public ByteString onChanged(PresenceDiff diff) {
+    diff.applyTo(present);
+    int users = PresenceFrames.users(present.values());
+    boolean wasCounting = counting;
+    counting = users > listLimit;
+    if (counting) {
+      if (wasCounting && users == countedUsers && present.size() == countedConnections) return null;
+      countedUsers = users;
+      countedConnections = present.size();
+      return frame(null, PresenceFrames.COUNT, PresenceFrames.count(users, present.size()));
+    }
+    countedUsers = -1;
+    countedConnections = -1;
+    if (wasCounting) return frame(null, PresenceFrames.STATE, PresenceFrames.state(present.values()));
+    return frame(null, PresenceFrames.DIFF, PresenceFrames.diff(diff));
+  }
+
+  /** Everybody present, as the replica last told this room. */
+  public Collection<PresenceEntry> present() {
+    return present.values();
+  }
+
+  private ByteString frame(String joinRef, String event, ByteString payload) {
+    return WebSocketFrames.text(FrameCodec.encode(joinRef, null, topic, event, payload));
+  }
+}

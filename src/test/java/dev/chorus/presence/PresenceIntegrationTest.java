@@ -1,0 +1,192 @@
+package dev.chorus.presence;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chorus.ChorusNode;
+import dev.chorus.testkit.TestNode;
+import dev.chorus.testkit.TestSocket;
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** presence_state, batched presence_diff, counts for big rooms, over real sockets on one node. */
+class PresenceIntegrationTest {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static ChorusNode node;
+  static int port;
+
+  @BeforeAll
+  static void start() throws Exception {
+    node = TestNode.start("""
+        chorus.namespaces.room.presence = on
+        chorus.presence.interval = 300 ms
+        chorus.namespaces.crowd { presence = on, presence-list-limit = 2 }
+        chorus.namespaces.quiet {}
+        chorus.api.key = "backend-key"
+        """);
+    port = node.httpAddress().getPort();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    node.close();
+  }
+
+  static TestSocket connect(String user) throws IOException {
+    return TestSocket.connect(port, "/socket/websocket?vsn=2.0.0&user=" + user, 0);
+  }
+
+  /** Joins; returns the frame that follows the ok reply (presence_state or presence_count). */
+  static JsonNode join(TestSocket s, String topic, String payload) throws IOException {
+    s.sendText("[\"1\",\"1\",\"" + topic + "\",\"phx_join\"," + payload + "]");
+    JsonNode reply = JSON.readTree(s.receiveText());
+    assertEquals("ok", reply.path(4).path("status").asText(), reply.toString());
+    return JSON.readTree(s.receiveText());
+  }
+
+  /** The next frame of this event, skipping others. */
+  static JsonNode next(TestSocket s, String event) throws IOException {
+    while (true) {
+      JsonNode f = JSON.readTree(s.receive(Duration.ofSeconds(5)).text());
+      if (event.equals(f.path(3).asText())) return f;
+    }
+  }
+
+  static int metas(JsonNode byKey, String key) {
+    return byKey.path(key).path("metas").size();
+  }
+
+  @Test
+  void stateAfterJoinThenDiffsForJoinsLeavesAndSecondTabs() throws Exception {
+    String topic = "room:presence-basic";
+    try (TestSocket ada = connect("ada"); TestSocket bob = connect("bob"); TestSocket bobTab2 = connect("bob")) {
+      JsonNode state = join(ada, topic, "{}");
+      assertEquals("presence_state", state.path(3).asText());
+      assertEquals("1", state.path(0).asText(), "presence_state carries the join's ref");
+      JsonNode adaMeta = state.path(4).path("ada").path("metas").path(0);
+      assertFalse(adaMeta.path("phx_ref").asText().isEmpty());
+      assertTrue(adaMeta.path("online_at").asLong() > 0);
+      assertEquals(1, metas(next(ada, "presence_diff").path(4).path("joins"), "ada"), "its own join arrives as a diff too");
+
+      JsonNode bobState = join(bob, topic, "{}").path(4);
+      assertEquals(1, metas(bobState, "ada"));
+      assertEquals(1, metas(bobState, "bob"));
+      JsonNode diff = next(ada, "presence_diff").path(4);
+      assertEquals(1, metas(diff.path("joins"), "bob"));
+      assertEquals(0, diff.path("leaves").size());
+
+      JsonNode tab2State = join(bobTab2, topic, "{}").path(4);
+      assertEquals(2, metas(tab2State, "bob"), "a second tab: one key, two metas");
+      assertEquals(1, metas(next(ada, "presence_diff").path(4).path("joins"), "bob"));
+
+      String bobRef = bobState.path("bob").path("metas").path(0).path("phx_ref").asText();
+      bob.sendText("[\"1\",\"2\",\"" + topic + "\",\"phx_leave\",{}]");
+      JsonNode leave = next(ada, "presence_diff").path(4);
+      assertEquals(bobRef, leave.path("leaves").path("bob").path("metas").path(0).path("phx_ref").asText());
+      assertEquals(0, leave.path("joins").size());
+
+      bobTab2.close(); // a connection that ends leaves too
+      assertEquals(1, metas(next(ada, "presence_diff").path(4).path("leaves"), "bob"));
+    }
+  }
+
+  @Test
+  void aJoinAndItsLeaveInOneIntervalSendNoDiff() throws Exception {
+    String topic = "room:presence-blink";
+    try (TestSocket ada = connect("ada"); TestSocket carol = connect("carol"); TestSocket dave = connect("dave")) {
+      join(ada, topic, "{}");
+      next(ada, "presence_diff"); // its own join
+      // join and leave in one write: both reach the replica within the same interval
+      carol.sendText("[\"1\",\"1\",\"" + topic + "\",\"phx_join\",{}]");
+      carol.sendText("[\"1\",\"2\",\"" + topic + "\",\"phx_leave\",{}]");
+      JSON.readTree(carol.receiveText()); // join ok
+      Thread.sleep(1000); // several intervals: a diff, had there been one, would be queued by now
+      join(dave, topic, "{}");
+      JsonNode diff = next(ada, "presence_diff").path(4);
+      assertFalse(diff.toString().contains("carol"), "no trace of carol: " + diff);
+      assertEquals(1, metas(diff.path("joins"), "dave"));
+    }
+  }
+
+  @Test
+  void customMetaFromTheJoinPayloadAndItsBounds() throws Exception {
+    String topic = "room:presence-meta";
+    try (TestSocket ada = connect("ada"); TestSocket bad = connect("bad")) {
+      JsonNode meta = join(ada, topic, "{\"meta\":{\"status\":\"away\"}}").path(4).path("ada").path("metas").path(0);
+      assertEquals("away", meta.path("status").asText());
+
+      bad.sendText("[\"1\",\"1\",\"" + topic + "\",\"phx_join\",{\"meta\":\"not an object\"}]");
+      JsonNode refused = JSON.readTree(bad.receiveText());
+      assertEquals("error", refused.path(4).path("status").asText());
+      assertEquals("presence meta must be an object", refused.path(4).path("response").path("reason").asText());
+      bad.sendText("[\"2\",\"2\",\"" + topic + "\",\"phx_join\",{\"meta\":{\"x\":\"" + "y".repeat(2000) + "\"}}]");
+      assertEquals("presence meta too large", JSON.readTree(bad.receiveText()).path(4).path("response").path("reason").asText());
+    }
+  }
+
+  @Test
+  void aBigRoomGetsCountsInsteadOfLists() throws Exception {
+    String topic = "crowd:stadium";
+    try (TestSocket u1 = connect("u1"); TestSocket u2 = connect("u2"); TestSocket u3 = connect("u3")) {
+      assertEquals("presence_state", join(u1, topic, "{}").path(3).asText());
+      join(u2, topic, "{}");
+      // the room lists what the replica has told it: wait until that includes u2
+      JsonNode seen;
+      do {
+        seen = next(u1, "presence_diff").path(4).path("joins");
+      } while (!seen.has("u2"));
+      JsonNode third = join(u3, topic, "{}");
+      assertEquals("presence_count", third.path(3).asText(), "3 users > presence-list-limit 2");
+      assertEquals(3, third.path(4).path("users").asInt());
+      assertEquals(3, third.path(4).path("connections").asInt());
+      JsonNode count = next(u1, "presence_count").path(4);
+      assertEquals(3, count.path("users").asInt());
+    }
+  }
+
+  static java.net.http.HttpResponse<String> api(String path, String key) throws Exception {
+    var b = java.net.http.HttpRequest.newBuilder(node.managementUri().resolve(path));
+    if (key != null) b.header("Authorization", "Bearer " + key);
+    return java.net.http.HttpClient.newHttpClient().send(b.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void backendsReadATopicsPresenceOverHttp() throws Exception {
+    String topic = "room:presence-api";
+    try (TestSocket ada = connect("ada"); TestSocket bob = connect("bob")) {
+      join(ada, topic, "{}");
+      join(bob, topic, "{\"meta\":{\"device\":\"phone\"}}");
+      TestNode.await("both present in the replica", Duration.ofSeconds(10),
+          () -> { try { return JSON.readTree(api("/api/presence/" + topic, "backend-key").body()).path("users").asInt() == 2; } catch (Exception e) { return false; } });
+      JsonNode full = JSON.readTree(api("/api/presence/" + topic, "backend-key").body());
+      assertEquals(2, full.path("connections").asInt());
+      assertEquals("phone", full.path("presence").path("bob").path("metas").path(0).path("device").asText());
+      JsonNode count = JSON.readTree(api("/api/presence/" + topic + "?count=true", "backend-key").body());
+      assertEquals(2, count.path("users").asInt());
+      assertFalse(count.has("presence"));
+    }
+    assertEquals(401, api("/api/presence/" + topic, "wrong").statusCode());
+    assertEquals(401, api("/api/presence/" + topic, null).statusCode());
+    var off = api("/api/presence/quiet:q", "backend-key");
+    assertEquals(404, off.statusCode());
+    assertEquals("presence is off in namespace quiet", JSON.readTree(off.body()).path("error").asText());
+    assertEquals("unknown namespace", JSON.readTree(api("/api/presence/nosuch:x", "backend-key").body()).path("error").asText());
+    assertEquals(400, api("/api/presence/no-colon", "backend-key").statusCode());
+  }
+
+  @Test
+  void aNamespaceWithoutPresenceSendsNone() throws Exception {
+    try (TestSocket s = connect("ada")) {
+      s.sendText("[\"1\",\"1\",\"quiet:q\",\"phx_join\",{}]");
+      assertEquals("ok", JSON.readTree(s.receiveText()).path(4).path("status").asText());
+      s.sendText("[\"1\",\"2\",\"quiet:q\",\"msg\",{}]");
+      for (int i = 0; i < 2; i++) assertFalse(s.receiveText().contains("presence"));
+      assertThrows(SocketTimeoutException.class, () -> s.receive(Duration.ofMillis(800)));
+    }
+  }
+}
