@@ -41,6 +41,14 @@ public final class PresenceFrames {
     return ByteString.fromString(b.toString(), StandardCharsets.UTF_8);
   }
 
+  /** A rendered state with one more key, holding {@code entry} alone (the key must be new). */
+  public static ByteString withKey(ByteString state, PresenceEntry entry) {
+    StringBuilder b = new StringBuilder(64 + entry.metaJson().length());
+    if (state.size() > 2) b.append(',');
+    b.append(quote(entry.key())).append(":{\"metas\":[").append(entry.metaJson()).append("]}}");
+    return state.take(state.size() - 1).concat(ByteString.fromString(b.toString(), StandardCharsets.UTF_8));
+  }
+
   public static ByteString count(int users, int connections) {
     return ByteString.fromString("{\"users\":" + users + ",\"connections\":" + connections + "}");
   }

@@ -164,7 +164,7 @@ public final class PresenceReplica extends AbstractBehavior<PresenceReplica.Comm
         })
         .onMessage(BucketChanged.class, this::onBucketChanged)
         .onMessage(MembershipChanged.class, m -> onMembershipChanged())
-        .onMessage(Updated.class, m -> this)
+        .onMessage(Updated.class, this::onUpdated)
         .onMessageEquals(Flush.INSTANCE, this::onFlush)
         .build();
   }
@@ -174,6 +174,13 @@ public final class PresenceReplica extends AbstractBehavior<PresenceReplica.Comm
     replicator.askUpdate(
         replyTo -> new Replicator.Update<>(key, ORMultiMap.emptyWithValueDeltas(), Replicator.writeLocal(), replyTo, modify::apply),
         Updated::new);
+    return this;
+  }
+
+  private Behavior<Command> onUpdated(Updated m) {
+    if (!(m.response() instanceof Replicator.UpdateSuccess)) {
+      getContext().getLog().warn("presence update failed: {}", m.response());
+    }
     return this;
   }
 
@@ -197,7 +204,11 @@ public final class PresenceReplica extends AbstractBehavior<PresenceReplica.Comm
     ORMultiMap<String, String> before = buckets.put(m.bucket(), m.data());
     metrics.presenceEntries.addAndGet(entryCount(m.data()) - (before == null ? 0 : entryCount(before)));
     for (var e : views.entrySet()) {
-      if (e.getValue().bucket == m.bucket()) refresh(e.getKey(), e.getValue());
+      View view = e.getValue();
+      // Only topics whose entries changed are decoded again; the others share the bucket.
+      if (view.bucket == m.bucket() && (before == null || !before.get(e.getKey()).equals(m.data().get(e.getKey())))) {
+        refresh(e.getKey(), view);
+      }
     }
     return this;
   }

@@ -26,6 +26,9 @@ public final class RoomPresence {
   private boolean counting;
   private int countedUsers = -1;
   private int countedConnections = -1;
+  /** Caches of the present state, dropped on every change: the rendered state and its keys. */
+  private ByteString renderedState;
+  private java.util.Set<String> keys;
 
   public RoomPresence(String topic, ActorRef<PresenceReplica.Command> replica, String node, int listLimit, int maxMetaBytes) {
     this.topic = topic;
@@ -72,13 +75,27 @@ public final class RoomPresence {
    * {@code phx_ref}), or {@code presence_count} in counting mode.
    */
   public ByteString frameForJoin(String joinRef, PresenceEntry self) {
-    List<PresenceEntry> all = new ArrayList<>(present.values());
-    if (!present.containsKey(self.ref())) all.add(self);
-    int users = PresenceFrames.users(all);
+    boolean newKey = !presentKeys().contains(self.key());
+    int users = presentKeys().size() + (newKey ? 1 : 0);
     if (users > listLimit) {
-      return frame(joinRef, PresenceFrames.COUNT, PresenceFrames.count(users, all.size()));
+      return frame(joinRef, PresenceFrames.COUNT, PresenceFrames.count(users, present.size() + 1));
     }
-    return frame(joinRef, PresenceFrames.STATE, PresenceFrames.state(all));
+    if (!newKey) { // a second tab: its key's metas are merged, so render in full (rare)
+      List<PresenceEntry> all = new ArrayList<>(present.values());
+      all.add(self);
+      return frame(joinRef, PresenceFrames.STATE, PresenceFrames.state(all));
+    }
+    // The usual case: the state rendered once per change, with the joiner's key appended.
+    if (renderedState == null) renderedState = PresenceFrames.state(present.values());
+    return frame(joinRef, PresenceFrames.STATE, PresenceFrames.withKey(renderedState, self));
+  }
+
+  private java.util.Set<String> presentKeys() {
+    if (keys == null) {
+      keys = new java.util.HashSet<>();
+      for (PresenceEntry e : present.values()) keys.add(e.key());
+    }
+    return keys;
   }
 
   /**
@@ -87,7 +104,9 @@ public final class RoomPresence {
    */
   public ByteString onChanged(PresenceDiff diff) {
     diff.applyTo(present);
-    int users = PresenceFrames.users(present.values());
+    renderedState = null;
+    keys = null;
+    int users = presentKeys().size();
     boolean wasCounting = counting;
     counting = users > listLimit;
     if (counting) {

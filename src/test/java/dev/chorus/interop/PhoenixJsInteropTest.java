@@ -18,11 +18,21 @@ class PhoenixJsInteropTest {
 
   @Test
   void thePhoenixJsClientWorksUnchanged() throws Exception {
+    run("interop.mjs", "", "7 passed, 0 failed");
+  }
+
+  /** phoenix.js's Presence: onSync, two tabs as one key with two metas, leaves, custom meta. */
+  @Test
+  void phoenixJsPresenceWorksUnchanged() throws Exception {
+    run("presence.mjs", "chorus.namespaces.room.presence = on", "4 passed, 0 failed");
+  }
+
+  private static void run(String script, String config, String expected) throws Exception {
     File dir = new File("src/test/js");
     assertTrue(new File(dir, "node_modules/phoenix").isDirectory(),
         "npm packages missing: run `mvn -B verify` (its npm ci step installs them)");
-    try (ChorusNode node = TestNode.start()) {
-      ProcessBuilder pb = new ProcessBuilder("node", "interop.mjs")
+    try (ChorusNode node = TestNode.start(config)) {
+      ProcessBuilder pb = new ProcessBuilder("node", script)
           .directory(dir)
           .redirectErrorStream(true);
       pb.environment().put("CHORUS_URL", "ws://127.0.0.1:" + node.httpAddress().getPort() + "/socket");
@@ -34,7 +44,7 @@ class PhoenixJsInteropTest {
         System.out.println(output);
         assertTrue(ended, "interop script did not end:\n" + output);
         assertEquals(0, p.exitValue(), "interop script failed:\n" + output);
-        assertTrue(output.contains("7 passed, 0 failed"), output);
+        assertTrue(output.contains(expected), output);
       } finally {
         p.destroyForcibly();
       }

@@ -69,9 +69,20 @@ class PresenceDiffTest {
   }
 
   @Test
+  void aKeyAppendedToARenderedStateIsTheStateWithIt() throws Exception {
+    PresenceEntry ada = entry("ada", "r1"), bob = entry("bob", "r2");
+    assertEquals(JSON.readTree(PresenceFrames.state(List.of(ada, bob)).utf8String()),
+        JSON.readTree(PresenceFrames.withKey(PresenceFrames.state(List.of(ada)), bob).utf8String()));
+    assertEquals(JSON.readTree(PresenceFrames.state(List.of(bob)).utf8String()),
+        JSON.readTree(PresenceFrames.withKey(PresenceFrames.state(List.of()), bob).utf8String()));
+  }
+
+  @Test
   void anEntrySurvivesItsReplicatedForm() {
-    PresenceEntry odd = new PresenceEntry("node#7", "ref", "line\nbreak \"quoted\" ü", "{\"phx_ref\":\"ref\",\"note\":\"a\\nb\"}");
-    assertEquals(odd, PresenceEntry.decode(odd.encode()));
+    for (String key : new String[] {"line\nbreak \"quoted\" ü", "back\\slash\\n", "\\", "plain"}) {
+      PresenceEntry odd = new PresenceEntry("node#7", "ref", key, "{\"phx_ref\":\"ref\",\"note\":\"a\\nb\"}");
+      assertEquals(odd, PresenceEntry.decode(odd.encode()), key);
+    }
     assertNull(PresenceEntry.decode("garbage"));
   }
 

@@ -1,0 +1,43 @@
+package dev.chorus.presence;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.chorus.ChorusNode;
+import dev.chorus.ops.Operations;
+import dev.chorus.testkit.TestNode;
+import java.time.Duration;
+import java.util.List;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.junit.jupiter.api.Test;
+
+/** The replica keeps every entry of a burst of tracks, and forgets every untracked one. */
+class PresenceReplicaTest {
+
+  @Test
+  void aBurstOfTracksLosesNothing() throws Exception {
+    try (ChorusNode node = TestNode.start()) {
+      ActorRef<PresenceReplica.Command> replica = Operations.get(Adapter.toClassic(node.system())).node().presence();
+      int topics = 150, perTopic = 100;
+      for (int i = 0; i < topics * perTopic; i++) {
+        String ref = "ref" + i;
+        replica.tell(new PresenceReplica.Track("room:r" + (i % topics),
+            new PresenceEntry(nodeId(node), ref, "user" + i, "{\"phx_ref\":\"" + ref + "\"}")));
+      }
+      TestProbe<List<PresenceEntry>> probe = TestProbe.create(node.system());
+      TestNode.await("every entry listed", Duration.ofSeconds(20), () -> {
+        int total = 0;
+        for (int t = 0; t < topics; t++) {
+          replica.tell(new PresenceReplica.Get("room:r" + t, probe.ref()));
+          total += probe.receiveMessage().size();
+        }
+        return total == topics * perTopic;
+      });
+    }
+  }
+
+  static String nodeId(ChorusNode node) {
+    return PresenceReplica.nodeId(org.apache.pekko.cluster.typed.Cluster.get(node.system()).selfMember().uniqueAddress());
+  }
+}
