@@ -14,7 +14,8 @@ taskset -c 0 java -Xms1g -Xmx1g -XX:+UseParallelGC -Xmn128m -XX:-UseAdaptiveSize
   -jar target/chorus.jar --port 4300 --cluster-port 25600 --management-port 7700 --api-key k --admin-key k \
   > "$out/presence-$rate-$presence-server.log" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null || true' EXIT
+# A benchmark server is killed outright at the end (no 30 s drain), so the next run can bind.
+trap 'kill -9 $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
 for _ in $(seq 100); do curl -s -o /dev/null http://127.0.0.1:7700/ready && break; sleep 0.2; done
 PRESENCE=$presence python3 bench/presence_check.py > "$out/presence-$rate-$presence-check.txt" 2>&1 &
 checker=$!
