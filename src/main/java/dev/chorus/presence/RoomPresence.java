@@ -5,9 +5,11 @@ import dev.chorus.protocol.FrameCodec;
 import dev.chorus.session.WebSocketFrames;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.util.ByteString;
 
@@ -28,7 +30,7 @@ public final class RoomPresence {
   private int countedConnections = -1;
   /** Caches of the present state, dropped on every change: the rendered state and its keys. */
   private ByteString renderedState;
-  private java.util.Set<String> keys;
+  private Set<String> keys;
 
   public RoomPresence(String topic, ActorRef<PresenceReplica.Command> replica, String node, int listLimit, int maxMetaBytes) {
     this.topic = topic;
@@ -90,9 +92,9 @@ public final class RoomPresence {
     return frame(joinRef, PresenceFrames.STATE, PresenceFrames.withKey(renderedState, self));
   }
 
-  private java.util.Set<String> presentKeys() {
+  private Set<String> presentKeys() {
     if (keys == null) {
-      keys = new java.util.HashSet<>();
+      keys = new HashSet<>();
       for (PresenceEntry e : present.values()) keys.add(e.key());
     }
     return keys;

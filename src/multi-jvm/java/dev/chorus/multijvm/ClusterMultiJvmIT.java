@@ -103,12 +103,7 @@ class ClusterMultiJvmIT {
     NodeProcess node1 = cluster.node(1), node2 = cluster.node(2), node3 = cluster.node(3);
     // A room whose entity (sequencer) is not on node 3, so node 3 has no part in it at all.
     try (PhxClient subscriber = PhxClient.connect(node2); PhxClient publisher = PhxClient.connect(node1)) {
-      String topic = null;
-      for (int i = 0; topic == null; i++) {
-        String candidate = "room:only-on-2-" + i;
-        subscriber.join(candidate); // creates the entity on its shard's node
-        if (!Shards.hosts(node3, candidate)) topic = candidate;
-      }
+      String topic = Shards.topicWithEntity("room:only-on-2-", node3, false, subscriber);
       publisher.join(topic);
       double receivedBefore = node3.metric("chorus_cross_node_deliveries_received_total");
       double publishesBefore = node3.metric("chorus_publishes_total");
@@ -130,12 +125,7 @@ class ClusterMultiJvmIT {
         PhxClient publisher = PhxClient.connect(node1);
         PhxClient onTheDoomedNode = PhxClient.connect(node3)) {
       // A room whose entity lives on node 3, with members on the survivors.
-      String topic = null;
-      for (int i = 0; topic == null; i++) {
-        String candidate = "room:on-3-" + i;
-        subscriber.join(candidate);
-        if (Shards.hosts(node3, candidate)) topic = candidate;
-      }
+      String topic = Shards.topicWithEntity("room:on-3-", node3, true, subscriber);
       publisher.join(topic);
       onTheDoomedNode.join(topic);
       publisher.push(topic, "msg", "{\"n\":-1}");

@@ -29,12 +29,7 @@ class DrainMultiJvmIT {
       List<TestSocket> drained = new ArrayList<>();
       ExecutorService pool = Executors.newCachedThreadPool();
       try (PhxClient subscriber = PhxClient.connect(node2); PhxClient publisher = PhxClient.connect(node1)) {
-        String topic = null;
-        for (int i = 0; topic == null; i++) {
-          String candidate = "room:drained-" + i;
-          subscriber.join(candidate);
-          if (Shards.hosts(node3, candidate)) topic = candidate;
-        }
+        String topic = Shards.topicWithEntity("room:drained-", node3, true, subscriber);
         publisher.join(topic);
         for (int i = 0; i < 40; i++) {
           TestSocket s = TestSocket.connect(node3.wsPort);

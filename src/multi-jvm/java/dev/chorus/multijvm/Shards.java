@@ -16,6 +16,19 @@ final class Shards {
     return String.valueOf(Math.abs(topic.hashCode() % NUMBER_OF_SHARDS));
   }
 
+  /**
+   * A topic named {@code prefix + i} whose room entity lives on {@code node} ({@code onNode}) or
+   * elsewhere: {@code member} joins candidates (which starts their entities on their shards'
+   * nodes) until one fits, and stays joined to it.
+   */
+  static String topicWithEntity(String prefix, NodeProcess node, boolean onNode, PhxClient member) throws IOException {
+    for (int i = 0; ; i++) {
+      String candidate = prefix + i;
+      member.join(candidate);
+      if (hosts(node, candidate) == onNode) return candidate;
+    }
+  }
+
   /** Whether this node's region hosts the shard of {@code topic} (with the entity started). */
   static boolean hosts(NodeProcess node, String topic) throws IOException {
     NodeProcess.Response r = node.get("/cluster/shards/room");
