@@ -159,6 +159,21 @@ class DeployManifestsTest {
     return Files.readString(file, StandardCharsets.UTF_8);
   }
 
+  /** Schema check: kubernetes-models' bundled Kubernetes schemas (npm, src/test/js/validate-k8s.mjs). */
+  @Test
+  void everyManifestMatchesTheKubernetesSchemas() throws Exception {
+    Path js = Path.of("src/test/js");
+    assertTrue(Files.isDirectory(js.resolve("node_modules/kubernetes-models")),
+        "npm packages missing: run `mvn -B verify` (its npm ci step installs them)");
+    List<String> command = new ArrayList<>(List.of("node", "validate-k8s.mjs"));
+    for (Path file : manifestFiles()) command.add(file.toAbsolutePath().toString());
+    Process p = new ProcessBuilder(command).directory(js.toFile()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS), out);
+    assertEquals(0, p.exitValue(), out);
+    assertTrue(out.contains(" 0 failed"), out);
+  }
+
   @Test
   void everyDocumentHasApiVersionKindAndName() {
     for (Doc d : docs) {
