@@ -89,8 +89,11 @@ function makeClient(name) {
 /** Joins topic on client c; records "msg" broadcasts, errors and successful joins. */
 function channelFor(c, topic, params = {}) {
   const ch = c.socket.channel(topic, params);
-  const rec = { ch, msgs: [], errors: 0, joinOks: 0 };
-  ch.on("msg", (p) => rec.msgs.push(p));
+  const rec = { ch, msgs: [], refs: [], errors: 0, joinOks: 0 };
+  ch.on("msg", (p, ref) => {
+    rec.msgs.push(p);
+    rec.refs.push(ref);
+  });
   ch.onError(() => rec.errors++);
   return rec;
 }
@@ -124,10 +127,14 @@ const checks = [
     expectStatus(r, "ok", "push reply");
     await until(() => has(chA.msgs, payload), () => `A to receive broadcast ${show(payload)} (got ${show(chA.msgs)})`);
     await until(() => has(chB.msgs, payload), () => `B to receive broadcast ${show(payload)} (got ${show(chB.msgs)})`);
+    // A broadcast carries its position "<epoch>:<seq>" in the ref slot; phoenix.js hands it to
+    // the handler as its second argument (and never takes it for a reply or heartbeat ref).
     const raw = B.frames.find((f) => f.topic === TOPIC && f.event === "msg" && isDeepStrictEqual(f.payload, payload));
-    if (raw && (raw.ref != null || raw.join_ref != null)) {
-      throw new Error(`broadcast should have null join_ref/ref, got join_ref=${raw.join_ref} ref=${raw.ref}`);
+    if (raw && (raw.join_ref != null || !/^[0-9a-z]+:[0-9]+$/.test(raw.ref))) {
+      throw new Error(`broadcast should have a null join_ref and an "<epoch>:<seq>" ref, got join_ref=${raw.join_ref} ref=${raw.ref}`);
     }
+    const at = chB.msgs.findIndex((p) => isDeepStrictEqual(p, payload));
+    if (!/^[0-9a-z]+:[0-9]+$/.test(chB.refs[at])) throw new Error(`handler got ref ${chB.refs[at]}`);
   }],
 
   ["20 broadcasts in order", async () => {

@@ -8,7 +8,7 @@ import java.nio.charset.StandardCharsets;
  * Builds the few Phoenix v2 frames the bench sends and reads broadcasts without a JSON parser.
  *
  * <p>Broadcasts are the hot path (one per delivery), so they are recognised by their fixed
- * prefix {@code [null,null,} and only the {@code "t"} (send time, µs) and {@code "m"} (1 in the
+ * prefix ({@code [null,null,} from the Node baseline, {@code [null,"<epoch>:<seq>",} from Chorus) and only the {@code "t"} (send time, µs) and {@code "m"} (1 in the
  * measured phase, 0 in warm-up) fields of the payload are scanned. The bench writes its payloads
  * itself as {@code {"t":<µs>,"m":<0|1>,"p":"xxx…"}}, so their layout is known.
  */
@@ -16,6 +16,7 @@ final class PhoenixFrames {
   private PhoenixFrames() {}
 
   private static final byte[] BROADCAST_PREFIX = ascii("[null,null,");
+  private static final byte[] SEQUENCED_PREFIX = ascii("[null,\"");
   private static final byte[] STAMP_MIDDLE = ascii(",\"m\":");
   private static final byte[] PAD_START = ascii(",\"p\":\"");
   private static final byte[] FRAME_END = ascii("\"}]");
@@ -40,9 +41,17 @@ final class PhoenixFrames {
   /** True for a frame with neither join_ref nor ref: a broadcast (or another server push). */
   static boolean isBroadcast(ByteBuf frame) {
     int start = frame.readerIndex();
-    if (frame.readableBytes() < BROADCAST_PREFIX.length) return false;
-    for (int i = 0; i < BROADCAST_PREFIX.length; i++) {
-      if (frame.getByte(start + i) != BROADCAST_PREFIX[i]) return false;
+    if (startsWith(frame, start, BROADCAST_PREFIX)) return true; // the Node baseline's broadcasts
+    // Chorus's: [null,"<epoch>:<seq>",... (a reply's or heartbeat's ref never holds a colon)
+    if (!startsWith(frame, start, SEQUENCED_PREFIX)) return false;
+    int quote = frame.indexOf(start + SEQUENCED_PREFIX.length, frame.writerIndex(), (byte) '"');
+    return quote > 0 && frame.indexOf(start + SEQUENCED_PREFIX.length, quote, (byte) ':') > 0;
+  }
+
+  private static boolean startsWith(ByteBuf frame, int start, byte[] prefix) {
+    if (frame.writerIndex() - start < prefix.length) return false;
+    for (int i = 0; i < prefix.length; i++) {
+      if (frame.getByte(start + i) != prefix[i]) return false;
     }
     return true;
   }

@@ -11,6 +11,7 @@ import dev.chorus.session.Session;
 import dev.chorus.session.WebSocketFrames;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -34,7 +35,11 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
 
   public record Join(JoinRequest request) implements Command {}
 
-  public record Admitted(long joinId) implements Command, CrossNode {}
+  /**
+   * The join is admitted at position {@code at}; {@code recovered} answers a join that asked to
+   * recover (null when it did not), and {@code replay} holds the frames it missed, in order.
+   */
+  public record Admitted(long joinId, Position at, Boolean recovered, List<ByteString> replay) implements Command, CrossNode {}
 
   public record Refused(long joinId, String reason) implements Command, CrossNode {}
 
@@ -140,17 +145,17 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
   }
 
   private Behavior<Command> onJoin(Join m) {
-    if (presence != null) {
-      try {
-        presence.check(m.request().params());
-      } catch (IllegalArgumentException e) {
-        refuse(m.request(), e.getMessage());
-        return this;
-      }
+    Position since;
+    try {
+      since = Position.since(m.request().params());
+      if (presence != null) presence.check(m.request().params());
+    } catch (IllegalArgumentException e) {
+      refuse(m.request(), e.getMessage());
+      return this;
     }
     long joinId = ++joinCounter;
     pending.put(joinId, m.request());
-    entity.tell(new RoomEntity.Admit(getContext().getSelf(), joinId));
+    entity.tell(new RoomEntity.Admit(getContext().getSelf(), joinId, since));
     return this;
   }
 
@@ -164,10 +169,18 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
     metrics.joins.increment();
     // Queued here, before any later Deliver, so the client sees its join reply first, and its
     // presence state right after it.
-    r.queue().offer(WebSocketFrames.text(FrameCodec.replyOk(r.joinRef(), r.ref(), topic)));
+    r.queue().offer(WebSocketFrames.text(FrameCodec.replyOk(r.joinRef(), r.ref(), topic, joinResponse(m))));
+    for (ByteString frame : m.replay()) r.queue().offer(frame);
     if (entry != null) r.queue().offer(presence.frameForJoin(r.joinRef(), entry));
     r.session().tell(new Session.JoinAccepted(topic, r.joinRef(), channel));
     return this;
+  }
+
+  /** {"epoch": "...", "seq": n} and, for a join that asked to recover, "recovered": bool. */
+  private static ByteString joinResponse(Admitted m) {
+    String json = "{\"epoch\":\"" + m.at().epoch() + "\",\"seq\":" + m.at().seq()
+        + (m.recovered() == null ? "" : ",\"recovered\":" + m.recovered()) + "}";
+    return ByteString.fromString(json);
   }
 
   private Behavior<Command> onRefused(Refused m) {

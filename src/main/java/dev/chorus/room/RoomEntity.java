@@ -5,6 +5,8 @@ import dev.chorus.protocol.FrameCodec;
 import dev.chorus.protocol.Topic;
 import dev.chorus.session.WebSocketFrames;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -39,8 +41,11 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
 
   public sealed interface Command {}
 
-  /** A local room asks to admit one more member; answered with Admitted or Refused. */
-  public record Admit(ActorRef<LocalRoom.Command> localRoom, long joinId) implements Command, CrossNode {}
+  /**
+   * A local room asks to admit one more member, which may ask to recover what it missed since
+   * {@code since} (null: a fresh join); answered with Admitted or Refused.
+   */
+  public record Admit(ActorRef<LocalRoom.Command> localRoom, long joinId, Position since) implements Command, CrossNode {}
 
   /** One member of that local room has gone. */
   public record MemberLeft(ActorRef<LocalRoom.Command> localRoom) implements Command, CrossNode {}
@@ -55,7 +60,7 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
       implements Command, CrossNode {}
 
   /** The publish was sequenced as {@code seq} in {@code epoch}. */
-  public record Published(String ref, long epoch, long seq) implements CrossNode {}
+  public record Published(String ref, String epoch, long seq) implements CrossNode {}
 
   /** A node's answer to {@link LocalRooms.Locate}: its local room (null if none) and members. */
   public record Located(ActorRef<LocalRooms.Command> node, ActorRef<LocalRoom.Command> localRoom, int members)
@@ -139,7 +144,7 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
   private final Namespace namespace; // null for a topic of no configured namespace
   private final Metrics metrics;
   /** Changes whenever the entity starts afresh, so a client can tell its seq no longer applies. */
-  private final long epoch = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
+  private final String epoch = Long.toString(ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE), 36);
   private long seq;
   private final Map<ActorRef<LocalRoom.Command>, Integer> membersByLocalRoom = new HashMap<>();
   private int members;
@@ -178,9 +183,28 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
       m.localRoom().tell(new LocalRoom.Refused(m.joinId(), "room full"));
     } else {
       setMembers(m.localRoom(), count(m.localRoom()) + 1);
-      m.localRoom().tell(new LocalRoom.Admitted(m.joinId()));
+      m.localRoom().tell(admitted(m.joinId(), m.since()));
     }
     return this;
+  }
+
+  /**
+   * The answer to a join: where the topic stands, and for a join that asks to recover, the
+   * frames after its position, from history. Recovery is complete only when the position is in
+   * this epoch and the history still holds every message after it; otherwise nothing is
+   * replayed and the client is told so (it reloads). Live deliveries to the room follow this
+   * answer, so replay and live messages meet without gap or duplicate.
+   */
+  private LocalRoom.Admitted admitted(long joinId, Position since) {
+    Position now = new Position(epoch, seq);
+    if (since == null) return new LocalRoom.Admitted(joinId, now, null, List.of());
+    trimHistory();
+    boolean sameEpoch = since.epoch().equals(epoch) && since.seq() <= seq;
+    long oldestKept = history.isEmpty() ? seq + 1 : history.peekFirst().seq();
+    if (!sameEpoch || since.seq() + 1 < oldestKept) return new LocalRoom.Admitted(joinId, now, false, List.of());
+    List<ByteString> replay = new ArrayList<>();
+    for (HistoryEntry e : history) if (e.seq() > since.seq()) replay.add(e.frame());
+    return new LocalRoom.Admitted(joinId, now, true, List.copyOf(replay));
   }
 
   private int count(ActorRef<LocalRoom.Command> localRoom) {
@@ -200,7 +224,8 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
 
   private Behavior<Command> onPublish(Publish m) {
     seq++;
-    ByteString frame = WebSocketFrames.text(FrameCodec.broadcast(topic, m.event(), m.payload()));
+    ByteString frame = WebSocketFrames.text(
+        FrameCodec.encode(null, new Position(epoch, seq).ref(), topic, m.event(), m.payload()));
     LocalRoom.Deliver deliver = new LocalRoom.Deliver(seq, frame, Clocks.epochMicros());
     for (ActorRef<LocalRoom.Command> localRoom : membersByLocalRoom.keySet()) {
       localRoom.tell(deliver);
@@ -214,9 +239,14 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
 
   private void remember(ByteString frame) {
     if (namespace == null || namespace.historySize() == 0) return;
-    long now = System.currentTimeMillis();
-    history.addLast(new HistoryEntry(seq, now, frame));
-    long oldest = now - namespace.historyTtl().toMillis();
+    history.addLast(new HistoryEntry(seq, System.currentTimeMillis(), frame));
+    trimHistory();
+  }
+
+  /** Keeps at most history-size messages, none older than history-ttl. */
+  private void trimHistory() {
+    if (namespace == null) return;
+    long oldest = System.currentTimeMillis() - namespace.historyTtl().toMillis();
     while (history.size() > namespace.historySize()
         || (!history.isEmpty() && history.peekFirst().atMillis() < oldest)) {
       history.removeFirst();

@@ -68,13 +68,19 @@ public final class RoomSerializer extends SerializerWithStringManifest {
         writeRef(out, m.replyTo());
       } else if (o instanceof RoomEntity.Published m) {
         writeNullable(out, m.ref());
-        out.writeLong(m.epoch());
+        out.writeUTF(m.epoch());
         out.writeLong(m.seq());
       } else if (o instanceof RoomEntity.Admit m) {
         writeRef(out, m.localRoom());
         out.writeLong(m.joinId());
+        out.writeBoolean(m.since() != null);
+        if (m.since() != null) writePosition(out, m.since());
       } else if (o instanceof LocalRoom.Admitted m) {
         out.writeLong(m.joinId());
+        writePosition(out, m.at());
+        out.writeByte(m.recovered() == null ? 0 : m.recovered() ? 1 : 2);
+        out.writeInt(m.replay().size());
+        for (ByteString frame : m.replay()) writeBytes(out, frame);
       } else if (o instanceof LocalRoom.Refused m) {
         out.writeLong(m.joinId());
         out.writeUTF(m.reason());
@@ -124,11 +130,18 @@ public final class RoomSerializer extends SerializerWithStringManifest {
         case "P":
           return new RoomEntity.Publish(in.readUTF(), readBytes(in), readNullable(in), readRef(in));
         case "p":
-          return new RoomEntity.Published(readNullable(in), in.readLong(), in.readLong());
+          return new RoomEntity.Published(readNullable(in), in.readUTF(), in.readLong());
         case "A":
-          return new RoomEntity.Admit(readRef(in), in.readLong());
-        case "a":
-          return new LocalRoom.Admitted(in.readLong());
+          return new RoomEntity.Admit(readRef(in), in.readLong(), in.readBoolean() ? readPosition(in) : null);
+        case "a": {
+          long joinId = in.readLong();
+          Position at = readPosition(in);
+          byte recovered = in.readByte();
+          int n = in.readInt();
+          List<ByteString> replay = new ArrayList<>(n);
+          for (int i = 0; i < n; i++) replay.add(readBytes(in));
+          return new LocalRoom.Admitted(joinId, at, recovered == 0 ? null : recovered == 1, List.copyOf(replay));
+        }
         case "r":
           return new LocalRoom.Refused(in.readLong(), in.readUTF());
         case "M":
@@ -177,6 +190,15 @@ public final class RoomSerializer extends SerializerWithStringManifest {
     byte[] b = new byte[in.readInt()];
     in.readFully(b);
     return ByteString.fromArrayUnsafe(b);
+  }
+
+  private static void writePosition(DataOutputStream out, Position p) throws IOException {
+    out.writeUTF(p.epoch());
+    out.writeLong(p.seq());
+  }
+
+  private static Position readPosition(DataInputStream in) throws IOException {
+    return new Position(in.readUTF(), in.readLong());
   }
 
   private static void writeNullable(DataOutputStream out, String s) throws IOException {

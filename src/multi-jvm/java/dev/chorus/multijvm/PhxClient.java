@@ -51,8 +51,7 @@ final class PhxClient implements AutoCloseable {
       long left = (end - System.nanoTime()) / 1_000_000;
       if (left <= 0) throw new SocketTimeoutException("node " + node + ": " + out.size() + " of " + count + " broadcasts of " + topic);
       JsonNode f = next(Duration.ofMillis(left));
-      if (f.path(0).isNull() && f.path(1).isNull() && topic.equals(f.path(2).asText())
-          && !f.path(3).asText().startsWith("presence_")) {
+      if (isBroadcast(f) && topic.equals(f.path(2).asText()) && !f.path(3).asText().startsWith("presence_")) {
         out.add(f);
       }
     }
@@ -63,8 +62,13 @@ final class PhxClient implements AutoCloseable {
     while (true) {
       JsonNode f = next(Duration.ofSeconds(15));
       if ("phx_reply".equals(f.path(3).asText()) && r.equals(f.path(1).asText())) return f;
-      if (f.path(0).isNull() && f.path(1).isNull() && !f.path(3).asText().startsWith("presence_")) pending.add(f);
+      if (isBroadcast(f) && !f.path(3).asText().startsWith("presence_")) pending.add(f);
     }
+  }
+
+  /** [null, "<epoch>:<seq>", topic, event, payload]: no join ref, not a reply. */
+  static boolean isBroadcast(JsonNode f) {
+    return f.path(0).isNull() && !"phx_reply".equals(f.path(3).asText());
   }
 
   private JsonNode next(Duration timeout) throws IOException {

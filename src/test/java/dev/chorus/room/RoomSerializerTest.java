@@ -41,10 +41,13 @@ class RoomSerializerTest {
         new LocalRoom.Deliver(42, frame, 1_700_000_000_000_000L),
         new RoomEntity.Publish("msg", ByteString.fromString("{\"body\":\"hi\"}"), "7", published.ref()),
         new RoomEntity.Publish("msg", ByteString.emptyByteString(), null, published.ref()),
-        new RoomEntity.Published("7", -3L, 9L),
-        new RoomEntity.Published(null, 1L, 1L),
-        new RoomEntity.Admit(localRoom.ref(), 5),
-        new LocalRoom.Admitted(5),
+        new RoomEntity.Published("7", "3w5e11264sgsf", 9L),
+        new RoomEntity.Published(null, "1", 1L),
+        new RoomEntity.Admit(localRoom.ref(), 5, null),
+        new RoomEntity.Admit(localRoom.ref(), 5, new Position("k3j", 42)),
+        new LocalRoom.Admitted(5, new Position("k3j", 0), null, List.of()),
+        new LocalRoom.Admitted(6, new Position("k3j", 9), true, List.of(frame, ByteString.fromString("x"))),
+        new LocalRoom.Admitted(7, new Position("k3j", 9), false, List.of()),
         new LocalRoom.Refused(6, "room full"),
         new RoomEntity.MemberLeft(localRoom.ref()),
         new RoomEntity.Register(localRoom.ref(), 12),
@@ -60,8 +63,8 @@ class RoomSerializerTest {
   @Test
   void theBindingChoosesTheRoomSerializerForCrossNodeMessages() {
     var serialization = SerializationExtension.get(Adapter.toClassic(kit.system()));
-    assertEquals(RoomSerializer.class, serialization.findSerializerFor(new LocalRoom.Admitted(1)).getClass());
-    assertEquals(RoomSerializer.class, serialization.findSerializerFor(new RoomEntity.Published("1", 1, 1)).getClass());
+    assertEquals(RoomSerializer.class, serialization.findSerializerFor(new LocalRoom.Refused(1, "x")).getClass());
+    assertEquals(RoomSerializer.class, serialization.findSerializerFor(new RoomEntity.Published("1", "e", 1)).getClass());
   }
 
   @Test
