@@ -119,6 +119,34 @@ class ClusterMultiJvmIT {
 
   @Test
   @Order(4)
+  void aClientRecoversWhatItMissedThroughAnotherNode() throws Exception {
+    String topic = "room:recover-across";
+    try (PhxClient publisher = PhxClient.connect(cluster.node(2))) {
+      publisher.join(topic);
+      String position;
+      try (PhxClient first = PhxClient.connect(cluster.node(1))) {
+        first.join(topic);
+        for (int n = 0; n < 100; n++) publisher.push(topic, "msg", "{\"n\":" + n + "}");
+        List<JsonNode> seen = first.broadcasts(topic, 40, Duration.ofSeconds(20));
+        position = seen.get(seen.size() - 1).path(1).asText(); // "<epoch>:<seq>" of the last one read
+      } // drops after 40 of 100
+      // 120 in all: the room keeps the last 100 (history-size), so everything after 40 is there
+      for (int n = 100; n < 120; n++) publisher.push(topic, "msg", "{\"n\":" + n + "}");
+      String[] at = position.split(":");
+      try (PhxClient again = PhxClient.connect(cluster.node(3))) {
+        JsonNode response = again.join(topic, "{\"since\":{\"epoch\":\"" + at[0] + "\",\"seq\":" + at[1] + "}}");
+        assertTrue(response.path("recovered").asBoolean(), response.toString());
+        long last = Long.parseLong(at[1]);
+        List<JsonNode> rest = again.broadcasts(topic, (int) (120 - last), Duration.ofSeconds(30));
+        for (int i = 0; i < rest.size(); i++) {
+          assertEquals(at[0] + ":" + (last + 1 + i), rest.get(i).path(1).asText(), "in order, no gap, no duplicate");
+        }
+      }
+    }
+  }
+
+  @Test
+  @Order(5)
   void theClusterSurvivesASigkilledNode() throws Exception {
     NodeProcess node1 = cluster.node(1), node2 = cluster.node(2), node3 = cluster.node(3);
     try (PhxClient subscriber = PhxClient.connect(node2);

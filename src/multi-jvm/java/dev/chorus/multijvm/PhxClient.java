@@ -29,10 +29,16 @@ final class PhxClient implements AutoCloseable {
 
   /** Joins and waits for the ok reply; fails on an error reply. */
   void join(String topic) throws IOException {
+    join(topic, "{}");
+  }
+
+  /** Joins with a payload; returns the ok reply's response. */
+  JsonNode join(String topic, String payload) throws IOException {
     String r = String.valueOf(++ref);
-    socket.sendText("[\"" + r + "\",\"" + r + "\",\"" + topic + "\",\"phx_join\",{}]");
+    socket.sendText("[\"" + r + "\",\"" + r + "\",\"" + topic + "\",\"phx_join\"," + payload + "]");
     JsonNode reply = awaitReply(r);
     if (!"ok".equals(reply.path(4).path("status").asText())) throw new IOException("join of " + topic + " refused: " + reply);
+    return reply.path(4).path("response");
   }
 
   /** Pushes without waiting; its reply is read (and skipped) later. */
