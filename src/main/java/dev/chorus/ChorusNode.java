@@ -4,6 +4,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.*;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 import com.typesafe.config.Config;
+import dev.chorus.auth.Authenticator;
 import dev.chorus.ops.AdminRoutes;
 import dev.chorus.ops.Drainer;
 import dev.chorus.ops.Metrics;
@@ -97,7 +98,12 @@ public final class ChorusNode implements AutoCloseable {
               chorus.getDuration("drain.window"), chorus.getDuration("drain.interval"), connectionSettings.closeTimeout())),
           "drainer", Props.empty());
       addDrainTask(system, drainer, config);
-      SocketRoute socket = new SocketRoute(system, connectionSettings, localRooms, namespaces, metrics, connections);
+      Authenticator authenticator = Authenticator.fromConfig(chorus);
+      if (authenticator.anonymousAllowed()) {
+        system.log().warn("Profile dev: connections without a token are let in as anonymous users. Production runs"
+            + " chorus.profile = prod (--profile prod), which requires tokens and a key to verify them.");
+      }
+      SocketRoute socket = new SocketRoute(system, connectionSettings, localRooms, namespaces, metrics, connections, authenticator);
 
       InetSocketAddress httpAddress;
       String transport = chorus.getString("http.transport");

@@ -58,10 +58,18 @@ public final class RoomPresence {
     PresenceMeta.custom(joinPayload, maxMetaBytes);
   }
 
-  /** An admitted join: its entry, now tracked cluster-wide. */
-  public PresenceEntry track(String userId, ByteString joinPayload) {
+  /**
+   * An admitted join: its entry, now tracked cluster-wide. Its meta: the join's own, then the
+   * token's ({@code tokenMeta}, may be null), which wins where both set a field.
+   */
+  public PresenceEntry track(String userId, ByteString joinPayload, ObjectNode tokenMeta) {
     String ref = PresenceMeta.newRef();
     ObjectNode custom = PresenceMeta.custom(joinPayload, maxMetaBytes);
+    if (tokenMeta != null) {
+      custom.setAll(tokenMeta);
+      custom.remove("phx_ref");
+      custom.remove("online_at");
+    }
     PresenceEntry entry = new PresenceEntry(node, ref, userId, PresenceMeta.render(ref, System.currentTimeMillis(), custom));
     replica.tell(new PresenceReplica.Track(topic, entry));
     return entry;

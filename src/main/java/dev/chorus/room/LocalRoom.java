@@ -164,7 +164,8 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
     if (r == null) return this;
     ActorRef<Channel.Command> channel = getContext().spawnAnonymous(Channel.create(r, entity, getContext().getSelf(), settings, metrics));
     getContext().watchWith(channel, new ChannelStopped(channel));
-    PresenceEntry entry = presence == null ? null : presence.track(r.connect().userId(), r.params());
+    PresenceEntry entry = presence == null ? null : presence.track(r.connect().userId(), r.params(),
+        r.connect().identity() == null ? null : r.connect().identity().presenceMeta());
     members.add(new Member(channel, r.queue(), entry));
     metrics.joins.increment();
     // Queued here, before any later Deliver, so the client sees its join reply first, and its

@@ -20,6 +20,8 @@ public record CloseReason(int code, String reason) {
   /** The text after {@code bad frame:} says what was wrong. */
   public static final int BAD_FRAME = 4002;
   public static final CloseReason RATE_LIMITED = new CloseReason(4003, "rate limited");
+  /** The connection's token expired: reconnect with a fresh one. */
+  public static final CloseReason TOKEN_EXPIRED = new CloseReason(4004, "token expired");
 
   public static CloseReason badFrame(String reason) {
     return new CloseReason(BAD_FRAME, reason);
@@ -39,6 +41,7 @@ public record CloseReason(int code, String reason) {
       case 4001 -> "idle_timeout";
       case BAD_FRAME -> "bad_frame";
       case 4003 -> "rate_limited";
+      case 4004 -> "token_expired";
       default -> "other";
     };
   }

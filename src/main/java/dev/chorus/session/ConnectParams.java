@@ -1,5 +1,6 @@
 package dev.chorus.session;
 
+import dev.chorus.auth.Identity;
 import java.util.Map;
 import java.util.UUID;
 
@@ -8,12 +9,13 @@ import java.util.UUID;
  * the peer's address, and an id of the connection, unique cluster-wide (an anonymous client's
  * presence key). Tokens (issue "tokens") will read their {@code token} from here.
  */
-public record ConnectParams(Map<String, String> query, String remoteAddress, String connectionId) {
+public record ConnectParams(Map<String, String> query, String remoteAddress, String connectionId, Identity identity) {
   /** Longest {@code user} parameter taken as a presence key; a longer one is ignored. */
   static final int MAX_USER_LENGTH = 256;
 
-  public static ConnectParams of(Map<String, String> query, String remoteAddress) {
-    return new ConnectParams(Map.copyOf(query), remoteAddress, UUID.randomUUID().toString());
+  /** {@code identity}: from the connection's verified token, null for an anonymous connection. */
+  public static ConnectParams of(Map<String, String> query, String remoteAddress, Identity identity) {
+    return new ConnectParams(Map.copyOf(query), remoteAddress, UUID.randomUUID().toString(), identity);
   }
 
   public String get(String name) {
@@ -21,10 +23,11 @@ public record ConnectParams(Map<String, String> query, String remoteAddress, Str
   }
 
   /**
-   * Who this connection is, for presence: the {@code user} connect parameter, else an id of
-   * its own ({@code anon-<uuid>}). Tokens will supply their subject instead.
+   * Who this connection is, for presence: its token's subject; without a token, the {@code user}
+   * connect parameter, else an id of its own ({@code anon-<uuid>}).
    */
   public String userId() {
+    if (identity != null) return identity.subject();
     String user = query.get("user");
     return user != null && !user.isBlank() && user.length() <= MAX_USER_LENGTH ? user : "anon-" + connectionId;
   }

@@ -116,7 +116,14 @@ public final class NettySocketServer implements AutoCloseable {
         reply(ctx, HttpResponseStatus.BAD_REQUEST, refusal);
         return;
       }
-      ConnectParams params = ConnectParams.of(query, String.valueOf(ctx.channel().remoteAddress()));
+      dev.chorus.auth.Identity identity;
+      try {
+        identity = route.authenticate(query);
+      } catch (dev.chorus.auth.TokenVerifier.InvalidTokenException e) {
+        reply(ctx, HttpResponseStatus.FORBIDDEN, e.getMessage());
+        return;
+      }
+      ConnectParams params = ConnectParams.of(query, String.valueOf(ctx.channel().remoteAddress()), identity);
       FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS);
       res.headers().set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
       res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);

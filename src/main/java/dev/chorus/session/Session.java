@@ -48,6 +48,8 @@ public final class Session extends AbstractBehavior<Session.Command> {
 
   private record ChannelStopped(String topic, ActorRef<Channel.Command> channel) implements Command {}
 
+  private enum TokenExpired implements Command { INSTANCE }
+
   /** A join of this connection; {@code channel} is null until the room has admitted it. */
   private static final class Join {
     final String joinRef;
@@ -96,12 +98,22 @@ public final class Session extends AbstractBehavior<Session.Command> {
     this.namespaces = namespaces;
     this.metrics = metrics;
     this.params = params;
+    if (params.identity() != null) {
+      // A token is valid until it expires; then the connection ends and phoenix.js reconnects,
+      // fetching a fresh token if its params are a function.
+      java.time.Duration left = java.time.Duration.between(java.time.Instant.now(), params.identity().expiresAt());
+      ctx.scheduleOnce(left.isNegative() ? java.time.Duration.ZERO : left, ctx.getSelf(), TokenExpired.INSTANCE);
+    }
   }
 
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(ClientFrame.class, m -> onFrame(m.frame()))
+        .onMessageEquals(TokenExpired.INSTANCE, () -> {
+          queue.close(CloseReason.TOKEN_EXPIRED, false);
+          return this;
+        })
         .onMessage(BadFrame.class, m -> onBadFrame(m.error()))
         .onMessage(JoinAccepted.class, this::onJoinAccepted)
         .onMessage(JoinRefused.class, this::onJoinRefused)
@@ -132,6 +144,10 @@ public final class Session extends AbstractBehavior<Session.Command> {
     Namespace namespace = namespaces.get(topic.namespace());
     if (namespace == null) {
       refuse(f, "unknown namespace");
+      return;
+    }
+    if (params.identity() != null && !params.identity().mayJoin(f.topic())) {
+      refuse(f, "unauthorized");
       return;
     }
     Join previous = joins.remove(f.topic());

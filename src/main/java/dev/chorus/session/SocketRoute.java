@@ -1,5 +1,8 @@
 package dev.chorus.session;
 
+import dev.chorus.auth.Authenticator;
+import dev.chorus.auth.Identity;
+import dev.chorus.auth.TokenVerifier;
 import dev.chorus.ops.Metrics;
 import dev.chorus.room.LocalRooms;
 import dev.chorus.room.Namespaces;
@@ -42,6 +45,7 @@ public final class SocketRoute {
   private final Namespaces namespaces;
   private final Metrics metrics;
   private final Connections connections;
+  private final Authenticator authenticator;
   private final AtomicLong sessionIds = new AtomicLong();
 
   public SocketRoute(
@@ -50,13 +54,15 @@ public final class SocketRoute {
       ActorRef<LocalRooms.Command> rooms,
       Namespaces namespaces,
       Metrics metrics,
-      Connections connections) {
+      Connections connections,
+      Authenticator authenticator) {
     this.system = system;
     this.settings = settings;
     this.rooms = rooms;
     this.namespaces = namespaces;
     this.metrics = metrics;
     this.connections = connections;
+    this.authenticator = authenticator;
   }
 
   /** Answers a request for {@code /socket/websocket}. */
@@ -74,7 +80,13 @@ public final class SocketRoute {
     Map<String, String> query = request.getUri().query().toMap();
     String refusal = refusal(query);
     if (refusal != null) return HttpResponse.create().withStatus(StatusCodes.BAD_REQUEST).withEntity(refusal);
-    ConnectParams params = ConnectParams.of(query, remoteAddress);
+    Identity identity;
+    try {
+      identity = authenticate(query);
+    } catch (TokenVerifier.InvalidTokenException e) {
+      return HttpResponse.create().withStatus(StatusCodes.FORBIDDEN).withEntity(e.getMessage());
+    }
+    ConnectParams params = ConnectParams.of(query, remoteAddress, identity);
     OutboundQueue queue = newQueue();
     Flow<org.apache.pekko.util.ByteString, org.apache.pekko.util.ByteString, ?> flow =
         Flow.fromGraph(new WebSocketConnection(settings, metrics, queue, q -> spawnSession(q, params)));
@@ -89,6 +101,11 @@ public final class SocketRoute {
 
   /** Why an upgrade is refused with HTTP 503 while the node drains. */
   static final String DRAINING = "this node is draining: connect to another node";
+
+  /** The connection's identity from its {@code token} parameter (null: anonymous). */
+  Identity authenticate(Map<String, String> query) throws TokenVerifier.InvalidTokenException {
+    return authenticator.authenticate(query.get("token"));
+  }
 
   boolean draining() {
     return connections.draining();
