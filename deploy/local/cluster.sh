@@ -15,6 +15,9 @@
 #   CHORUS_JAR                   the fat jar (default target/chorus.jar of this repository)
 #   CHORUS_RUN_DIR               logs, pid files, admin key (default run/local-cluster here)
 #   CHORUS_WS_PORT_BASE, CHORUS_MANAGEMENT_PORT_BASE, CHORUS_CLUSTER_PORT_BASE   see above
+#   CHORUS_PROFILE               prod (default: tokens required) or dev (anonymous clients allowed)
+#   CHORUS_AUTH_SECRET           HS256 secret of connection tokens; unset: one is generated and
+#                                saved as $CHORUS_RUN_DIR/auth-secret
 #   CHORUS_ADMIN_KEY             admin API key of every node; unset: one is generated and
 #                                saved as $CHORUS_RUN_DIR/admin-key
 #   JAVA_OPTS                    JVM options of every node (default: a laptop-sized heap)
@@ -116,6 +119,16 @@ else
   admin_key_note="generated, saved in $run_dir/admin-key"
 fi
 
+# Profile prod, as everywhere in deploy/: connections need a token signed with this secret
+# (CHORUS_PROFILE=dev lets anonymous clients in instead, like the README's single node).
+profile="${CHORUS_PROFILE:-prod}"
+if [[ -n ${CHORUS_AUTH_SECRET:-} ]]; then
+  auth_secret="$CHORUS_AUTH_SECRET"
+else
+  auth_secret="$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')"
+  (umask 077 && printf '%s\n' "$auth_secret" >"$run_dir/auth-secret")
+fi
+
 seeds="pekko://chorus@$host:$cluster_base"
 if ((nodes >= 2)); then
   seeds="$seeds,pekko://chorus@$host:$((cluster_base + 1))"
@@ -128,7 +141,8 @@ for ((i = 1; i <= nodes; i++)); do
   log="$run_dir/node-$i.log"
   # Flags, not environment variables, so that CHORUS_* variables exported in this shell
   # cannot give two nodes the same port.
-  CHORUS_ADMIN_KEY="$admin_key" nohup "$java" "${java_opts[@]}" -jar "$jar" serve \
+  CHORUS_ADMIN_KEY="$admin_key" CHORUS_AUTH_SECRET="$auth_secret" CHORUS_PROFILE="$profile" \
+    nohup "$java" "${java_opts[@]}" -jar "$jar" serve \
     --host "$host" --port $((ws_base + i - 1)) \
     --cluster-host "$host" --cluster-port $((cluster_base + i - 1)) \
     --management-port $((management_base + i - 1)) \
@@ -237,6 +251,8 @@ else
   echo "  $admin_key"
   bearer="\$(cat $run_dir/admin-key)"
 fi
+echo "profile $profile; a connection token (HS256, secret in ${CHORUS_AUTH_SECRET:+CHORUS_AUTH_SECRET}${CHORUS_AUTH_SECRET:-$run_dir/auth-secret}):"
+echo "      CHORUS_AUTH_SECRET=\$(cat $run_dir/auth-secret) java -jar $jar token --sub ada"
 echo "try:  curl http://$host:$management_base/cluster/members"
 echo "      curl -H \"Authorization: Bearer $bearer\" http://$host:$management_base/admin/rooms"
 stop_hint="$root/deploy/local/stop.sh"

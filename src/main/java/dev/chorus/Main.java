@@ -4,7 +4,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-/** The command line: {@code serve} (the default), {@code bench} (the load generator) and {@code --help}. */
+/**
+ * The command line: {@code serve} (the default), {@code bench} (the load generator),
+ * {@code token} (mint a connection token) and {@code --help}.
+ */
 public final class Main {
   private Main() {}
 
@@ -12,6 +15,9 @@ public final class Main {
     List<String> rest = new ArrayList<>(Arrays.asList(args));
     if (!rest.isEmpty() && rest.get(0).equals("bench")) {
       System.exit(dev.chorus.bench.Bench.run(rest.subList(1, rest.size())));
+    }
+    if (!rest.isEmpty() && rest.get(0).equals("token")) {
+      System.exit(dev.chorus.auth.TokenCommand.run(rest.subList(1, rest.size())));
     }
     if (rest.contains("--help") || rest.contains("-h")) {
       System.out.print(Settings.help());

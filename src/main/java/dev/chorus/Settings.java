@@ -119,6 +119,7 @@ public final class Settings {
 
         Usage: java -jar chorus.jar [serve] [flags]
                java -jar chorus.jar bench --help     (the load generator)
+               java -jar chorus.jar token --sub USER (mint an HS256 connection token)
 
         Flags (each also set by its environment variable; flags win):
         """);
