@@ -3,6 +3,7 @@ package dev.chorus.api;
 import static org.apache.pekko.http.javadsl.server.Directives.*;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
@@ -13,6 +14,16 @@ import dev.chorus.presence.PresenceFrames;
 import dev.chorus.presence.PresenceReplica;
 import dev.chorus.protocol.Topic;
 import dev.chorus.room.Namespace;
+import dev.chorus.room.RoomEntity;
+import dev.chorus.session.WebSocketFrames;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
+import org.apache.pekko.util.ByteString;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,7 +43,13 @@ import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
  * <ul>
  *   <li>{@code GET /api/presence/{topic}}: who is present, as phoenix.js's {@code presence_state}
  *       under {@code "presence"}, with the counts; {@code ?count=true}: the counts alone.
+ *   <li>{@code POST /api/publish} {@code {"topic" | "topics": [...], "event", "payload"}}: the
+ *       same sequencing, delivery and history as a client's push, also in namespaces where
+ *       clients may not publish; answers each topic's position.
+ *   <li>{@code GET /api/history/{topic}?since=seq}: the kept messages after {@code since}.
  * </ul>
+ * Errors are JSON {@code {"error": "..."}} with 400 (bad request), 401/403 (key), 404 (unknown
+ * namespace), 413 (payload over the namespace's max-message-bytes).
  */
 public final class ApiRoutes implements ManagementRouteProvider {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -40,6 +57,8 @@ public final class ApiRoutes implements ManagementRouteProvider {
   private final Operations operations;
   private final BearerAuth auth;
   private final Duration askTimeout;
+  private final ClusterSharding sharding;
+  private final int maxTopicsPerPublish;
 
   public ApiRoutes(ExtendedActorSystem classic) {
     this.system = Adapter.toTyped(classic);
@@ -47,12 +66,122 @@ public final class ApiRoutes implements ManagementRouteProvider {
     Config chorus = classic.settings().config().getConfig("chorus");
     this.auth = new BearerAuth(chorus.getString("api.key"), "API disabled: set chorus.api.key (--api-key, CHORUS_API_KEY)");
     this.askTimeout = chorus.getDuration("admin.ask-timeout");
+    this.sharding = ClusterSharding.get(system);
+    this.maxTopicsPerPublish = chorus.getInt("api.max-topics-per-publish");
   }
 
   @Override
   public Route routes(ManagementRouteProviderSettings settings) {
-    return pathPrefix("api", () -> auth.authorized(() ->
-        path(segment("presence").slash(segment()), topic -> get(() -> parameterOptional("count", count -> presence(topic, count.map(Boolean::parseBoolean).orElse(false)))))));
+    return pathPrefix("api", () -> auth.authorized(() -> concat(
+        path(segment("presence").slash(segment()), topic -> get(() ->
+            parameterOptional("count", count -> presence(topic, count.map(Boolean::parseBoolean).orElse(false))))),
+        path("publish", () -> post(() -> entity(Unmarshaller.entityToString(), this::publish))),
+        path(segment("history").slash(segment()), topic -> get(() ->
+            parameterOptional("since", since -> history(topic, since.orElse("0"))))))));
+  }
+
+  /** One topic's answer to a publish: its position, or why not. */
+  private CompletionStage<Map<String, Object>> publishTo(Operations.Node node, String topicName, String event, ByteString payload) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("topic", topicName);
+    Topic topic = Topic.parse(topicName);
+    Namespace namespace = topic == null ? null : node.namespaces().get(topic.namespace());
+    if (topic == null) out.put("error", "invalid topic");
+    else if (namespace == null) out.put("error", "unknown namespace");
+    else if (payload.size() > namespace.maxMessageBytes()) out.put("error", "message too large");
+    if (out.containsKey("error")) return CompletableFuture.completedFuture(out);
+    return sharding.entityRefFor(RoomEntity.TYPE_KEY, topicName)
+        .<RoomEntity.Published>ask(r -> new RoomEntity.Publish(event, payload, null, r), askTimeout)
+        .handle((published, failure) -> {
+          if (failure != null) {
+            out.put("error", "not sequenced in time: " + failure.getMessage());
+          } else {
+            out.put("epoch", published.epoch());
+            out.put("seq", published.seq());
+          }
+          return out;
+        });
+  }
+
+  private Route publish(String body) {
+    Operations.Node node = operations.node();
+    if (node == null) return BearerAuth.json(StatusCodes.SERVICE_UNAVAILABLE, BearerAuth.error("the node is not serving yet"));
+    JsonNode request;
+    try {
+      request = JSON.readTree(body);
+    } catch (java.io.IOException e) {
+      return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("body must be JSON"));
+    }
+    if (request == null || !request.isObject()) return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("body must be a JSON object"));
+    String event = request.path("event").asText("");
+    if (!request.path("event").isTextual() || event.isEmpty()) return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("event must be a non-empty string"));
+    if (event.startsWith("phx_")) return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("reserved event"));
+    if (!request.path("payload").isObject()) return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("payload must be a JSON object"));
+    ByteString payload = ByteString.fromString(request.get("payload").toString(), StandardCharsets.UTF_8);
+    JsonNode many = request.get("topics");
+    if (many != null) {
+      if (!many.isArray() || many.isEmpty() || many.size() > maxTopicsPerPublish) {
+        return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("topics must be a list of 1.." + maxTopicsPerPublish + " topics"));
+      }
+      List<CompletableFuture<Map<String, Object>>> results = new ArrayList<>();
+      for (JsonNode t : many) results.add(publishTo(node, t.asText(""), event, payload).toCompletableFuture());
+      CompletionStage<Map<String, Object>> all = CompletableFuture.allOf(results.toArray(CompletableFuture[]::new))
+          .thenApply(v -> Map.of("results", results.stream().map(CompletableFuture::join).toList()));
+      return onSuccess(all, body2 -> BearerAuth.json(StatusCodes.OK, body2));
+    }
+    if (!request.path("topic").isTextual()) return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("topic (or topics) is required"));
+    return onSuccess(publishTo(node, request.get("topic").asText(), event, payload), result -> {
+      Object error = result.get("error");
+      if (error == null) return BearerAuth.json(StatusCodes.OK, result);
+      StatusCode status = switch (error.toString()) {
+        case "unknown namespace" -> StatusCodes.NOT_FOUND;
+        case "message too large" -> StatusCodes.PAYLOAD_TOO_LARGE;
+        case "invalid topic" -> StatusCodes.BAD_REQUEST;
+        default -> StatusCodes.SERVICE_UNAVAILABLE;
+      };
+      return BearerAuth.json(status, result);
+    });
+  }
+
+  private Route history(String topicName, String sinceText) {
+    Operations.Node node = operations.node();
+    if (node == null) return BearerAuth.json(StatusCodes.SERVICE_UNAVAILABLE, BearerAuth.error("the node is not serving yet"));
+    Topic topic = Topic.parse(topicName);
+    if (topic == null) return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("invalid topic"));
+    if (node.namespaces().get(topic.namespace()) == null) return BearerAuth.json(StatusCodes.NOT_FOUND, BearerAuth.error("unknown namespace"));
+    long since;
+    try {
+      since = Long.parseLong(sinceText);
+    } catch (NumberFormatException e) {
+      return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("since must be a number"));
+    }
+    var answer = sharding.entityRefFor(RoomEntity.TYPE_KEY, topicName)
+        .<RoomEntity.History>ask(r -> new RoomEntity.GetHistory(since, r), askTimeout);
+    return onSuccess(answer, h -> {
+      List<Map<String, Object>> messages = new ArrayList<>();
+      for (int i = 0; i < h.seqs().size(); i++) {
+        JsonNode frame = readJson(WebSocketFrames.textPayload(h.frames().get(i)).utf8String());
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("seq", h.seqs().get(i));
+        m.put("event", frame.path(3).asText());
+        m.put("payload", frame.path(4));
+        messages.add(m);
+      }
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("topic", topicName);
+      out.put("epoch", h.at().epoch());
+      out.put("seq", h.at().seq());
+      out.put("messages", messages);
+      return BearerAuth.json(StatusCodes.OK, out);
+    });
+  }
+
+  private static JsonNode readJson(String json) {
+    try {
+      return JSON.readTree(json);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("history holds rendered JSON frames", e);
+    }
   }
 
   private Route presence(String topicName, boolean countOnly) {

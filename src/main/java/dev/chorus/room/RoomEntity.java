@@ -66,6 +66,12 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
   public record Located(ActorRef<LocalRooms.Command> node, ActorRef<LocalRoom.Command> localRoom, int members)
       implements Command, CrossNode {}
 
+  /** The kept messages after {@code afterSeq}, for the API for backends. */
+  public record GetHistory(long afterSeq, ActorRef<History> replyTo) implements Command, CrossNode {}
+
+  /** Where the topic stands and its kept messages (rendered frames) after the asked seq. */
+  public record History(Position at, List<Long> seqs, List<ByteString> frames) implements CrossNode {}
+
   private record Listed(Receptionist.Listing listing) implements Command {}
 
   private enum LocateTimeout implements Command { INSTANCE }
@@ -167,9 +173,24 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
         .onMessage(LocalRoomStopped.class, m -> setMembers(m.localRoom(), 0))
         .onMessage(Publish.class, this::onPublish)
         .onMessage(Located.class, this::onLocated)
+        .onMessage(GetHistory.class, this::onGetHistory)
         .onMessage(Listed.class, m -> this) // late answers of the locating phase
         .onMessageEquals(LocateTimeout.INSTANCE, () -> this)
         .build();
+  }
+
+  private Behavior<Command> onGetHistory(GetHistory m) {
+    trimHistory();
+    List<Long> seqs = new ArrayList<>();
+    List<ByteString> frames = new ArrayList<>();
+    for (HistoryEntry e : history) {
+      if (e.seq() > m.afterSeq()) {
+        seqs.add(e.seq());
+        frames.add(e.frame());
+      }
+    }
+    m.replyTo().tell(new History(new Position(epoch, seq), List.copyOf(seqs), List.copyOf(frames)));
+    return this;
   }
 
   private Behavior<Command> onLocated(Located m) {

@@ -50,6 +50,8 @@ public final class RoomSerializer extends SerializerWithStringManifest {
     if (o instanceof RoomEntity.Located) return "l";
     if (o instanceof LocalRooms.GetLargest) return "G";
     if (o instanceof LocalRooms.Largest) return "g";
+    if (o instanceof RoomEntity.GetHistory) return "H";
+    if (o instanceof RoomEntity.History) return "h";
     throw new IllegalArgumentException("not a cross-node room message: " + o.getClass());
   }
 
@@ -108,6 +110,16 @@ public final class RoomSerializer extends SerializerWithStringManifest {
           out.writeUTF(r.topic());
           out.writeInt(r.members());
         }
+      } else if (o instanceof RoomEntity.GetHistory m) {
+        out.writeLong(m.afterSeq());
+        writeRef(out, m.replyTo());
+      } else if (o instanceof RoomEntity.History m) {
+        writePosition(out, m.at());
+        out.writeInt(m.seqs().size());
+        for (int i = 0; i < m.seqs().size(); i++) {
+          out.writeLong(m.seqs().get(i));
+          writeBytes(out, m.frames().get(i));
+        }
       } else {
         throw new IllegalArgumentException("not a cross-node room message: " + o.getClass());
       }
@@ -162,6 +174,19 @@ public final class RoomSerializer extends SerializerWithStringManifest {
           List<LocalRooms.RoomSize> largest = new ArrayList<>(n);
           for (int i = 0; i < n; i++) largest.add(new LocalRooms.RoomSize(in.readUTF(), in.readInt()));
           return new LocalRooms.Largest(node, rooms, members, List.copyOf(largest));
+        }
+        case "H":
+          return new RoomEntity.GetHistory(in.readLong(), readRef(in));
+        case "h": {
+          Position at = readPosition(in);
+          int n = in.readInt();
+          List<Long> seqs = new ArrayList<>(n);
+          List<ByteString> frames = new ArrayList<>(n);
+          for (int i = 0; i < n; i++) {
+            seqs.add(in.readLong());
+            frames.add(readBytes(in));
+          }
+          return new RoomEntity.History(at, List.copyOf(seqs), List.copyOf(frames));
         }
         default:
           throw new NotSerializableException("unknown room message manifest '" + manifest + "'");

@@ -20,6 +20,12 @@ public final class WebSocketFrames {
     return header(OP_TEXT, payload.size()).concat(payload);
   }
 
+  /** The payload of a text frame rendered by {@link #text} (for reading history back). */
+  public static ByteString textPayload(ByteString frame) {
+    int len = frame.apply(1) & 0x7F;
+    return frame.drop(len == 126 ? 4 : len == 127 ? 10 : 2);
+  }
+
   public static ByteString pong(ByteString payload) {
     return header(OP_PONG, payload.size()).concat(payload);
   }

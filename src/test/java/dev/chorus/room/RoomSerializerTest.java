@@ -48,6 +48,8 @@ class RoomSerializerTest {
         new LocalRoom.Admitted(5, new Position("k3j", 0), null, List.of()),
         new LocalRoom.Admitted(6, new Position("k3j", 9), true, List.of(frame, ByteString.fromString("x"))),
         new LocalRoom.Admitted(7, new Position("k3j", 9), false, List.of()),
+        new RoomEntity.GetHistory(3, kit.<RoomEntity.History>createTestProbe().ref()),
+        new RoomEntity.History(new Position("k3j", 9), List.of(8L, 9L), List.of(frame, frame)),
         new LocalRoom.Refused(6, "room full"),
         new RoomEntity.MemberLeft(localRoom.ref()),
         new RoomEntity.Register(localRoom.ref(), 12),
