@@ -9,6 +9,7 @@ import dev.chorus.ops.AdminRoutes;
 import dev.chorus.ops.Drainer;
 import dev.chorus.ops.Metrics;
 import dev.chorus.ops.Operations;
+import dev.chorus.ops.UserConnections;
 import dev.chorus.presence.PresenceReplica;
 import dev.chorus.room.ConsistentHashingAllocationStrategy;
 import dev.chorus.room.LocalRooms;
@@ -98,6 +99,7 @@ public final class ChorusNode implements AutoCloseable {
               chorus.getDuration("drain.window"), chorus.getDuration("drain.interval"), connectionSettings.closeTimeout())),
           "drainer", Props.empty());
       addDrainTask(system, drainer, config);
+      system.systemActorOf(UserConnections.create(connections), "user-connections", Props.empty());
       Authenticator authenticator = Authenticator.fromConfig(chorus);
       if (authenticator.anonymousAllowed()) {
         system.log().warn("Profile dev: connections without a token are let in as anonymous users. Production runs"

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
 import dev.chorus.ops.BearerAuth;
 import dev.chorus.ops.Operations;
+import dev.chorus.ops.UserConnections;
 import dev.chorus.presence.PresenceEntry;
 import dev.chorus.presence.PresenceFrames;
 import dev.chorus.presence.PresenceReplica;
@@ -47,6 +48,8 @@ import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
  *       same sequencing, delivery and history as a client's push, also in namespaces where
  *       clients may not publish; answers each topic's position.
  *   <li>{@code GET /api/history/{topic}?since=seq}: the kept messages after {@code since}.
+ *   <li>{@code POST /api/disconnect} {@code {"user": "..."}}: closes the user's connections on
+ *       every node (4005).
  * </ul>
  * Errors are JSON {@code {"error": "..."}} with 400 (bad request), 401/403 (key), 404 (unknown
  * namespace), 413 (payload over the namespace's max-message-bytes).
@@ -76,6 +79,7 @@ public final class ApiRoutes implements ManagementRouteProvider {
         path(segment("presence").slash(segment()), topic -> get(() ->
             parameterOptional("count", count -> presence(topic, count.map(Boolean::parseBoolean).orElse(false))))),
         path("publish", () -> post(() -> entity(Unmarshaller.entityToString(), this::publish))),
+        path("disconnect", () -> post(() -> entity(Unmarshaller.entityToString(), this::disconnect))),
         path(segment("history").slash(segment()), topic -> get(() ->
             parameterOptional("since", since -> history(topic, since.orElse("0"))))))));
   }
@@ -141,6 +145,38 @@ public final class ApiRoutes implements ManagementRouteProvider {
       };
       return BearerAuth.json(status, result);
     });
+  }
+
+  /** Closes every connection of a user on every node that answers in time (code 4005). */
+  private Route disconnect(String body) {
+    String user;
+    try {
+      JsonNode request = JSON.readTree(body);
+      user = request != null && request.path("user").isTextual() ? request.get("user").asText() : "";
+    } catch (java.io.IOException e) {
+      user = "";
+    }
+    if (user.isEmpty()) return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("body must be {\"user\": \"<user id>\"}"));
+    String who = user;
+    CompletionStage<Map<String, Object>> answer = AskPattern.<org.apache.pekko.actor.typed.receptionist.Receptionist.Command, org.apache.pekko.actor.typed.receptionist.Receptionist.Listing>ask(
+            system.receptionist(), r -> org.apache.pekko.actor.typed.receptionist.Receptionist.find(UserConnections.SERVICE_KEY, r), askTimeout, system.scheduler())
+        .thenCompose(listing -> {
+          List<CompletableFuture<Integer>> closed = new ArrayList<>();
+          for (var node : listing.getServiceInstances(UserConnections.SERVICE_KEY)) {
+            closed.add(AskPattern.<UserConnections.Disconnect, UserConnections.Disconnected>ask(
+                    node, r -> new UserConnections.Disconnect(who, r), askTimeout, system.scheduler())
+                .toCompletableFuture().thenApply(UserConnections.Disconnected::closed).exceptionally(e -> -1));
+          }
+          return CompletableFuture.allOf(closed.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("user", who);
+            out.put("closed", closed.stream().mapToInt(CompletableFuture::join).filter(n -> n > 0).sum());
+            out.put("nodes", closed.size());
+            out.put("answered", (int) closed.stream().filter(f -> f.join() >= 0).count());
+            return out;
+          });
+        });
+    return onSuccess(answer, out -> BearerAuth.json(StatusCodes.OK, out));
   }
 
   private Route history(String topicName, String sinceText) {

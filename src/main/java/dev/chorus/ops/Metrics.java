@@ -47,6 +47,7 @@ public final class Metrics implements Extension {
   public final AtomicLong presenceEntries = new AtomicLong();
   public final LongAdder presenceDiffs = new LongAdder();
   private final ConcurrentHashMap<String, LongAdder> closedByReason = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, LongAdder> refusedByReason = new ConcurrentHashMap<>();
 
   /** Upper bounds of the room size buckets; a room counts in the first bucket it fits. */
   public static final int[] ROOM_SIZE_BOUNDS = {1, 10, 100, 1000, 10000, Integer.MAX_VALUE};
@@ -82,6 +83,12 @@ public final class Metrics implements Extension {
         .labelNames("reason")
         .callback(cb -> closedByReason.forEach((reason, n) -> cb.call(n.sum(), reason)))
         .register(registry);
+    CounterWithCallback.builder()
+        .name("chorus_connections_refused")
+        .help("WebSocket upgrades refused, by reason (token, user_limit, ip_rate, draining)")
+        .labelNames("reason")
+        .callback(cb -> refusedByReason.forEach((reason, n) -> cb.call(n.sum(), reason)))
+        .register(registry);
     GaugeWithCallback.builder()
         .name("chorus_connections")
         .help("open WebSocket connections")
@@ -111,6 +118,16 @@ public final class Metrics implements Extension {
 
   public PrometheusRegistry registry() {
     return registry;
+  }
+
+  /** A WebSocket upgrade refused (token, user_limit, ip_rate, draining). */
+  public void connectionRefused(String reasonLabel) {
+    refusedByReason.computeIfAbsent(reasonLabel, k -> new LongAdder()).increment();
+  }
+
+  public long refusedBy(String reasonLabel) {
+    LongAdder a = refusedByReason.get(reasonLabel);
+    return a == null ? 0 : a.sum();
   }
 
   public void connectionClosed(String reasonLabel) {

@@ -22,6 +22,8 @@ public record CloseReason(int code, String reason) {
   public static final CloseReason RATE_LIMITED = new CloseReason(4003, "rate limited");
   /** The connection's token expired: reconnect with a fresh one. */
   public static final CloseReason TOKEN_EXPIRED = new CloseReason(4004, "token expired");
+  /** A backend disconnected this user (POST /api/disconnect). */
+  public static final CloseReason DISCONNECTED = new CloseReason(4005, "disconnected by the server");
 
   public static CloseReason badFrame(String reason) {
     return new CloseReason(BAD_FRAME, reason);
@@ -42,6 +44,7 @@ public record CloseReason(int code, String reason) {
       case BAD_FRAME -> "bad_frame";
       case 4003 -> "rate_limited";
       case 4004 -> "token_expired";
+      case 4005 -> "disconnected";
       default -> "other";
     };
   }

@@ -14,7 +14,11 @@ public record ConnectionSettings(
     int outboundMaxFrames,
     long outboundMaxBytes,
     int writeBatchBytes,
-    int maxJoins) {
+    int maxJoins,
+    int maxPerUser,
+    double connectRatePerIp,
+    int connectBurstPerIp,
+    int trackedIps) {
 
   public static ConnectionSettings fromConfig(Config c) {
     return new ConnectionSettings(
@@ -27,6 +31,10 @@ public record ConnectionSettings(
         c.getInt("outbound-max-frames"),
         c.getBytes("outbound-max-bytes"),
         (int) c.getBytes("write-batch-bytes").longValue(),
-        c.getInt("max-joins"));
+        c.getInt("max-joins"),
+        c.getInt("max-per-user"),
+        c.getDouble("connect-rate-per-ip"),
+        c.getInt("connect-burst-per-ip"),
+        c.getInt("tracked-ips"));
   }
 }

@@ -105,25 +105,14 @@ public final class NettySocketServer implements AutoCloseable {
         reply(ctx, HttpResponseStatus.BAD_REQUEST, "expected a WebSocket upgrade request");
         return;
       }
-      if (route.draining()) {
-        reply(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, SocketRoute.DRAINING);
-        return;
-      }
       Map<String, String> query = new HashMap<>();
       uri.parameters().forEach((k, v) -> query.put(k, v.get(0)));
-      String refusal = SocketRoute.refusal(query);
-      if (refusal != null) {
-        reply(ctx, HttpResponseStatus.BAD_REQUEST, refusal);
+      SocketRoute.Admission admission = route.admit(query, String.valueOf(ctx.channel().remoteAddress()));
+      if (admission.refusal() != null) {
+        reply(ctx, HttpResponseStatus.valueOf(admission.status()), admission.refusal());
         return;
       }
-      dev.chorus.auth.Identity identity;
-      try {
-        identity = route.authenticate(query);
-      } catch (dev.chorus.auth.TokenVerifier.InvalidTokenException e) {
-        reply(ctx, HttpResponseStatus.FORBIDDEN, e.getMessage());
-        return;
-      }
-      ConnectParams params = ConnectParams.of(query, String.valueOf(ctx.channel().remoteAddress()), identity);
+      ConnectParams params = admission.params();
       FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS);
       res.headers().set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
       res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
@@ -133,7 +122,7 @@ public final class NettySocketServer implements AutoCloseable {
       ctx.pipeline().remove("aggregate");
       ctx.pipeline().remove("http");
       ctx.pipeline().replace(this, "websocket",
-          new NettyConnection(route.settings(), route.metrics(), route.newQueue(), q -> route.spawnSession(q, params)));
+          new NettyConnection(route.settings(), route.metrics(), admission.queue(), q -> route.spawnSession(q, params)));
     }
 
     private static void page(ChannelHandlerContext ctx, String resource, String contentType) {

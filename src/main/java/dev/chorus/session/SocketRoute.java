@@ -46,6 +46,7 @@ public final class SocketRoute {
   private final Metrics metrics;
   private final Connections connections;
   private final Authenticator authenticator;
+  private final ConnectRateLimiter connectRate;
   private final AtomicLong sessionIds = new AtomicLong();
 
   public SocketRoute(
@@ -63,6 +64,7 @@ public final class SocketRoute {
     this.metrics = metrics;
     this.connections = connections;
     this.authenticator = authenticator;
+    this.connectRate = new ConnectRateLimiter(settings.connectRatePerIp(), settings.connectBurstPerIp(), settings.trackedIps());
   }
 
   /** Answers a request for {@code /socket/websocket}. */
@@ -74,20 +76,12 @@ public final class SocketRoute {
           .withStatus(StatusCodes.BAD_REQUEST)
           .withEntity("expected a WebSocket upgrade request");
     }
-    if (connections.draining()) {
-      return HttpResponse.create().withStatus(StatusCodes.SERVICE_UNAVAILABLE).withEntity(DRAINING);
+    Admission admission = admit(request.getUri().query().toMap(), remoteAddress);
+    if (admission.refusal() != null) {
+      return HttpResponse.create().withStatus(StatusCodes.get(admission.status())).withEntity(admission.refusal());
     }
-    Map<String, String> query = request.getUri().query().toMap();
-    String refusal = refusal(query);
-    if (refusal != null) return HttpResponse.create().withStatus(StatusCodes.BAD_REQUEST).withEntity(refusal);
-    Identity identity;
-    try {
-      identity = authenticate(query);
-    } catch (TokenVerifier.InvalidTokenException e) {
-      return HttpResponse.create().withStatus(StatusCodes.FORBIDDEN).withEntity(e.getMessage());
-    }
-    ConnectParams params = ConnectParams.of(query, remoteAddress, identity);
-    OutboundQueue queue = newQueue();
+    ConnectParams params = admission.params();
+    OutboundQueue queue = admission.queue();
     Flow<org.apache.pekko.util.ByteString, org.apache.pekko.util.ByteString, ?> flow =
         Flow.fromGraph(new WebSocketConnection(settings, metrics, queue, q -> spawnSession(q, params)));
     return HttpResponse.create()
@@ -99,13 +93,53 @@ public final class SocketRoute {
             new UpgradeToOtherProtocolResponseHeader((org.apache.pekko.stream.scaladsl.Flow) flow.asScala())));
   }
 
+  /**
+   * The outcome of an upgrade request that passed the WebSocket handshake checks: the
+   * connection's params and queue, or an HTTP status and the reason it is refused.
+   */
+  record Admission(ConnectParams params, OutboundQueue queue, int status, String refusal) {
+    static Admission refused(int status, String reason) {
+      return new Admission(null, null, status, reason);
+    }
+  }
+
+  /**
+   * Decides an upgrade, for both transports: 503 while draining, 400 for another protocol
+   * version, 429 over the IP's connect rate, 403 for a missing or bad token, 429 over the user's
+   * connections; each refusal counted by reason.
+   */
+  Admission admit(Map<String, String> query, String remoteAddress) {
+    if (connections.draining()) return refused(503, DRAINING, "draining");
+    String refusal = refusal(query);
+    if (refusal != null) return refused(400, refusal, "version");
+    if (!connectRate.tryConnect(ipOf(remoteAddress))) return refused(429, "connect rate exceeded", "ip_rate");
+    Identity identity;
+    try {
+      identity = authenticator.authenticate(query.get("token"));
+    } catch (TokenVerifier.InvalidTokenException e) {
+      return refused(403, e.getMessage(), "token");
+    }
+    ConnectParams params = ConnectParams.of(query, remoteAddress, identity);
+    OutboundQueue queue = connections.newQueue(settings, metrics, params.userId());
+    if (queue == null) return refused(429, "too many connections for this user", "user_limit");
+    return new Admission(params, queue, 101, null);
+  }
+
+  private Admission refused(int status, String reason, String label) {
+    metrics.connectionRefused(label);
+    return Admission.refused(status, reason);
+  }
+
+  /** The IP address of "/1.2.3.4:5678", "1.2.3.4:5678" or "[::1]:5678". */
+  static String ipOf(String address) {
+    String a = address.startsWith("/") ? address.substring(1) : address;
+    int colon = a.lastIndexOf(':');
+    if (colon > 0 && a.indexOf(':') == colon || a.startsWith("[")) a = a.substring(0, colon);
+    return a.replace("[", "").replace("]", "");
+  }
+
   /** Why an upgrade is refused with HTTP 503 while the node drains. */
   static final String DRAINING = "this node is draining: connect to another node";
-
-  /** The connection's identity from its {@code token} parameter (null: anonymous). */
-  Identity authenticate(Map<String, String> query) throws TokenVerifier.InvalidTokenException {
-    return authenticator.authenticate(query.get("token"));
-  }
 
   boolean draining() {
     return connections.draining();
@@ -116,10 +150,6 @@ public final class SocketRoute {
     String vsn = query.getOrDefault("vsn", "2.0.0");
     return vsn.startsWith("2.") ? null
         : "unsupported protocol version vsn=" + vsn + ": Chorus speaks Phoenix Channels 2.0.0";
-  }
-
-  OutboundQueue newQueue() {
-    return connections.newQueue(settings, metrics);
   }
 
   ConnectionSettings settings() {

@@ -87,6 +87,21 @@ class ApiRoutesTest {
   }
 
   @Test
+  void aBackendDisconnectsAUserEverywhere() throws Exception {
+    try (TestSocket ada1 = TestSocket.connect(port, "/socket/websocket?vsn=2.0.0&user=ada", 0);
+        TestSocket ada2 = TestSocket.connect(port, "/socket/websocket?vsn=2.0.0&user=ada", 0);
+        TestSocket bob = TestSocket.connect(port, "/socket/websocket?vsn=2.0.0&user=bob", 0)) {
+      HttpResponse<String> r = call("POST", "/api/disconnect", "{\"user\":\"ada\"}", KEY);
+      assertEquals(200, r.statusCode(), r.body());
+      assertEquals(2, JSON.readTree(r.body()).path("closed").asInt(), r.body());
+      for (TestSocket s : new TestSocket[] {ada1, ada2}) assertEquals(4005, s.awaitClose(java.time.Duration.ofSeconds(5)).closeCode());
+      bob.sendText("[null,\"1\",\"phoenix\",\"heartbeat\",{}]");
+      assertTrue(bob.receiveText().contains("\"ok\""), "bob stays connected");
+    }
+    assertEquals(400, call("POST", "/api/disconnect", "{}", KEY).statusCode());
+  }
+
+  @Test
   void errorsAreJsonWithTheRightStatus() throws Exception {
     assertEquals(401, call("POST", "/api/publish", "{}", "wrong").statusCode());
     assertEquals(401, call("POST", "/api/publish", "{}", null).statusCode());
