@@ -1,0 +1,162 @@
+package dev.chorus.session;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chorus.ChorusNode;
+import dev.chorus.testkit.TestNode;
+import dev.chorus.testkit.TestSocket;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Thousands of random and mutated frames (bounded in count and time, seeded) at a node, from
+ * connections that are closed and replaced as the node refuses them, while a well-behaved
+ * client in a room receives every message of a steady publisher in order; afterwards the node
+ * serves new clients, and its heap has not grown beyond a bound.
+ */
+class FuzzTest {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final int FRAMES = 20_000;
+  static final Duration TIME_BOUND = Duration.ofSeconds(60);
+  static final long HEAP_GROWTH_BOUND = 64L << 20;
+
+  static final String[] VALID = {
+      "[\"1\",\"1\",\"room:fuzz\",\"phx_join\",{}]",
+      "[\"1\",\"2\",\"room:fuzz\",\"msg\",{\"body\":\"hello\"}]",
+      "[null,\"3\",\"phoenix\",\"heartbeat\",{}]",
+      "[\"1\",\"4\",\"room:fuzz\",\"phx_leave\",{}]",
+      "[\"2\",\"5\",\"room:other\",\"phx_join\",{\"since\":{\"epoch\":\"x\",\"seq\":1},\"meta\":{\"a\":1}}]",
+  };
+
+  @Test
+  void aNodeUnderRandomFramesKeepsServingTheWellBehaved() throws Exception {
+    long seed = System.nanoTime();
+    System.out.println("fuzz seed " + seed);
+    Random random = new Random(seed);
+    try (ChorusNode node = TestNode.start("""
+        chorus.namespaces.room.presence = on
+        chorus.connection { inbound-rate = 100000, inbound-burst = 100000, flood-tolerance = 100000 }
+        """)) {
+      int port = node.httpAddress().getPort();
+      long heapBefore = usedHeapAfterGc();
+      try (TestSocket witness = TestSocket.connect(port); TestSocket publisher = TestSocket.connect(port)) {
+        witness.sendText("[\"1\",\"1\",\"room:fuzz-witness\",\"phx_join\",{}]");
+        assertTrue(witness.receiveText().contains("\"ok\""));
+        publisher.sendText("[\"1\",\"1\",\"room:fuzz-witness\",\"phx_join\",{}]");
+        assertTrue(publisher.receiveText().contains("\"ok\""));
+        AtomicBoolean fuzzing = new AtomicBoolean(true);
+        CompletableFuture<Integer> publishing = CompletableFuture.supplyAsync(() -> {
+          int n = 0;
+          try {
+            while (fuzzing.get()) {
+              publisher.sendText("[\"1\",\"" + (n + 10) + "\",\"room:fuzz-witness\",\"msg\",{\"n\":" + n + "}]");
+              n++;
+              Thread.sleep(10);
+            }
+          } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException(e);
+          }
+          return n;
+        });
+
+        long deadline = System.nanoTime() + TIME_BOUND.toNanos();
+        int sent = 0, connections = 0;
+        TestSocket fuzzer = null;
+        while (sent < FRAMES && System.nanoTime() < deadline) {
+          if (fuzzer == null) {
+            fuzzer = TestSocket.connect(port);
+            connections++;
+          }
+          try {
+            send(fuzzer, random);
+            sent++;
+            if (random.nextInt(50) == 0) { // now and then: a fresh connection
+              fuzzer.close();
+              fuzzer = null;
+            }
+          } catch (IOException closedByTheNode) {
+            fuzzer.close();
+            fuzzer = null;
+          }
+        }
+        if (fuzzer != null) fuzzer.close();
+        fuzzing.set(false);
+        int published = publishing.get();
+        System.out.printf("fuzz: %d frames over %d connections; the witness expects %d messages%n", sent, connections, published);
+        assertEquals(FRAMES, sent, "all frames sent within " + TIME_BOUND);
+
+        for (int n = 0; n < published; n++) {
+          JsonNode f;
+          do {
+            f = JSON.readTree(witness.receive(Duration.ofSeconds(10)).text());
+          } while (!"msg".equals(f.path(3).asText()));
+          assertEquals(n, f.path(4).path("n").asInt(), "the witness gets every message, in order");
+        }
+      }
+      try (TestSocket fresh = TestSocket.connect(port)) {
+        fresh.sendText("[\"1\",\"1\",\"room:after-fuzz\",\"phx_join\",{}]");
+        assertTrue(fresh.receiveText().contains("\"ok\""), "the node still serves new clients");
+      }
+      long growth = usedHeapAfterGc() - heapBefore;
+      System.out.printf("fuzz: heap growth %.1f MB%n", growth / 1e6);
+      assertTrue(growth < HEAP_GROWTH_BOUND, "heap grew by " + growth + " bytes");
+    }
+  }
+
+  /** One random or mutated frame, in one of several malformed or valid shapes. */
+  static void send(TestSocket s, Random random) throws IOException {
+    byte[] valid = VALID[random.nextInt(VALID.length)].getBytes(StandardCharsets.UTF_8);
+    switch (random.nextInt(8)) {
+      case 0 -> s.sendText(new String(valid, StandardCharsets.UTF_8));
+      case 1 -> s.sendFrame(0x1, mutate(valid, random), true, true); // mutated JSON (maybe invalid UTF-8)
+      case 2 -> {
+        byte[] junk = new byte[random.nextInt(200)];
+        random.nextBytes(junk);
+        s.sendFrame(0x1, junk, true, true); // random bytes as text
+      }
+      case 3 -> s.sendFrame(random.nextInt(16), mutate(valid, random), random.nextBoolean(), random.nextInt(4) != 0); // any opcode, FIN, mask
+      case 4 -> {
+        byte[] raw = new byte[1 + random.nextInt(30)];
+        random.nextBytes(raw);
+        s.sendRaw(raw); // bytes that are not a frame
+      }
+      case 5 -> s.sendRaw(new byte[] {(byte) 0x81, (byte) 0xFF, 0x7F, -1, -1, -1, -1, -1, -1, -1}); // a 9 EB length
+      case 6 -> s.sendText("[" + "[".repeat(random.nextInt(200)) + "]"); // deep nesting
+      default -> s.sendText(new String(valid, StandardCharsets.UTF_8).replace("room:fuzz", "room:" + "x".repeat(random.nextInt(400))));
+    }
+  }
+
+  static byte[] mutate(byte[] valid, Random random) {
+    List<Byte> b = new ArrayList<>();
+    for (byte x : valid) b.add(x);
+    for (int i = random.nextInt(5); i >= 0 && !b.isEmpty(); i--) {
+      int at = random.nextInt(b.size());
+      switch (random.nextInt(3)) {
+        case 0 -> b.remove(at);
+        case 1 -> b.add(at, (byte) random.nextInt(256));
+        default -> b.set(at, (byte) "\"{}[],:\\".charAt(random.nextInt(8)));
+      }
+    }
+    byte[] out = new byte[b.size()];
+    for (int i = 0; i < out.length; i++) out[i] = b.get(i);
+    return out;
+  }
+
+  static long usedHeapAfterGc() throws InterruptedException {
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+      Thread.sleep(100);
+    }
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  }
+}
