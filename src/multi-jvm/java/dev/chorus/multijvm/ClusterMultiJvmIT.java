@@ -44,7 +44,7 @@ class ClusterMultiJvmIT {
   }
 
   @Test
-  @Order(1)
+  @Order(10)
   void threeNodesAreUpMembers() {
     for (NodeProcess n : cluster.nodes) {
       assertEquals(3, cluster.upMembers(n), "node " + n.index + " lists three Up members");
@@ -54,7 +54,7 @@ class ClusterMultiJvmIT {
   }
 
   @Test
-  @Order(2)
+  @Order(20)
   void everySubscriberGetsEveryMessageOnceInTheSameOrder() throws Exception {
     String topic = "room:order";
     List<PhxClient> subscribers = new ArrayList<>();
@@ -98,7 +98,7 @@ class ClusterMultiJvmIT {
   }
 
   @Test
-  @Order(3)
+  @Order(30)
   void aPublishGoesOnlyToNodesWithMembers() throws Exception {
     NodeProcess node1 = cluster.node(1), node2 = cluster.node(2), node3 = cluster.node(3);
     // A room whose entity (sequencer) is not on node 3, so node 3 has no part in it at all.
@@ -118,7 +118,31 @@ class ClusterMultiJvmIT {
   }
 
   @Test
-  @Order(4)
+  @Order(35)
+  void aBackendPublishReachesSubscribersOnEveryNode() throws Exception {
+    String topic = "room:from-backend";
+    List<PhxClient> subscribers = new ArrayList<>();
+    try {
+      for (NodeProcess n : cluster.nodes) {
+        PhxClient c = PhxClient.connect(n);
+        c.join(topic);
+        subscribers.add(c);
+      }
+      NodeProcess.Response r = cluster.node(1).apiPost("/api/publish",
+          "{\"topic\":\"" + topic + "\",\"event\":\"notice\",\"payload\":{\"from\":\"backend\"}}");
+      assertEquals(200, r.status(), r.body());
+      for (PhxClient c : subscribers) {
+        JsonNode got = c.broadcasts(topic, 1, Duration.ofSeconds(10)).get(0);
+        assertEquals("notice", got.path(3).asText());
+        assertEquals("backend", got.path(4).path("from").asText(), "node " + c.node);
+      }
+    } finally {
+      for (PhxClient c : subscribers) c.close();
+    }
+  }
+
+  @Test
+  @Order(40)
   void aClientRecoversWhatItMissedThroughAnotherNode() throws Exception {
     String topic = "room:recover-across";
     try (PhxClient publisher = PhxClient.connect(cluster.node(2))) {
@@ -146,7 +170,7 @@ class ClusterMultiJvmIT {
   }
 
   @Test
-  @Order(5)
+  @Order(50)
   void theClusterSurvivesASigkilledNode() throws Exception {
     NodeProcess node1 = cluster.node(1), node2 = cluster.node(2), node3 = cluster.node(3);
     try (PhxClient subscriber = PhxClient.connect(node2);

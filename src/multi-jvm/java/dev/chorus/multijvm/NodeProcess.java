@@ -26,6 +26,7 @@ public final class NodeProcess {
   }
 
   static final String ADMIN_KEY = "multi-jvm-test-key";
+  static final String API_KEY = "multi-jvm-api-key";
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   final int index;
@@ -58,6 +59,7 @@ public final class NodeProcess {
         "--cluster-port", String.valueOf(clusterPort),
         "--management-port", String.valueOf(managementPort),
         "--admin-key", ADMIN_KEY,
+        "--api-key", API_KEY,
         "--seed-nodes", String.join(",", seeds)));
     this.command = List.copyOf(c);
   }
@@ -104,6 +106,13 @@ public final class NodeProcess {
     return send(HttpRequest.newBuilder(managementUri(path)).timeout(Duration.ofSeconds(5))
         .header("Authorization", "Bearer " + ADMIN_KEY)
         .POST(HttpRequest.BodyPublishers.noBody()).build());
+  }
+
+  /** POST of a JSON body to the API for backends. */
+  Response apiPost(String path, String json) {
+    return send(HttpRequest.newBuilder(managementUri(path)).timeout(Duration.ofSeconds(10))
+        .header("Authorization", "Bearer " + API_KEY).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(json)).build());
   }
 
   Response adminGet(String path) {
