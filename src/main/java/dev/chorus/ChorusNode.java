@@ -99,7 +99,8 @@ public final class ChorusNode implements AutoCloseable {
               chorus.getDuration("drain.window"), chorus.getDuration("drain.interval"), connectionSettings.closeTimeout())),
           "drainer", Props.empty());
       addDrainTask(system, drainer, config);
-      system.systemActorOf(UserConnections.create(connections), "user-connections", Props.empty());
+      ActorRef<UserConnections.Disconnect> userConnections =
+          system.systemActorOf(UserConnections.create(connections), "user-connections", Props.empty());
       Authenticator authenticator = Authenticator.fromConfig(chorus);
       if (authenticator.anonymousAllowed()) {
         system.log().warn("Profile dev: connections without a token are let in as anonymous users. Production runs"
@@ -133,7 +134,7 @@ public final class ChorusNode implements AutoCloseable {
       } else {
         throw new IllegalArgumentException("chorus.http.transport must be pekko or netty, not " + transport);
       }
-      Operations.get(Adapter.toClassic(system)).serving(new Operations.Node(connections, localRooms, drainer, presence, namespaces));
+      Operations.get(Adapter.toClassic(system)).serving(new Operations.Node(connections, localRooms, drainer, presence, namespaces, userConnections));
       // The operators' port: health checks, cluster API, /metrics, admin API.
       URI management = URI.create(PekkoManagement.get(Adapter.toClassic(system)).start()
           .toCompletableFuture().get(30, TimeUnit.SECONDS).toString());

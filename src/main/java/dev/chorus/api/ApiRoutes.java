@@ -158,11 +158,16 @@ public final class ApiRoutes implements ManagementRouteProvider {
     }
     if (user.isEmpty()) return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("body must be {\"user\": \"<user id>\"}"));
     String who = user;
+    Operations.Node self = operations.node();
     CompletionStage<Map<String, Object>> answer = AskPattern.<org.apache.pekko.actor.typed.receptionist.Receptionist.Command, org.apache.pekko.actor.typed.receptionist.Receptionist.Listing>ask(
             system.receptionist(), r -> org.apache.pekko.actor.typed.receptionist.Receptionist.find(UserConnections.SERVICE_KEY, r), askTimeout, system.scheduler())
         .thenCompose(listing -> {
           List<CompletableFuture<Integer>> closed = new ArrayList<>();
-          for (var node : listing.getServiceInstances(UserConnections.SERVICE_KEY)) {
+          // The receptionist's listing is eventually consistent: this node is asked in any case.
+          java.util.Set<org.apache.pekko.actor.typed.ActorRef<UserConnections.Disconnect>> nodes =
+              new java.util.LinkedHashSet<>(listing.getServiceInstances(UserConnections.SERVICE_KEY));
+          if (self != null) nodes.add(self.userConnections());
+          for (var node : nodes) {
             closed.add(AskPattern.<UserConnections.Disconnect, UserConnections.Disconnected>ask(
                     node, r -> new UserConnections.Disconnect(who, r), askTimeout, system.scheduler())
                 .toCompletableFuture().thenApply(UserConnections.Disconnected::closed).exceptionally(e -> -1));

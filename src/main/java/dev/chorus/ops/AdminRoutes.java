@@ -113,7 +113,12 @@ public final class AdminRoutes implements ManagementRouteProvider {
         system.receptionist(), r -> Receptionist.find(LocalRooms.SERVICE_KEY, r), askTimeout, system.scheduler());
     return listing.thenCompose(l -> {
       List<CompletableFuture<Optional<LocalRooms.Largest>>> answers = new ArrayList<>();
-      for (var node : l.getServiceInstances(LocalRooms.SERVICE_KEY)) {
+      // The receptionist's listing is eventually consistent: this node is asked in any case.
+      java.util.Set<org.apache.pekko.actor.typed.ActorRef<LocalRooms.Command>> nodes =
+          new java.util.LinkedHashSet<>(l.getServiceInstances(LocalRooms.SERVICE_KEY));
+      Operations.Node self = operations.node();
+      if (self != null) nodes.add(self.localRooms());
+      for (var node : nodes) {
         answers.add(AskPattern.<LocalRooms.Command, LocalRooms.Largest>ask(
                 node, r -> new LocalRooms.GetLargest(limit, r), askTimeout, system.scheduler())
             .toCompletableFuture()

@@ -24,7 +24,8 @@ public final class Operations implements Extension {
       ActorRef<LocalRooms.Command> localRooms,
       ActorRef<Drainer.Command> drainer,
       ActorRef<PresenceReplica.Command> presence,
-      Namespaces namespaces) {}
+      Namespaces namespaces,
+      ActorRef<UserConnections.Disconnect> userConnections) {}
 
   private volatile Node node;
 
