@@ -1,5 +1,6 @@
 package dev.chorus;
 
+import com.typesafe.config.ConfigValueFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -33,14 +34,19 @@ public final class Main {
     }
     ChorusNode node;
     try {
-      node = ChorusNode.start(Settings.load(rest, System.getenv()));
+      // As a process of its own, the node exits once CoordinatedShutdown has run its phases,
+      // even when terminating the actor system times out (seen on a node cut off from the
+      // cluster); tests that run nodes inside their JVM keep exit-jvm off.
+      node = ChorusNode.start(Settings.load(rest, System.getenv())
+          .withValue("pekko.coordinated-shutdown.exit-jvm", ConfigValueFactory.fromAnyRef(true)));
     } catch (IllegalArgumentException e) {
       System.err.println("chorus: " + e.getMessage());
       System.exit(2);
       return;
     }
     // SIGTERM runs the actor system's CoordinatedShutdown (its JVM shutdown hook); the system
-    // also terminates when the cluster removes this node. Either way the process ends with it.
+    // also terminates when the cluster removes this node or a drain ends. Either way the
+    // process ends with it (exit-jvm above covers a termination that hangs).
     node.whenTerminated().join();
     System.exit(0);
   }
