@@ -98,20 +98,33 @@ public final class Session extends AbstractBehavior<Session.Command> {
     this.namespaces = namespaces;
     this.metrics = metrics;
     this.params = params;
-    if (params.identity() != null) {
-      // A token is valid until it expires; then the connection ends and phoenix.js reconnects,
-      // fetching a fresh token if its params are a function.
-      java.time.Duration left = java.time.Duration.between(java.time.Instant.now(), params.identity().expiresAt());
-      ctx.scheduleOnce(left.isNegative() ? java.time.Duration.ZERO : left, ctx.getSelf(), TokenExpired.INSTANCE);
-    }
+    scheduleExpiryCheck();
   }
+
+  /**
+   * A token is valid until it expires; then the connection ends and phoenix.js reconnects,
+   * fetching a fresh token if its params are a function. Checked at most a day ahead, since the
+   * scheduler takes no delay of many months.
+   */
+  private void scheduleExpiryCheck() {
+    if (params.identity() == null) return;
+    java.time.Duration left = java.time.Duration.between(java.time.Instant.now(), params.identity().expiresAt());
+    java.time.Duration wait = left.isNegative() ? java.time.Duration.ZERO : left.compareTo(MAX_EXPIRY_WAIT) > 0 ? MAX_EXPIRY_WAIT : left;
+    getContext().scheduleOnce(wait, getContext().getSelf(), TokenExpired.INSTANCE);
+  }
+
+  private static final java.time.Duration MAX_EXPIRY_WAIT = java.time.Duration.ofDays(1);
 
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(ClientFrame.class, m -> onFrame(m.frame()))
         .onMessageEquals(TokenExpired.INSTANCE, () -> {
-          queue.close(CloseReason.TOKEN_EXPIRED, false);
+          if (java.time.Instant.now().isBefore(params.identity().expiresAt())) {
+            scheduleExpiryCheck(); // a long-lived token: not yet
+          } else {
+            queue.close(CloseReason.TOKEN_EXPIRED, false);
+          }
           return this;
         })
         .onMessage(BadFrame.class, m -> onBadFrame(m.error()))

@@ -189,6 +189,14 @@ class TokenTest {
   }
 
   @Test
+  void aTokenValidForYearsIsFine() throws Exception {
+    String token = hs256(claims("ada").expirationTime(Date.from(Instant.now().plus(Duration.ofDays(3650)))).build());
+    try (TestSocket s = connect(token)) {
+      assertTrue(join(s, "room:lobby").contains("\"ok\""));
+    }
+  }
+
+  @Test
   void aConnectionIsClosedWith4004WhenItsTokenExpires() throws Exception {
     String token = hs256(claims("ada").expirationTime(Date.from(Instant.now().plusSeconds(2))).build());
     try (TestSocket s = connect(token)) {
