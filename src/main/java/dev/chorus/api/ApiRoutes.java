@@ -75,13 +75,13 @@ public final class ApiRoutes implements ManagementRouteProvider {
 
   @Override
   public Route routes(ManagementRouteProviderSettings settings) {
-    return pathPrefix("api", () -> auth.authorized(() -> concat(
+    return pathPrefix("api", () -> auth.authorized(() -> BearerAuth.serving(operations, node -> concat(
         path(segment("presence").slash(segment()), topic -> get(() ->
-            parameterOptional("count", count -> presence(topic, count.map(Boolean::parseBoolean).orElse(false))))),
-        path("publish", () -> post(() -> entity(Unmarshaller.entityToString(), this::publish))),
-        path("disconnect", () -> post(() -> entity(Unmarshaller.entityToString(), this::disconnect))),
+            parameterOptional("count", count -> presence(node, topic, count.map(Boolean::parseBoolean).orElse(false))))),
+        path("publish", () -> post(() -> entity(Unmarshaller.entityToString(), body -> publish(node, body)))),
+        path("disconnect", () -> post(() -> entity(Unmarshaller.entityToString(), body -> disconnect(node, body)))),
         path(segment("history").slash(segment()), topic -> get(() ->
-            parameterOptional("since", since -> history(topic, since.orElse("0"))))))));
+            parameterOptional("since", since -> history(node, topic, since.orElse("0")))))))));
   }
 
   /** One topic's answer to a publish: its position, or why not. */
@@ -107,9 +107,7 @@ public final class ApiRoutes implements ManagementRouteProvider {
         });
   }
 
-  private Route publish(String body) {
-    Operations.Node node = operations.node();
-    if (node == null) return BearerAuth.json(StatusCodes.SERVICE_UNAVAILABLE, BearerAuth.error("the node is not serving yet"));
+  private Route publish(Operations.Node node, String body) {
     JsonNode request;
     try {
       request = JSON.readTree(body);
@@ -148,7 +146,7 @@ public final class ApiRoutes implements ManagementRouteProvider {
   }
 
   /** Closes every connection of a user on every node that answers in time (code 4005). */
-  private Route disconnect(String body) {
+  private Route disconnect(Operations.Node self, String body) {
     String user;
     try {
       JsonNode request = JSON.readTree(body);
@@ -158,7 +156,6 @@ public final class ApiRoutes implements ManagementRouteProvider {
     }
     if (user.isEmpty()) return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("body must be {\"user\": \"<user id>\"}"));
     String who = user;
-    Operations.Node self = operations.node();
     CompletionStage<Map<String, Object>> answer = AskPattern.<org.apache.pekko.actor.typed.receptionist.Receptionist.Command, org.apache.pekko.actor.typed.receptionist.Receptionist.Listing>ask(
             system.receptionist(), r -> org.apache.pekko.actor.typed.receptionist.Receptionist.find(UserConnections.SERVICE_KEY, r), askTimeout, system.scheduler())
         .thenCompose(listing -> {
@@ -166,7 +163,7 @@ public final class ApiRoutes implements ManagementRouteProvider {
           // The receptionist's listing is eventually consistent: this node is asked in any case.
           java.util.Set<org.apache.pekko.actor.typed.ActorRef<UserConnections.Disconnect>> nodes =
               new java.util.LinkedHashSet<>(listing.getServiceInstances(UserConnections.SERVICE_KEY));
-          if (self != null) nodes.add(self.userConnections());
+          nodes.add(self.userConnections());
           for (var node : nodes) {
             closed.add(AskPattern.<UserConnections.Disconnect, UserConnections.Disconnected>ask(
                     node, r -> new UserConnections.Disconnect(who, r), askTimeout, system.scheduler())
@@ -184,9 +181,7 @@ public final class ApiRoutes implements ManagementRouteProvider {
     return onSuccess(answer, out -> BearerAuth.json(StatusCodes.OK, out));
   }
 
-  private Route history(String topicName, String sinceText) {
-    Operations.Node node = operations.node();
-    if (node == null) return BearerAuth.json(StatusCodes.SERVICE_UNAVAILABLE, BearerAuth.error("the node is not serving yet"));
+  private Route history(Operations.Node node, String topicName, String sinceText) {
     Topic topic = Topic.parse(topicName);
     if (topic == null) return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("invalid topic"));
     if (node.namespaces().get(topic.namespace()) == null) return BearerAuth.json(StatusCodes.NOT_FOUND, BearerAuth.error("unknown namespace"));
@@ -225,9 +220,7 @@ public final class ApiRoutes implements ManagementRouteProvider {
     }
   }
 
-  private Route presence(String topicName, boolean countOnly) {
-    Operations.Node node = operations.node();
-    if (node == null) return BearerAuth.json(StatusCodes.SERVICE_UNAVAILABLE, BearerAuth.error("the node is not serving yet"));
+  private Route presence(Operations.Node node, String topicName, boolean countOnly) {
     Topic topic = Topic.parse(topicName);
     if (topic == null) return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("invalid topic"));
     Namespace namespace = node.namespaces().get(topic.namespace());

@@ -69,17 +69,12 @@ public final class AdminRoutes implements ManagementRouteProvider {
 
   @Override
   public Route routes(ManagementRouteProviderSettings settings) {
-    return pathPrefix("admin", () -> auth.authorized(() -> serving(node -> concat(
+    return pathPrefix("admin", () -> auth.authorized(() -> BearerAuth.serving(operations, node -> concat(
         path("connections", () -> get(() -> json(StatusCodes.OK, connections(node)))),
         path("rooms", () -> get(() -> limit(limit -> onSuccess(localRooms(node, limit), rooms -> json(StatusCodes.OK, rooms))))),
         path(segment("rooms").slash("largest"), () -> get(() -> limit(limit ->
             onSuccess(largestRooms(limit), rooms -> json(StatusCodes.OK, rooms))))),
         path("drain", () -> post(() -> json(StatusCodes.ACCEPTED, drain(node))))))));
-  }
-
-  private Route serving(java.util.function.Function<Operations.Node, Route> inner) {
-    Operations.Node node = operations.node();
-    return node == null ? json(StatusCodes.SERVICE_UNAVAILABLE, error("the node is not serving yet")) : inner.apply(node);
   }
 
   private Route limit(java.util.function.Function<Integer, Route> inner) {

@@ -41,6 +41,12 @@ public final class BearerAuth {
     });
   }
 
+  /** {@code inner} with the serving node's parts, or 503 while the node does not serve yet. */
+  public static Route serving(Operations operations, java.util.function.Function<Operations.Node, Route> inner) {
+    Operations.Node node = operations.node();
+    return node == null ? json(StatusCodes.SERVICE_UNAVAILABLE, error("the node is not serving yet")) : inner.apply(node);
+  }
+
   public static Map<String, Object> error(String reason) {
     return Map.of("error", reason);
   }

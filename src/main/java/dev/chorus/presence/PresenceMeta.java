@@ -3,10 +3,8 @@ package dev.chorus.presence;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
 import java.util.Base64;
 import java.util.concurrent.ThreadLocalRandom;
-import org.apache.pekko.util.ByteString;
 
 /**
  * A join's presence meta: {@code phx_ref} (unique per join), {@code online_at} (epoch
@@ -24,13 +22,8 @@ public final class PresenceMeta {
    *
    * @throws IllegalArgumentException with the reason the join is refused: not an object, too big
    */
-  public static ObjectNode custom(ByteString joinPayload, int maxBytes) {
-    JsonNode meta;
-    try {
-      meta = JSON.readTree(joinPayload.toArray()).get("meta");
-    } catch (IOException e) {
-      throw new IllegalArgumentException("invalid join payload");
-    }
+  public static ObjectNode custom(JsonNode joinPayload, int maxBytes) {
+    JsonNode meta = joinPayload.get("meta");
     if (meta == null || meta.isNull()) return JSON.createObjectNode();
     if (!meta.isObject()) throw new IllegalArgumentException("presence meta must be an object");
     ObjectNode custom = ((ObjectNode) meta).deepCopy();

@@ -136,11 +136,6 @@ public final class PresenceReplica extends AbstractBehavior<PresenceReplica.Comm
     return node.address() + "#" + node.longUid();
   }
 
-  /** This node's name in entries. */
-  public String selfNode() {
-    return selfNode;
-  }
-
   private static final String KEY_PREFIX = "chorus-presence-";
 
   private static int bucketOfKey(String keyId) {

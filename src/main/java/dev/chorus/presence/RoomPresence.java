@@ -1,10 +1,10 @@
 package dev.chorus.presence;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chorus.protocol.FrameCodec;
 import dev.chorus.session.WebSocketFrames;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,21 +50,20 @@ public final class RoomPresence {
   }
 
   /**
-   * Checks a join's custom meta before the join is admitted.
+   * A join's custom meta (its payload's {@code "meta"}), checked before the join is admitted.
    *
    * @throws IllegalArgumentException with the reason to refuse the join
    */
-  public void check(ByteString joinPayload) {
-    PresenceMeta.custom(joinPayload, maxMetaBytes);
+  public ObjectNode customMeta(JsonNode joinPayload) {
+    return PresenceMeta.custom(joinPayload, maxMetaBytes);
   }
 
   /**
    * An admitted join: its entry, now tracked cluster-wide. Its meta: the join's own, then the
    * token's ({@code tokenMeta}, may be null), which wins where both set a field.
    */
-  public PresenceEntry track(String userId, ByteString joinPayload, ObjectNode tokenMeta) {
+  public PresenceEntry track(String userId, ObjectNode custom, ObjectNode tokenMeta) {
     String ref = PresenceMeta.newRef();
-    ObjectNode custom = PresenceMeta.custom(joinPayload, maxMetaBytes);
     if (tokenMeta != null) {
       custom.setAll(tokenMeta);
       custom.remove("phx_ref");
@@ -129,11 +128,6 @@ public final class RoomPresence {
     countedConnections = -1;
     if (wasCounting) return frame(null, PresenceFrames.STATE, PresenceFrames.state(present.values()));
     return frame(null, PresenceFrames.DIFF, PresenceFrames.diff(diff));
-  }
-
-  /** Everybody present, as the replica last told this room. */
-  public Collection<PresenceEntry> present() {
-    return present.values();
   }
 
   private ByteString frame(String joinRef, String event, ByteString payload) {

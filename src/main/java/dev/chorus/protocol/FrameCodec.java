@@ -120,11 +120,6 @@ public final class FrameCodec {
     return b.result();
   }
 
-  /** A broadcast: {@code [null, null, topic, event, payload]}. */
-  public static ByteString broadcast(String topic, String event, ByteString payload) {
-    return encode(null, null, topic, event, payload);
-  }
-
   /** {@code [join_ref, ref, topic, "phx_reply", {"status":"ok","response":response}]}. */
   public static ByteString replyOk(String joinRef, String ref, String topic, ByteString response) {
     return encode(joinRef, ref, topic, Events.REPLY, replyPayload("ok", response));

@@ -1,5 +1,8 @@
 package dev.chorus.room;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chorus.ops.Metrics;
 import dev.chorus.presence.PresenceEntry;
 import dev.chorus.presence.PresenceReplica;
@@ -65,6 +68,11 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
 
   private record PresenceChanged(PresenceReplica.Changed changed) implements Command {}
 
+  /** A join waiting for the entity's answer, with its presence meta (null: presence off). */
+  private record PendingJoin(JoinRequest request, ObjectNode presenceMeta) {}
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   /** A member; {@code presence} is its entry, null when the namespace has presence off. */
   private record Member(ActorRef<Channel.Command> channel, OutboundQueue queue, PresenceEntry presence) {}
 
@@ -90,7 +98,7 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
   private final RoomPresence presence;
   private final ActorRef<PresenceReplica.Changed> presenceListener;
   private final ArrayList<Member> members = new ArrayList<>();
-  private final Map<Long, JoinRequest> pending = new HashMap<>();
+  private final Map<Long, PendingJoin> pending = new HashMap<>();
   private long joinCounter;
 
   private LocalRoom(
@@ -146,25 +154,29 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
 
   private Behavior<Command> onJoin(Join m) {
     Position since;
+    ObjectNode presenceMeta;
     try {
-      since = Position.since(m.request().params());
-      if (presence != null) presence.check(m.request().params());
-    } catch (IllegalArgumentException e) {
-      refuse(m.request(), e.getMessage());
+      // The payload is read once, here: what to recover and the presence meta.
+      JsonNode payload = JSON.readTree(m.request().params().toArray());
+      since = Position.since(payload);
+      presenceMeta = presence == null ? null : presence.customMeta(payload);
+    } catch (IllegalArgumentException | java.io.IOException e) {
+      refuse(m.request(), e instanceof IllegalArgumentException ? e.getMessage() : "invalid join payload");
       return this;
     }
     long joinId = ++joinCounter;
-    pending.put(joinId, m.request());
+    pending.put(joinId, new PendingJoin(m.request(), presenceMeta));
     entity.tell(new RoomEntity.Admit(getContext().getSelf(), joinId, since));
     return this;
   }
 
   private Behavior<Command> onAdmitted(Admitted m) {
-    JoinRequest r = pending.remove(m.joinId());
-    if (r == null) return this;
+    PendingJoin p = pending.remove(m.joinId());
+    if (p == null) return this;
+    JoinRequest r = p.request();
     ActorRef<Channel.Command> channel = getContext().spawnAnonymous(Channel.create(r, entity, getContext().getSelf(), settings, metrics));
     getContext().watchWith(channel, new ChannelStopped(channel));
-    PresenceEntry entry = presence == null ? null : presence.track(r.connect().userId(), r.params(),
+    PresenceEntry entry = presence == null ? null : presence.track(r.connect().userId(), p.presenceMeta(),
         r.connect().identity() == null ? null : r.connect().identity().presenceMeta());
     members.add(new Member(channel, r.queue(), entry));
     metrics.joins.increment();
@@ -185,8 +197,8 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
   }
 
   private Behavior<Command> onRefused(Refused m) {
-    JoinRequest r = pending.remove(m.joinId());
-    if (r != null) refuse(r, m.reason());
+    PendingJoin p = pending.remove(m.joinId());
+    if (p != null) refuse(p.request(), m.reason());
     return this;
   }
 

@@ -1,9 +1,6 @@
 package dev.chorus.room;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import org.apache.pekko.util.ByteString;
 
 /**
  * A point in a topic's sequence: the epoch of its room entity (a string, since a JavaScript
@@ -12,8 +9,6 @@ import org.apache.pekko.util.ByteString;
  * it apart from phoenix.js's own refs, which are decimal counters.
  */
 public record Position(String epoch, long seq) {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   public String ref() {
     return epoch + ":" + seq;
   }
@@ -24,13 +19,8 @@ public record Position(String epoch, long seq) {
    *
    * @throws IllegalArgumentException "invalid since" when it is there but malformed
    */
-  public static Position since(ByteString joinPayload) {
-    JsonNode since;
-    try {
-      since = JSON.readTree(joinPayload.toArray()).get("since");
-    } catch (IOException e) {
-      throw new IllegalArgumentException("invalid join payload");
-    }
+  public static Position since(JsonNode joinPayload) {
+    JsonNode since = joinPayload.get("since");
     if (since == null || since.isNull()) return null;
     JsonNode epoch = since.get("epoch"), seq = since.get("seq");
     if (!since.isObject() || epoch == null || !epoch.isTextual() || epoch.asText().isEmpty()

@@ -141,10 +141,6 @@ public final class SocketRoute {
   /** Why an upgrade is refused with HTTP 503 while the node drains. */
   static final String DRAINING = "this node is draining: connect to another node";
 
-  boolean draining() {
-    return connections.draining();
-  }
-
   /** Why an upgrade with these query parameters is refused (HTTP 400), or null. */
   static String refusal(Map<String, String> query) {
     String vsn = query.getOrDefault("vsn", "2.0.0");

@@ -88,17 +88,17 @@ class PresenceDiffTest {
 
   @Test
   void customMetaIsCheckedAndMerged() throws Exception {
-    var custom = PresenceMeta.custom(org.apache.pekko.util.ByteString.fromString("{\"meta\":{\"status\":\"away\",\"phx_ref\":\"forged\"}}"), 1024);
+    var custom = PresenceMeta.custom(JSON.readTree("{\"meta\":{\"status\":\"away\",\"phx_ref\":\"forged\"}}"), 1024);
     JsonNode meta = JSON.readTree(PresenceMeta.render("r9", 5, custom));
     assertEquals("r9", meta.path("phx_ref").asText(), "a client cannot choose its phx_ref");
     assertEquals("away", meta.path("status").asText());
     assertEquals(5, meta.path("online_at").asLong());
-    assertEquals(0, PresenceMeta.custom(org.apache.pekko.util.ByteString.fromString("{}"), 1024).size());
+    assertEquals(0, PresenceMeta.custom(JSON.readTree("{}"), 1024).size());
     var e1 = assertThrows(IllegalArgumentException.class,
-        () -> PresenceMeta.custom(org.apache.pekko.util.ByteString.fromString("{\"meta\":[1]}"), 1024));
+        () -> PresenceMeta.custom(JSON.readTree("{\"meta\":[1]}"), 1024));
     assertEquals("presence meta must be an object", e1.getMessage());
     var e2 = assertThrows(IllegalArgumentException.class,
-        () -> PresenceMeta.custom(org.apache.pekko.util.ByteString.fromString("{\"meta\":{\"x\":\"" + "y".repeat(2000) + "\"}}"), 1024));
+        () -> PresenceMeta.custom(JSON.readTree("{\"meta\":{\"x\":\"" + "y".repeat(2000) + "\"}}"), 1024));
     assertEquals("presence meta too large", e2.getMessage());
   }
 }

@@ -206,7 +206,7 @@ class FrameCodecTest {
   void broadcast() {
     assertEquals(
         "[null,null,\"room:lobby\",\"new_msg\",{\"body\":\"hi\"}]",
-        str(FrameCodec.broadcast("room:lobby", "new_msg", bs("{\"body\":\"hi\"}"))));
+        str(FrameCodec.encode(null, null, "room:lobby", "new_msg", bs("{\"body\":\"hi\"}"))));
   }
 
   @Test
@@ -253,7 +253,7 @@ class FrameCodecTest {
   @Test
   void decodedPayloadSplicesIntoBroadcastUnchanged() throws Exception {
     Frame in = decode("[\"1\",\"2\",\"room:x\",\"ev\",{ \"a\" : \"ü\" }]");
-    assertEquals("[null,null,\"room:x\",\"ev\",{ \"a\" : \"ü\" }]", str(FrameCodec.broadcast(in.topic(), in.event(), in.payload())));
+    assertEquals("[null,null,\"room:x\",\"ev\",{ \"a\" : \"ü\" }]", str(FrameCodec.encode(null, null, in.topic(), in.event(), in.payload())));
   }
 
   // ---------------------------------------------------------------- malformed frames
