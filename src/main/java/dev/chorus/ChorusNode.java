@@ -1,25 +1,25 @@
 package dev.chorus;
 
-import static org.apache.pekko.http.javadsl.server.Directives.*;
-import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
-
 import com.typesafe.config.Config;
 import dev.chorus.auth.Authenticator;
 import dev.chorus.ops.AdminRoutes;
 import dev.chorus.ops.Drainer;
-import dev.chorus.ops.Metrics;
+import dev.chorus.metrics.Metrics;
 import dev.chorus.ops.Operations;
 import dev.chorus.ops.UserConnections;
 import dev.chorus.presence.PresenceReplica;
-import dev.chorus.room.ConsistentHashingAllocationStrategy;
+import dev.chorus.placement.ConsistentHashingAllocationStrategy;
 import dev.chorus.room.LocalRooms;
 import dev.chorus.room.Namespaces;
 import dev.chorus.room.RoomEntity;
 import dev.chorus.room.RoomSettings;
-import dev.chorus.session.ConnectionSettings;
-import dev.chorus.session.Connections;
-import dev.chorus.session.NettySocketServer;
-import dev.chorus.session.SocketRoute;
+import dev.chorus.session.Session;
+import dev.chorus.session.SessionStarter;
+import dev.chorus.transport.ConnectionAdmission;
+import dev.chorus.transport.ConnectionSettings;
+import dev.chorus.transport.Connections;
+import dev.chorus.transport.NettySocketServer;
+import dev.chorus.transport.ServerSettings;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
@@ -39,11 +39,6 @@ import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
-import org.apache.pekko.http.javadsl.Http;
-import org.apache.pekko.http.javadsl.ServerBinding;
-import org.apache.pekko.http.javadsl.model.AttributeKeys;
-import org.apache.pekko.http.javadsl.model.ContentTypes;
-import org.apache.pekko.http.javadsl.server.Route;
 
 /**
  * A running Chorus node: the actor system (a cluster member from the start, so rooms are
@@ -106,41 +101,24 @@ public final class ChorusNode implements AutoCloseable {
         system.log().warn("Profile dev: connections without a token are let in as anonymous users. Production runs"
             + " chorus.profile = prod (--profile prod), which requires tokens and a key to verify them.");
       }
-      SocketRoute socket = new SocketRoute(system, connectionSettings, localRooms, namespaces, metrics, connections, authenticator);
-
-      InetSocketAddress httpAddress;
-      String transport = chorus.getString("http.transport");
-      if (transport.equals("netty")) {
-        NettySocketServer netty = new NettySocketServer(
-            socket, chorus.getString("http.host"), chorus.getInt("http.port"),
-            chorus.getInt("http.io-threads"), (int) chorus.getBytes("http.socket-send-buffer").longValue());
-        httpAddress = netty.localAddress();
-        CoordinatedShutdown.get(system).addTask(
-            CoordinatedShutdown.PhaseServiceUnbind(), "chorus-netty-unbind",
-            () -> CompletableFuture.supplyAsync(() -> {
-              netty.close();
-              return Done.getInstance();
-            }));
-      } else if (transport.equals("pekko")) {
-        ServerBinding binding = Http.get(system)
-            .newServerAt(chorus.getString("http.host"), chorus.getInt("http.port"))
-            .bind(routes(socket))
-            .toCompletableFuture()
-            .get(30, TimeUnit.SECONDS);
-        httpAddress = binding.localAddress();
-        CoordinatedShutdown.get(system).addTask(
-            CoordinatedShutdown.PhaseServiceUnbind(), "chorus-http-unbind",
-            () -> binding.unbind().thenApply(done -> Done.getInstance()));
-      } else {
-        throw new IllegalArgumentException("chorus.http.transport must be pekko or netty, not " + transport);
-      }
+      ConnectionAdmission admission = new ConnectionAdmission(connectionSettings, metrics, connections, authenticator);
+      SessionStarter sessions = new SessionStarter(system, new Session.Settings(
+          connectionSettings.maxJoins(), connectionSettings.maxEarlyPushes(), localRooms, namespaces, metrics));
+      NettySocketServer server = new NettySocketServer(ServerSettings.fromConfig(chorus.getConfig("http")), admission, sessions);
+      InetSocketAddress httpAddress = server.localAddress();
+      CoordinatedShutdown.get(system).addTask(
+          CoordinatedShutdown.PhaseServiceUnbind(), "chorus-netty-unbind",
+          () -> CompletableFuture.supplyAsync(() -> {
+            server.close();
+            return Done.getInstance();
+          }));
       Operations.get(Adapter.toClassic(system)).serving(new Operations.Node(connections, localRooms, drainer, presence, namespaces, userConnections));
       // The operators' port: health checks, cluster API, /metrics, admin API.
       URI management = URI.create(PekkoManagement.get(Adapter.toClassic(system)).start()
           .toCompletableFuture().get(30, TimeUnit.SECONDS).toString());
       joinCluster(system, chorus);
-      system.log().info("Chorus serving WebSockets on ws://{}:{}/socket/websocket ({} transport)",
-          httpAddress.getHostString(), httpAddress.getPort(), transport);
+      system.log().info("Chorus serving WebSockets on ws://{}:{}/socket/websocket",
+          httpAddress.getHostString(), httpAddress.getPort());
       return new ChorusNode(system, httpAddress, management, metrics, localRooms);
     } catch (Exception e) {
       system.terminate();
@@ -175,15 +153,6 @@ public final class ChorusNode implements AutoCloseable {
       system.log().info("Draining WebSockets ({}, reason {})", gradually ? "gradually" : "at once", reason);
       return AskPattern.<Drainer.Command, Done>ask(drainer, r -> new Drainer.Drain(!gradually, r), phase, system.scheduler());
     });
-  }
-
-  private static Route routes(SocketRoute socket) {
-    return concat(
-        path(segment("socket").slash("websocket"), () ->
-            extractRequest(request -> complete(socket.upgrade(request,
-                request.getAttribute(AttributeKeys.remoteAddress).map(Object::toString).orElse("unknown"))))),
-        pathSingleSlash(() -> getFromResource("web/index.html", ContentTypes.TEXT_HTML_UTF8)),
-        path("phoenix.js", () -> getFromResource("web/phoenix.js")));
   }
 
   public InetSocketAddress httpAddress() {

@@ -16,7 +16,7 @@ import dev.chorus.presence.PresenceReplica;
 import dev.chorus.protocol.Topic;
 import dev.chorus.room.Namespace;
 import dev.chorus.room.RoomEntity;
-import dev.chorus.session.WebSocketFrames;
+import dev.chorus.transport.WebSocketFrames;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.concurrent.CompletableFuture;

@@ -1,7 +1,7 @@
 package dev.chorus.ops;
 
-import dev.chorus.session.CloseReason;
-import dev.chorus.session.Connections;
+import dev.chorus.transport.CloseReason;
+import dev.chorus.transport.Connections;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.chorus.ops;
 
+import dev.chorus.metrics.Metrics;
 import static org.apache.pekko.http.javadsl.server.Directives.*;
 
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;

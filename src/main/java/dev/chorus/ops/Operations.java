@@ -3,7 +3,7 @@ package dev.chorus.ops;
 import dev.chorus.presence.PresenceReplica;
 import dev.chorus.room.LocalRooms;
 import dev.chorus.room.Namespaces;
-import dev.chorus.session.Connections;
+import dev.chorus.transport.Connections;
 import org.apache.pekko.actor.AbstractExtensionId;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.actor.ExtendedActorSystem;

@@ -1,6 +1,6 @@
 package dev.chorus.presence;
 
-import dev.chorus.ops.Metrics;
+import dev.chorus.metrics.Metrics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;

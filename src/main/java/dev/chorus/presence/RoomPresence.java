@@ -3,7 +3,8 @@ package dev.chorus.presence;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chorus.protocol.FrameCodec;
-import dev.chorus.session.WebSocketFrames;
+import dev.chorus.transport.WebSocketFrames;
+import io.netty.buffer.ByteBuf;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -83,7 +84,7 @@ public final class RoomPresence {
    * and itself (its own entry also arrives later in a diff; phoenix.js keeps one meta per
    * {@code phx_ref}), or {@code presence_count} in counting mode.
    */
-  public ByteString frameForJoin(String joinRef, PresenceEntry self) {
+  public ByteBuf frameForJoin(String joinRef, PresenceEntry self) {
     boolean newKey = !presentKeys().contains(self.key());
     int users = presentKeys().size() + (newKey ? 1 : 0);
     if (users > listLimit) {
@@ -111,7 +112,7 @@ public final class RoomPresence {
    * Applies the replica's diff; returns the one frame every member gets (rendered once), or null
    * when there is nothing to tell them.
    */
-  public ByteString onChanged(PresenceDiff diff) {
+  public ByteBuf onChanged(PresenceDiff diff) {
     diff.applyTo(present);
     renderedState = null;
     keys = null;
@@ -130,7 +131,7 @@ public final class RoomPresence {
     return frame(null, PresenceFrames.DIFF, PresenceFrames.diff(diff));
   }
 
-  private ByteString frame(String joinRef, String event, ByteString payload) {
+  private ByteBuf frame(String joinRef, String event, ByteString payload) {
     return WebSocketFrames.text(FrameCodec.encode(joinRef, null, topic, event, payload));
   }
 }

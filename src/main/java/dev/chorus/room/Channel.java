@@ -1,12 +1,12 @@
 package dev.chorus.room;
 
-import dev.chorus.ops.Metrics;
+import dev.chorus.metrics.Metrics;
 import dev.chorus.protocol.Frame;
 import dev.chorus.protocol.FrameCodec;
-import dev.chorus.session.CloseReason;
-import dev.chorus.session.OutboundQueue;
-import dev.chorus.session.TokenBucket;
-import dev.chorus.session.WebSocketFrames;
+import dev.chorus.transport.CloseReason;
+import dev.chorus.transport.OutboundQueue;
+import dev.chorus.transport.TokenBucket;
+import dev.chorus.transport.WebSocketFrames;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.Terminated;

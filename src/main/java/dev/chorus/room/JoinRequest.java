@@ -1,13 +1,16 @@
 package dev.chorus.room;
 
 import dev.chorus.protocol.Topic;
-import dev.chorus.session.ConnectParams;
-import dev.chorus.session.OutboundQueue;
-import dev.chorus.session.Session;
+import dev.chorus.transport.ConnectParams;
+import dev.chorus.transport.OutboundQueue;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.util.ByteString;
 
-/** A connection's request to join a topic, carried from its session to the local room. */
+/**
+ * A connection's request to join a topic, carried from its session to the local room. The room
+ * queues the reply itself, then tells {@code replyTo} the outcome; the join's channel watches
+ * {@code session} and ends with it.
+ */
 public record JoinRequest(
     Topic topic,
     Namespace namespace,
@@ -15,5 +18,16 @@ public record JoinRequest(
     String ref,
     ByteString params,
     ConnectParams connect,
-    ActorRef<Session.Command> session,
-    OutboundQueue queue) {}
+    ActorRef<?> session,
+    ActorRef<Outcome> replyTo,
+    OutboundQueue queue) {
+
+  /** What became of a join; its reply to the client is already queued. */
+  public sealed interface Outcome {}
+
+  /** The room admitted the join; {@code channel} takes its pushes. */
+  public record Accepted(String topic, String joinRef, ActorRef<Channel.Command> channel) implements Outcome {}
+
+  /** The room refused the join. */
+  public record Refused(String topic, String joinRef) implements Outcome {}
+}

@@ -3,15 +3,15 @@ package dev.chorus.room;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.chorus.ops.Metrics;
+import dev.chorus.metrics.Metrics;
 import dev.chorus.presence.PresenceEntry;
 import dev.chorus.presence.PresenceReplica;
 import dev.chorus.presence.RoomPresence;
 import dev.chorus.protocol.Events;
 import dev.chorus.protocol.FrameCodec;
-import dev.chorus.session.OutboundQueue;
-import dev.chorus.session.Session;
-import dev.chorus.session.WebSocketFrames;
+import dev.chorus.transport.OutboundQueue;
+import dev.chorus.transport.WebSocketFrames;
+import io.netty.buffer.ByteBuf;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -142,10 +142,7 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
   }
 
   private Behavior<Command> onDeliver(Deliver m) {
-    int dropped = 0;
-    for (int i = 0, n = members.size(); i < n; i++) {
-      if (!members.get(i).queue().offer(m.frame())) dropped++;
-    }
+    int dropped = offerToAll(WebSocketFrames.toBuf(m.frame()));
     metrics.deliveries.add(members.size() - dropped);
     if (dropped > 0) metrics.deliveriesDropped.add(dropped);
     metrics.fanoutLatency.observe(Math.max(0, Clocks.epochMicros() - m.publishedMicros()) / 1e6);
@@ -183,9 +180,9 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
     // Queued here, before any later Deliver, so the client sees its join reply first, and its
     // presence state right after it.
     r.queue().offer(WebSocketFrames.text(FrameCodec.replyOk(r.joinRef(), r.ref(), topic, joinResponse(m))));
-    for (ByteString frame : m.replay()) r.queue().offer(frame);
+    for (ByteString frame : m.replay()) r.queue().offer(WebSocketFrames.toBuf(frame));
     if (entry != null) r.queue().offer(presence.frameForJoin(r.joinRef(), entry));
-    r.session().tell(new Session.JoinAccepted(topic, r.joinRef(), channel));
+    r.replyTo().tell(new JoinRequest.Accepted(topic, r.joinRef(), channel));
     return this;
   }
 
@@ -205,15 +202,31 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
   private void refuse(JoinRequest r, String reason) {
     metrics.joinsRefused.increment();
     r.queue().offer(WebSocketFrames.text(FrameCodec.replyError(r.joinRef(), r.ref(), topic, reason)));
-    r.session().tell(new Session.JoinRefused(topic, r.joinRef()));
+    r.replyTo().tell(new JoinRequest.Refused(topic, r.joinRef()));
     parent.tell(new LocalRooms.MemberGone(topic));
   }
 
   private Behavior<Command> onPresenceChanged(PresenceChanged m) {
-    ByteString frame = presence.onChanged(m.changed().diff());
-    if (frame == null) return this;
-    for (int i = 0, n = members.size(); i < n; i++) members.get(i).queue().offer(frame);
+    ByteBuf frame = presence.onChanged(m.changed().diff());
+    if (frame != null) offerToAll(frame);
     return this;
+  }
+
+  /**
+   * Offers one rendered frame to every member: each queue gets a retained duplicate of the same
+   * buffer (a reference, never a copy), and the room's own reference is released after. Returns
+   * how many members' queues refused it (closing connections).
+   */
+  private int offerToAll(ByteBuf frame) {
+    int dropped = 0;
+    try {
+      for (int i = 0, n = members.size(); i < n; i++) {
+        if (!members.get(i).queue().offer(frame.retainedDuplicate())) dropped++;
+      }
+    } finally {
+      frame.release();
+    }
+    return dropped;
   }
 
   private Behavior<Command> onLeave(Leave m) {

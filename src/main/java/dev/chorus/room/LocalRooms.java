@@ -1,6 +1,6 @@
 package dev.chorus.room;
 
-import dev.chorus.ops.Metrics;
+import dev.chorus.metrics.Metrics;
 import dev.chorus.presence.PresenceReplica;
 import dev.chorus.presence.RoomPresence;
 import java.util.Comparator;

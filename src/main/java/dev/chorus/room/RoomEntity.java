@@ -1,9 +1,9 @@
 package dev.chorus.room;
 
-import dev.chorus.ops.Metrics;
+import dev.chorus.metrics.Metrics;
 import dev.chorus.protocol.FrameCodec;
 import dev.chorus.protocol.Topic;
-import dev.chorus.session.WebSocketFrames;
+import dev.chorus.transport.WebSocketFrames;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -245,7 +245,7 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
 
   private Behavior<Command> onPublish(Publish m) {
     seq++;
-    ByteString frame = WebSocketFrames.text(
+    ByteString frame = WebSocketFrames.textBytes(
         FrameCodec.encode(null, new Position(epoch, seq).ref(), topic, m.event(), m.payload()));
     LocalRoom.Deliver deliver = new LocalRoom.Deliver(seq, frame, Clocks.epochMicros());
     for (ActorRef<LocalRoom.Command> localRoom : membersByLocalRoom.keySet()) {

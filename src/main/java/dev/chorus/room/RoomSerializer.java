@@ -1,6 +1,6 @@
 package dev.chorus.room;
 
-import dev.chorus.ops.Metrics;
+import dev.chorus.metrics.Metrics;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;

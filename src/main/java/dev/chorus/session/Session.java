@@ -1,6 +1,6 @@
 package dev.chorus.session;
 
-import dev.chorus.ops.Metrics;
+import dev.chorus.metrics.Metrics;
 import dev.chorus.protocol.Events;
 import dev.chorus.protocol.Frame;
 import dev.chorus.protocol.FrameCodec;
@@ -11,9 +11,13 @@ import dev.chorus.room.JoinRequest;
 import dev.chorus.room.LocalRooms;
 import dev.chorus.room.Namespace;
 import dev.chorus.room.Namespaces;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.Objects;
+import dev.chorus.transport.CloseReason;
+import dev.chorus.transport.ConnectParams;
+import dev.chorus.transport.OutboundQueue;
+import dev.chorus.transport.WebSocketFrames;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -24,7 +28,7 @@ import org.apache.pekko.util.ByteString;
 
 /**
  * One per WebSocket connection: routes the client's frames (heartbeats, joins, leaves, pushes)
- * and keeps the map topic → {@link Channel} of its joins. It writes replies straight into the
+ * and keeps its {@link JoinTable}, topic → {@link Channel}. It writes replies straight into the
  * connection's {@link OutboundQueue}; broadcasts never pass through it.
  */
 public final class Session extends AbstractBehavior<Session.Command> {
@@ -40,64 +44,37 @@ public final class Session extends AbstractBehavior<Session.Command> {
   /** The WebSocket has ended, whoever ended it. */
   public record ConnectionClosed() implements Command {}
 
-  /** The room admitted the join; its reply has already been queued. */
-  public record JoinAccepted(String topic, String joinRef, ActorRef<Channel.Command> channel) implements Command {}
-
-  /** The room refused the join; its error reply has already been queued. */
-  public record JoinRefused(String topic, String joinRef) implements Command {}
+  /** What the room made of a join (its reply is already queued). */
+  private record JoinOutcome(JoinRequest.Outcome outcome) implements Command {}
 
   private record ChannelStopped(String topic, ActorRef<Channel.Command> channel) implements Command {}
 
   private enum TokenExpired implements Command { INSTANCE }
 
-  /** A join of this connection; {@code channel} is null until the room has admitted it. */
-  private static final class Join {
-    final String joinRef;
-    ActorRef<Channel.Command> channel;
-    /**
-     * Pushes that arrived before the room's JoinAccepted: the room queues the join's ok reply
-     * before telling this session, so a client (phoenix.js does) may push at once.
-     */
-    final java.util.ArrayList<Frame> early = new java.util.ArrayList<>();
+  /** What a session needs besides its connection. */
+  public record Settings(int maxJoins, int maxEarlyPushes, ActorRef<LocalRooms.Command> rooms, Namespaces namespaces, Metrics metrics) {}
 
-    Join(String joinRef) {
-      this.joinRef = joinRef;
-    }
+  public static Behavior<Command> create(Settings settings, OutboundQueue queue, ConnectParams params) {
+    return Behaviors.setup(ctx -> new Session(ctx, settings, queue, params));
   }
 
-  public static Behavior<Command> create(
-      ConnectionSettings settings,
-      OutboundQueue queue,
-      ActorRef<LocalRooms.Command> rooms,
-      Namespaces namespaces,
-      Metrics metrics,
-      ConnectParams params) {
-    return Behaviors.setup(ctx -> new Session(ctx, settings, queue, rooms, namespaces, metrics, params));
-  }
-
-  private final ConnectionSettings settings;
   private final OutboundQueue queue;
   private final ActorRef<LocalRooms.Command> rooms;
   private final Namespaces namespaces;
   private final Metrics metrics;
   private final ConnectParams params;
-  private final Map<String, Join> joins = new HashMap<>();
+  private final JoinTable<ActorRef<Channel.Command>> joins;
+  private final ActorRef<JoinRequest.Outcome> outcomes;
 
-  private Session(
-      ActorContext<Command> ctx,
-      ConnectionSettings settings,
-      OutboundQueue queue,
-      ActorRef<LocalRooms.Command> rooms,
-      Namespaces namespaces,
-      Metrics metrics,
-      ConnectParams params) {
+  private Session(ActorContext<Command> ctx, Settings settings, OutboundQueue queue, ConnectParams params) {
     super(ctx);
-    this.settings = settings;
     this.queue = queue;
-    this.rooms = rooms;
-    this.namespaces = namespaces;
-    this.metrics = metrics;
+    this.rooms = settings.rooms();
+    this.namespaces = settings.namespaces();
+    this.metrics = settings.metrics();
     this.params = params;
+    this.joins = new JoinTable<>(settings.maxJoins(), settings.maxEarlyPushes());
+    this.outcomes = ctx.messageAdapter(JoinRequest.Outcome.class, JoinOutcome::new);
     scheduleExpiryCheck();
   }
 
@@ -108,31 +85,32 @@ public final class Session extends AbstractBehavior<Session.Command> {
    */
   private void scheduleExpiryCheck() {
     if (params.identity() == null) return;
-    java.time.Duration left = java.time.Duration.between(java.time.Instant.now(), params.identity().expiresAt());
-    java.time.Duration wait = left.isNegative() ? java.time.Duration.ZERO : left.compareTo(MAX_EXPIRY_WAIT) > 0 ? MAX_EXPIRY_WAIT : left;
+    Duration left = Duration.between(Instant.now(), params.identity().expiresAt());
+    Duration wait = left.isNegative() ? Duration.ZERO : left.compareTo(MAX_EXPIRY_WAIT) > 0 ? MAX_EXPIRY_WAIT : left;
     getContext().scheduleOnce(wait, getContext().getSelf(), TokenExpired.INSTANCE);
   }
 
-  private static final java.time.Duration MAX_EXPIRY_WAIT = java.time.Duration.ofDays(1);
+  private static final Duration MAX_EXPIRY_WAIT = Duration.ofDays(1);
 
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(ClientFrame.class, m -> onFrame(m.frame()))
-        .onMessageEquals(TokenExpired.INSTANCE, () -> {
-          if (java.time.Instant.now().isBefore(params.identity().expiresAt())) {
-            scheduleExpiryCheck(); // a long-lived token: not yet
-          } else {
-            queue.close(CloseReason.TOKEN_EXPIRED, false);
-          }
-          return this;
-        })
+        .onMessageEquals(TokenExpired.INSTANCE, this::onTokenExpired)
         .onMessage(BadFrame.class, m -> onBadFrame(m.error()))
-        .onMessage(JoinAccepted.class, this::onJoinAccepted)
-        .onMessage(JoinRefused.class, this::onJoinRefused)
+        .onMessage(JoinOutcome.class, m -> m.outcome() instanceof JoinRequest.Accepted a ? onAccepted(a) : onRefused((JoinRequest.Refused) m.outcome()))
         .onMessage(ChannelStopped.class, this::onChannelStopped)
         .onMessage(ConnectionClosed.class, m -> onConnectionClosed())
         .build();
+  }
+
+  private Behavior<Command> onTokenExpired() {
+    if (Instant.now().isBefore(params.identity().expiresAt())) {
+      scheduleExpiryCheck(); // a long-lived token: not yet
+    } else {
+      queue.close(CloseReason.TOKEN_EXPIRED, false);
+    }
+    return this;
   }
 
   private Behavior<Command> onFrame(Frame f) {
@@ -163,20 +141,19 @@ public final class Session extends AbstractBehavior<Session.Command> {
       refuse(f, "unauthorized");
       return;
     }
-    Join previous = joins.remove(f.topic());
+    JoinTable.Join<ActorRef<Channel.Command>> previous = joins.replace(f.topic());
     if (previous != null) {
-      dropEarly(previous);
+      refuseAll(joins.takeEarly(previous));
       // Like Phoenix: a second join of a joined topic replaces the first, which is closed. A
       // first join still under way is closed when the room admits it (its ok reply comes first).
-      if (previous.channel != null) previous.channel.tell(new Channel.Leave(null));
+      if (previous.channel() != null) previous.channel().tell(new Channel.Leave(null));
     }
-    if (joins.size() >= settings.maxJoins()) {
+    if (!joins.start(f.topic(), f.joinRef())) {
       refuse(f, "too many joins");
       return;
     }
-    joins.put(f.topic(), new Join(f.joinRef()));
     rooms.tell(new LocalRooms.Join(new JoinRequest(
-        topic, namespace, f.joinRef(), f.ref(), f.payload(), params, getContext().getSelf(), queue)));
+        topic, namespace, f.joinRef(), f.ref(), f.payload(), params, getContext().getSelf(), outcomes, queue)));
   }
 
   private void refuse(Frame f, String reason) {
@@ -185,43 +162,36 @@ public final class Session extends AbstractBehavior<Session.Command> {
   }
 
   private void leave(Frame f) {
-    Join join = joins.get(f.topic());
-    if (join == null || (f.joinRef() != null && !f.joinRef().equals(join.joinRef))) {
+    JoinTable.Join<ActorRef<Channel.Command>> join = joins.leave(f.topic(), f.joinRef());
+    if (join == null) {
       replyError(f.joinRef(), f.ref(), f.topic(), "unmatched topic");
       return;
     }
-    joins.remove(f.topic());
-    dropEarly(join);
+    refuseAll(joins.takeEarly(join));
     metrics.leaves.increment();
-    if (join.channel != null) {
-      join.channel.tell(new Channel.Leave(f.ref())); // the room answers once the member is out
+    if (join.channel() != null) {
+      join.channel().tell(new Channel.Leave(f.ref())); // the room answers once the member is out
     } else {
       send(FrameCodec.replyOk(join.joinRef, f.ref(), f.topic()));
       // phx_close follows the join's ok reply, when the room admits it
     }
   }
 
-  /** Pushes held per join while it is under way; more get "unmatched topic". */
-  private static final int MAX_EARLY_PUSHES = 64;
-
   private void push(Frame f) {
-    Join join = joins.get(f.topic());
-    if (join == null || (f.joinRef() != null && !f.joinRef().equals(join.joinRef))) {
-      replyError(f.joinRef(), f.ref(), f.topic(), "unmatched topic");
-    } else if (Events.isReserved(f.event())) {
+    if (Events.isReserved(f.event()) && joins.matching(f.topic(), f.joinRef()) != null) {
       replyError(f.joinRef(), f.ref(), f.topic(), "reserved event");
-    } else if (join.channel != null) {
-      join.channel.tell(new Channel.Push(f));
-    } else if (join.early.size() < MAX_EARLY_PUSHES) {
-      join.early.add(f); // the join is under way; forwarded once it is admitted
-    } else {
-      replyError(f.joinRef(), f.ref(), f.topic(), "unmatched topic");
+      return;
     }
+    JoinTable.PushDecision<ActorRef<Channel.Command>> decision = joins.push(f);
+    if (decision instanceof JoinTable.Forward<ActorRef<Channel.Command>> forward) {
+      forward.channel().tell(new Channel.Push(f));
+    } else if (decision instanceof JoinTable.Unmatched) {
+      replyError(f.joinRef(), f.ref(), f.topic(), "unmatched topic");
+    } // held: forwarded once the join is admitted
   }
 
-  private void dropEarly(Join join) {
-    for (Frame f : join.early) replyError(f.joinRef(), f.ref(), f.topic(), "unmatched topic");
-    join.early.clear();
+  private void refuseAll(List<Frame> pushes) {
+    for (Frame f : pushes) replyError(f.joinRef(), f.ref(), f.topic(), "unmatched topic");
   }
 
   private Behavior<Command> onBadFrame(ProtocolException e) {
@@ -234,13 +204,11 @@ public final class Session extends AbstractBehavior<Session.Command> {
     return this;
   }
 
-  private Behavior<Command> onJoinAccepted(JoinAccepted m) {
-    Join join = joins.get(m.topic());
-    if (join != null && join.channel == null && Objects.equals(join.joinRef, m.joinRef())) {
-      join.channel = m.channel();
+  private Behavior<Command> onAccepted(JoinRequest.Accepted m) {
+    List<Frame> early = joins.admitted(m.topic(), m.joinRef(), m.channel());
+    if (early != null) {
       getContext().watchWith(m.channel(), new ChannelStopped(m.topic(), m.channel()));
-      for (Frame f : join.early) join.channel.tell(new Channel.Push(f));
-      join.early.clear();
+      for (Frame f : early) m.channel().tell(new Channel.Push(f));
     } else {
       // Left or replaced while the join was under way: its ok reply has just been queued.
       m.channel().tell(new Channel.Close());
@@ -249,30 +217,22 @@ public final class Session extends AbstractBehavior<Session.Command> {
     return this;
   }
 
-  private Behavior<Command> onJoinRefused(JoinRefused m) {
-    Join join = joins.get(m.topic());
-    if (join != null && Objects.equals(join.joinRef, m.joinRef())) {
-      joins.remove(m.topic());
-      dropEarly(join);
-    }
+  private Behavior<Command> onRefused(JoinRequest.Refused m) {
+    refuseAll(joins.refused(m.topic(), m.joinRef()));
     return this;
   }
 
   private Behavior<Command> onChannelStopped(ChannelStopped m) {
-    Join join = joins.get(m.topic());
-    if (join != null && m.channel().equals(join.channel)) {
-      // The channel failed (a left or replaced one is no longer in the map): this join only.
-      joins.remove(m.topic());
+    JoinTable.Join<ActorRef<Channel.Command>> failed = joins.channelStopped(m.topic(), m.channel());
+    if (failed != null) { // the channel failed: this join only
       metrics.channelFailures.increment();
-      send(FrameCodec.joinEvent(join.joinRef, m.topic(), Events.ERROR));
+      send(FrameCodec.joinEvent(failed.joinRef, m.topic(), Events.ERROR));
     }
     return this;
   }
 
   private Behavior<Command> onConnectionClosed() {
-    for (Join join : joins.values()) {
-      if (join.channel != null) join.channel.tell(new Channel.Close());
-    }
+    for (ActorRef<Channel.Command> channel : joins.channels()) channel.tell(new Channel.Close());
     return Behaviors.stopped();
   }
 

@@ -1,0 +1,184 @@
+package dev.chorus.metrics;
+
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
+import org.apache.pekko.actor.AbstractExtensionId;
+import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.actor.ExtendedActorSystem;
+import org.apache.pekko.actor.Extension;
+import org.apache.pekko.actor.ExtensionIdProvider;
+
+/**
+ * The node's metrics, one set per actor system (a Pekko extension), exported in Prometheus text
+ * format at {@code /metrics} on the management port by {@link MetricsRoute}.
+ *
+ * <p>The hot path only touches {@link LongAdder}s; the Prometheus registry reads them when it is
+ * scraped. Names follow Prometheus conventions: {@code chorus_} prefix, {@code _total} for
+ * counters, base units (seconds).
+ */
+public final class Metrics implements Extension {
+  public final LongAdder connectionsOpened = new LongAdder();
+  public final LongAdder connectionsClosed = new LongAdder();
+  public final LongAdder joins = new LongAdder();
+  public final LongAdder joinsRefused = new LongAdder();
+  public final LongAdder leaves = new LongAdder();
+  public final LongAdder publishes = new LongAdder();
+  public final LongAdder deliveries = new LongAdder();
+  /** Frames not queued because the connection was closing or overflowed. */
+  public final LongAdder deliveriesDropped = new LongAdder();
+  /** Deliver messages a room entity on this node sent to a local room on another node. */
+  public final LongAdder crossNodeDeliveries = new LongAdder();
+  /** Counted where the bytes arrive: a node without members of a room must never see its publishes. */
+  public final LongAdder crossNodeDeliveriesReceived = new LongAdder();
+  public final LongAdder slowConsumerCloses = new LongAdder();
+  public final LongAdder badFrames = new LongAdder();
+  public final LongAdder rateLimited = new LongAdder();
+  public final LongAdder channelFailures = new LongAdder();
+  /** Presence entries (one per join of a presence topic) in this node's replica, cluster-wide. */
+  public final AtomicLong presenceEntries = new AtomicLong();
+  public final LongAdder presenceDiffs = new LongAdder();
+  private final ConcurrentHashMap<String, LongAdder> closedByReason = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, LongAdder> refusedByReason = new ConcurrentHashMap<>();
+
+  /** Upper bounds of the room size buckets; a room counts in the first bucket it fits. */
+  public static final int[] ROOM_SIZE_BOUNDS = {1, 10, 100, 1000, 10000, Integer.MAX_VALUE};
+  private final AtomicLongArray roomsBySize = new AtomicLongArray(ROOM_SIZE_BOUNDS.length);
+
+  private final PrometheusRegistry registry = new PrometheusRegistry();
+  /** Publish (sequenced by the room entity) to the last local member queued, per node. */
+  public final Histogram fanoutLatency;
+
+  public Metrics() {
+    counter("chorus_connections_opened", "WebSocket connections accepted", connectionsOpened);
+    counter("chorus_joins", "joins accepted", joins);
+    counter("chorus_joins_refused", "joins refused (unknown namespace, room full, ...)", joinsRefused);
+    counter("chorus_leaves", "topics left by clients", leaves);
+    counter("chorus_publishes", "messages sequenced by room entities on this node", publishes);
+    counter("chorus_deliveries", "frames queued to subscribers on this node", deliveries);
+    counter("chorus_deliveries_dropped", "frames not queued: the connection was closing or overflowed", deliveriesDropped);
+    counter("chorus_cross_node_deliveries", "publishes sent by room entities here to another node's local room", crossNodeDeliveries);
+    counter("chorus_cross_node_deliveries_received", "publishes received here from a room entity on another node", crossNodeDeliveriesReceived);
+    counter("chorus_slow_consumer_closes", "connections closed because their outbound queue overflowed", slowConsumerCloses);
+    counter("chorus_bad_frames", "client frames that could not be decoded", badFrames);
+    counter("chorus_rate_limited", "client frames refused for exceeding a rate", rateLimited);
+    counter("chorus_channel_failures", "channel actors that failed (phx_error sent)", channelFailures);
+    counter("chorus_presence_diffs", "presence changes sent to local rooms (one per topic and interval at most)", presenceDiffs);
+    GaugeWithCallback.builder()
+        .name("chorus_presence_entries")
+        .help("presence entries (joins of presence topics, cluster-wide) in this node's replica")
+        .callback(cb -> cb.call(presenceEntries.get()))
+        .register(registry);
+    CounterWithCallback.builder()
+        .name("chorus_connections_closed")
+        .help("WebSocket connections ended, by reason")
+        .labelNames("reason")
+        .callback(cb -> closedByReason.forEach((reason, n) -> cb.call(n.sum(), reason)))
+        .register(registry);
+    CounterWithCallback.builder()
+        .name("chorus_connections_refused")
+        .help("WebSocket upgrades refused, by reason (token, user_limit, ip_rate, draining)")
+        .labelNames("reason")
+        .callback(cb -> refusedByReason.forEach((reason, n) -> cb.call(n.sum(), reason)))
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("chorus_connections")
+        .help("open WebSocket connections")
+        .callback(cb -> cb.call(connectionsCurrent()))
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("chorus_rooms")
+        .help("topics with members on this node, by member count: size is the bucket's upper bound")
+        .labelNames("size")
+        .callback(cb -> {
+          for (int i = 0; i < ROOM_SIZE_BOUNDS.length; i++) {
+            cb.call(roomsBySize.get(i), i == ROOM_SIZE_BOUNDS.length - 1 ? "+Inf" : String.valueOf(ROOM_SIZE_BOUNDS[i]));
+          }
+        })
+        .register(registry);
+    fanoutLatency = Histogram.builder()
+        .name("chorus_fanout_latency_seconds")
+        .help("from a publish being sequenced to its frame queued for the last member on this node")
+        .classicUpperBounds(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
+        .register(registry);
+    JvmMetrics.builder().register(registry);
+  }
+
+  private void counter(String name, String help, LongAdder adder) {
+    CounterWithCallback.builder().name(name).help(help).callback(cb -> cb.call(adder.sum())).register(registry);
+  }
+
+  public PrometheusRegistry registry() {
+    return registry;
+  }
+
+  /** A WebSocket upgrade refused (token, user_limit, ip_rate, draining). */
+  public void connectionRefused(String reasonLabel) {
+    refusedByReason.computeIfAbsent(reasonLabel, k -> new LongAdder()).increment();
+  }
+
+  public long refusedBy(String reasonLabel) {
+    LongAdder a = refusedByReason.get(reasonLabel);
+    return a == null ? 0 : a.sum();
+  }
+
+  public void connectionClosed(String reasonLabel) {
+    connectionsClosed.increment();
+    closedByReason.computeIfAbsent(reasonLabel, k -> new LongAdder()).increment();
+  }
+
+  public long closedBy(String reasonLabel) {
+    LongAdder a = closedByReason.get(reasonLabel);
+    return a == null ? 0 : a.sum();
+  }
+
+  /** Connections closed so far, by reason label. */
+  public Map<String, Long> closedByReason() {
+    Map<String, Long> m = new TreeMap<>();
+    closedByReason.forEach((k, v) -> m.put(k, v.sum()));
+    return m;
+  }
+
+  public long connectionsCurrent() {
+    return connectionsOpened.sum() - connectionsClosed.sum();
+  }
+
+  /** A local room's member count changed from {@code before} to {@code after} (0 = no room). */
+  public void roomResized(int before, int after) {
+    if (before > 0) roomsBySize.decrementAndGet(bucket(before));
+    if (after > 0) roomsBySize.incrementAndGet(bucket(after));
+  }
+
+  private static int bucket(int size) {
+    int i = 0;
+    while (size > ROOM_SIZE_BOUNDS[i]) i++;
+    return i;
+  }
+
+  /** The node's metrics. */
+  public static Metrics get(ActorSystem system) {
+    return Id.INSTANCE.get(system);
+  }
+
+  static final class Id extends AbstractExtensionId<Metrics> implements ExtensionIdProvider {
+    static final Id INSTANCE = new Id();
+
+    @Override
+    public Metrics createExtension(ExtendedActorSystem system) {
+      return new Metrics();
+    }
+
+    @Override
+    public Id lookup() {
+      return INSTANCE;
+    }
+  }
+}

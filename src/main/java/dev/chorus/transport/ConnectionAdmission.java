@@ -1,0 +1,93 @@
+package dev.chorus.transport;
+
+import dev.chorus.auth.Authenticator;
+import dev.chorus.auth.Identity;
+import dev.chorus.auth.TokenVerifier;
+import dev.chorus.metrics.Metrics;
+import java.util.Map;
+
+/**
+ * Decides whether a WebSocket upgrade becomes a connection: the node is not draining, the
+ * protocol version is one Chorus speaks, the client's address is within its connect rate, its
+ * token (if any) is valid, and its user has room for one more connection. An admitted upgrade
+ * gets its connection's {@link OutboundQueue}, registered with the node's {@link Connections}.
+ */
+public final class ConnectionAdmission {
+  private final ConnectionSettings settings;
+  private final Metrics metrics;
+  private final Connections connections;
+  private final Authenticator authenticator;
+  private final ConnectRateLimiter connectRate;
+
+  public ConnectionAdmission(
+      ConnectionSettings settings, Metrics metrics, Connections connections, Authenticator authenticator) {
+    this.settings = settings;
+    this.metrics = metrics;
+    this.connections = connections;
+    this.authenticator = authenticator;
+    this.connectRate = new ConnectRateLimiter(settings.connectRatePerIp(), settings.connectBurstPerIp(), settings.trackedIps());
+  }
+
+  /**
+   * The outcome of an upgrade request that passed the WebSocket handshake checks: the
+   * connection's params and queue, or an HTTP status and the reason it is refused.
+   */
+  record Admission(ConnectParams params, OutboundQueue queue, int status, String refusal) {
+    static Admission refused(int status, String reason) {
+      return new Admission(null, null, status, reason);
+    }
+  }
+
+  /**
+   * Decides an upgrade: 503 while draining, 400 for another protocol
+   * version, 429 over the IP's connect rate, 403 for a missing or bad token, 429 over the user's
+   * connections; each refusal counted by reason.
+   */
+  Admission admit(Map<String, String> query, String remoteAddress) {
+    if (connections.draining()) return refused(503, DRAINING, "draining");
+    String refusal = refusal(query);
+    if (refusal != null) return refused(400, refusal, "version");
+    if (!connectRate.tryConnect(ipOf(remoteAddress))) return refused(429, "connect rate exceeded", "ip_rate");
+    Identity identity;
+    try {
+      identity = authenticator.authenticate(query.get("token"));
+    } catch (TokenVerifier.InvalidTokenException e) {
+      return refused(403, e.getMessage(), "token");
+    }
+    ConnectParams params = ConnectParams.of(query, remoteAddress, identity);
+    OutboundQueue queue = connections.newQueue(settings, metrics, params.userId());
+    if (queue == null) return refused(429, "too many connections for this user", "user_limit");
+    return new Admission(params, queue, 101, null);
+  }
+
+  private Admission refused(int status, String reason, String label) {
+    metrics.connectionRefused(label);
+    return Admission.refused(status, reason);
+  }
+
+  /** The IP address of "/1.2.3.4:5678", "1.2.3.4:5678" or "[::1]:5678". */
+  static String ipOf(String address) {
+    String a = address.startsWith("/") ? address.substring(1) : address;
+    int colon = a.lastIndexOf(':');
+    if (colon > 0 && a.indexOf(':') == colon || a.startsWith("[")) a = a.substring(0, colon);
+    return a.replace("[", "").replace("]", "");
+  }
+
+  /** Why an upgrade is refused with HTTP 503 while the node drains. */
+  static final String DRAINING = "this node is draining: connect to another node";
+
+  /** Why an upgrade with these query parameters is refused (HTTP 400), or null. */
+  static String refusal(Map<String, String> query) {
+    String vsn = query.getOrDefault("vsn", "2.0.0");
+    return vsn.startsWith("2.") ? null
+        : "unsupported protocol version vsn=" + vsn + ": Chorus speaks Phoenix Channels 2.0.0";
+  }
+
+  ConnectionSettings settings() {
+    return settings;
+  }
+
+  Metrics metrics() {
+    return metrics;
+  }
+}

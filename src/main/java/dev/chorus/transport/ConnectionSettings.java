@@ -1,0 +1,42 @@
+package dev.chorus.transport;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+
+/** The {@code chorus.connection} section of reference.conf, where each key is documented. */
+public record ConnectionSettings(
+    int maxFrameBytes,
+    Duration idleTimeout,
+    Duration closeTimeout,
+    double inboundRate,
+    int inboundBurst,
+    int floodTolerance,
+    int outboundMaxFrames,
+    long outboundMaxBytes,
+    int writeBatchBytes,
+    int maxJoins,
+    int maxEarlyPushes,
+    int maxPerUser,
+    double connectRatePerIp,
+    int connectBurstPerIp,
+    int trackedIps) {
+
+  public static ConnectionSettings fromConfig(Config c) {
+    return new ConnectionSettings(
+        (int) c.getBytes("max-frame-bytes").longValue(),
+        c.getDuration("idle-timeout"),
+        c.getDuration("close-timeout"),
+        c.getDouble("inbound-rate"),
+        c.getInt("inbound-burst"),
+        c.getInt("flood-tolerance"),
+        c.getInt("outbound-max-frames"),
+        c.getBytes("outbound-max-bytes"),
+        (int) c.getBytes("write-batch-bytes").longValue(),
+        c.getInt("max-joins"),
+        c.getInt("max-early-pushes"),
+        c.getInt("max-per-user"),
+        c.getDouble("connect-rate-per-ip"),
+        c.getInt("connect-burst-per-ip"),
+        c.getInt("tracked-ips"));
+  }
+}

@@ -1,0 +1,174 @@
+package dev.chorus.transport;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The node's WebSocket server: it answers the upgrade of {@code /socket/websocket} (RFC 6455
+ * §4.2.2) once {@link ConnectionAdmission} admits it, then replaces the HTTP codec with a
+ * {@link WebSocketConnection} whose session {@link Sessions} starts; it also serves the demo
+ * page.
+ */
+public final class NettySocketServer implements AutoCloseable {
+  private static final String ACCEPT_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+  private final EventLoopGroup group;
+  private final Channel server;
+
+  public NettySocketServer(ServerSettings settings, ConnectionAdmission admission, Sessions sessions)
+      throws InterruptedException {
+    boolean epoll = Epoll.isAvailable();
+    group = epoll ? new EpollEventLoopGroup(settings.ioThreads()) : new NioEventLoopGroup(settings.ioThreads());
+    ServerBootstrap b = new ServerBootstrap()
+        .group(group)
+        .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
+        .option(ChannelOption.SO_BACKLOG, settings.backlog())
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childOption(ChannelOption.SO_SNDBUF, settings.socketSendBuffer())
+        // Writability drives when a connection's queue is drained into the socket; the queue
+        // itself (OutboundQueue) is the bound that decides a slow consumer.
+        .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
+            new WriteBufferWaterMark(settings.writeLowWaterMark(), settings.writeHighWaterMark()))
+        .childHandler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel ch) {
+            ch.pipeline().addLast("http", new HttpServerCodec());
+            ch.pipeline().addLast("aggregate", new HttpObjectAggregator(settings.maxRequestBytes()));
+            ch.pipeline().addLast("handshake", new Handshake(admission, sessions));
+          }
+        });
+    server = b.bind(settings.host(), settings.port()).sync().channel();
+  }
+
+  public InetSocketAddress localAddress() {
+    return (InetSocketAddress) server.localAddress();
+  }
+
+  @Override
+  public void close() {
+    server.close().syncUninterruptibly();
+    group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS);
+  }
+
+  /** The first request of a connection: a WebSocket upgrade, or a page. */
+  private static final class Handshake extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private final ConnectionAdmission admission;
+    private final Sessions sessions;
+
+    Handshake(ConnectionAdmission admission, Sessions sessions) {
+      this.admission = admission;
+      this.sessions = sessions;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+      QueryStringDecoder uri = new QueryStringDecoder(req.uri());
+      switch (uri.path()) {
+        case "/socket/websocket" -> upgrade(ctx, req, uri);
+        case "/" -> page(ctx, "web/index.html", "text/html; charset=UTF-8");
+        case "/phoenix.js" -> page(ctx, "web/phoenix.js", "application/javascript");
+        default -> reply(ctx, HttpResponseStatus.NOT_FOUND, "not found");
+      }
+    }
+
+    private void upgrade(ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder uri) {
+      String key = req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_KEY);
+      if (key == null
+          || !req.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)
+          || !req.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
+          || !"13".equals(req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_VERSION))) {
+        reply(ctx, HttpResponseStatus.BAD_REQUEST, "expected a WebSocket upgrade request");
+        return;
+      }
+      Map<String, String> query = new HashMap<>();
+      uri.parameters().forEach((k, v) -> query.put(k, v.get(0)));
+      ConnectionAdmission.Admission admitted = admission.admit(query, String.valueOf(ctx.channel().remoteAddress()));
+      if (admitted.refusal() != null) {
+        reply(ctx, HttpResponseStatus.valueOf(admitted.status()), admitted.refusal());
+        return;
+      }
+      FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS);
+      res.headers().set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
+      res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+      res.headers().set(HttpHeaderNames.SEC_WEBSOCKET_ACCEPT, acceptKey(key));
+      ctx.writeAndFlush(res);
+      // From here on the connection's bytes are WebSocket frames, read by our own reader.
+      ctx.pipeline().remove("aggregate");
+      ctx.pipeline().remove("http");
+      ctx.pipeline().replace(this, "websocket", new WebSocketConnection(
+          admission.settings(), admission.metrics(), admitted.queue(), sessions, admitted.params()));
+    }
+
+    private static void page(ChannelHandlerContext ctx, String resource, String contentType) {
+      try (InputStream in = NettySocketServer.class.getClassLoader().getResourceAsStream(resource)) {
+        if (in == null) {
+          reply(ctx, HttpResponseStatus.NOT_FOUND, "not found");
+          return;
+        }
+        FullHttpResponse res = new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(in.readAllBytes()));
+        res.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+        res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, res.content().readableBytes());
+        ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+      } catch (IOException e) {
+        reply(ctx, HttpResponseStatus.INTERNAL_SERVER_ERROR, "cannot read " + resource);
+      }
+    }
+
+    private static void reply(ChannelHandlerContext ctx, HttpResponseStatus status, String text) {
+      FullHttpResponse res = new DefaultFullHttpResponse(
+          HttpVersion.HTTP_1_1, status, Unpooled.copiedBuffer(text, StandardCharsets.UTF_8));
+      res.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=UTF-8");
+      res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, res.content().readableBytes());
+      ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      ctx.close();
+    }
+  }
+
+  /** The Sec-WebSocket-Accept answer to a Sec-WebSocket-Key (RFC 6455 §4.2.2). */
+  static String acceptKey(String key) {
+    try {
+      MessageDigest sha1 = MessageDigest.getInstance("SHA-1");
+      byte[] digest = sha1.digest((key.trim() + ACCEPT_GUID).getBytes(StandardCharsets.US_ASCII));
+      return Base64.getEncoder().encodeToString(digest);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-1 is part of every JDK", e);
+    }
+  }
+}

@@ -1,0 +1,199 @@
+package dev.chorus.transport;
+
+import dev.chorus.metrics.Metrics;
+import dev.chorus.protocol.FrameCodec;
+import dev.chorus.protocol.ProtocolException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * One WebSocket connection, after its upgrade: the last handler of its Netty pipeline, and the
+ * only code that runs on its event loop. It reads the client's frames (pings answered, text
+ * frames decoded and handed to the session within the inbound rate, every breach of the
+ * protocol or of a bound turned into a close request on the {@link OutboundQueue}), closes a
+ * silent connection, and drains the queue into the socket while the socket takes it; a close
+ * ends with the close frame, and a peer that does not answer it is cut off after the close
+ * timeout.
+ */
+final class WebSocketConnection extends ChannelInboundHandlerAdapter {
+  private final ConnectionSettings settings;
+  private final Metrics metrics;
+  private final OutboundQueue queue;
+  private final Sessions sessions;
+  private final ConnectParams params;
+  private final TokenBucket inboundRate;
+  private final long idleNanos;
+  private final Runnable writeTask = this::write;
+  private WebSocketFrameReader reader;
+  private Sessions.Inbound session;
+  private ChannelHandlerContext ctx;
+  private ScheduledFuture<?> idleTimer;
+  private int rateViolations;
+  private long lastInbound = System.nanoTime();
+  private boolean peerClosed; // the client sent its close frame
+  private boolean peerBroken; // the client broke the protocol: nothing more is read, no close echo will come
+  private CloseReason closing; // set once the writer has seen the close request
+  private boolean closeFrameSent;
+
+  WebSocketConnection(ConnectionSettings settings, Metrics metrics, OutboundQueue queue, Sessions sessions, ConnectParams params) {
+    this.settings = settings;
+    this.metrics = metrics;
+    this.queue = queue;
+    this.sessions = sessions;
+    this.params = params;
+    this.inboundRate = new TokenBucket(settings.inboundRate(), settings.inboundBurst());
+    this.idleNanos = settings.idleTimeout().toNanos();
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+    this.reader = new WebSocketFrameReader(settings.maxFrameBytes(), ctx.alloc());
+    metrics.connectionsOpened.increment();
+    session = sessions.open(queue, params);
+    queue.attach(() -> ctx.channel().eventLoop().execute(writeTask));
+    scheduleIdleCheck(idleNanos);
+    // The close future completes even for a channel that closed before this handler was added.
+    ctx.channel().closeFuture().addListener(f -> ended());
+  }
+
+  // ---- reading ----
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    ByteBuf bytes = (ByteBuf) msg;
+    if (peerClosed || peerBroken) {
+      bytes.release();
+      return;
+    }
+    lastInbound = System.nanoTime();
+    reader.feed(bytes);
+    WebSocketFrameReader.Event event;
+    while (!peerClosed && (event = reader.poll()) != null) {
+      if (event instanceof WebSocketFrameReader.Text text) {
+        onText(text.payload());
+      } else if (event instanceof WebSocketFrameReader.Ping ping) {
+        queue.offer(WebSocketFrames.pong(ping.payload()));
+      } else if (event instanceof WebSocketFrameReader.Binary) {
+        queue.close(CloseReason.BINARY_UNSUPPORTED, false);
+      } else if (event instanceof WebSocketFrameReader.Violation v) {
+        peerBroken = true; // end as soon as our close frame is written
+        queue.close(v.reason(), false);
+      } else if (event instanceof WebSocketFrameReader.Close c) {
+        peerClosed = true;
+        // Echo the peer's code (RFC 6455 §5.5.1); when we started the close, we are done.
+        if (closeFrameSent) {
+          ctx.close();
+          return;
+        }
+        queue.close(c.code() == 1005 || c.code() < 1000 ? CloseReason.NORMAL : new CloseReason(c.code(), ""), false);
+      } // a Pong needs nothing
+    }
+  }
+
+  private void onText(ByteString message) {
+    if (queue.closeRequest() != null) return; // closing: the client's further frames are moot
+    if (inboundRate.tryTake()) {
+      try {
+        session.frame(FrameCodec.decode(message));
+      } catch (ProtocolException e) {
+        session.badFrame(e);
+      }
+      return;
+    }
+    metrics.rateLimited.increment();
+    if (++rateViolations > settings.floodTolerance()) {
+      queue.close(CloseReason.RATE_LIMITED, false);
+      return;
+    }
+    try {
+      var frame = FrameCodec.decode(message);
+      if (frame.ref() != null) {
+        queue.offer(WebSocketFrames.text(FrameCodec.replyError(frame.joinRef(), frame.ref(), frame.topic(), "rate limited")));
+      }
+    } catch (ProtocolException e) {
+      // an over-rate frame that is also malformed gets no more attention than the rate error
+    }
+  }
+
+  /** Closes the connection (4001) when nothing came in for the idle timeout. */
+  private void scheduleIdleCheck(long nanos) {
+    idleTimer = ctx.executor().schedule(() -> {
+      long idle = System.nanoTime() - lastInbound;
+      if (idle < idleNanos) {
+        scheduleIdleCheck(idleNanos - idle);
+      } else {
+        queue.close(CloseReason.IDLE_TIMEOUT, false);
+      }
+    }, nanos, TimeUnit.NANOSECONDS);
+  }
+
+  // ---- writing ----
+
+  /**
+   * Writes what is queued while the socket takes it (Netty gathers the buffers into one
+   * writev), then, once the queue is drained and the connection is closing, the close frame.
+   */
+  private void write() {
+    if (!ctx.channel().isActive()) return;
+    if (closing == null && !closeFrameSent && (closing = queue.closeRequest()) != null) {
+      // A slow consumer's socket may never drain: its close has a deadline.
+      ctx.executor().schedule(this::abort, settings.closeTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    }
+    boolean wrote = false;
+    ByteBuf next;
+    while (ctx.channel().isWritable() && (next = nextWrite()) != null) {
+      ctx.write(next, ctx.voidPromise());
+      wrote = true;
+    }
+    if (!wrote) return;
+    if (closeFrameSent && (peerClosed || peerBroken)) {
+      ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    } else {
+      ctx.flush();
+    }
+  }
+
+  private ByteBuf nextWrite() {
+    if (closeFrameSent) return null;
+    ByteBuf batch = queue.poll(settings.writeBatchBytes());
+    if (batch != null || closing == null) return batch;
+    closeFrameSent = true;
+    return WebSocketFrames.close(closing);
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (ctx.channel().isWritable()) write();
+  }
+
+  /** Aborts the TCP connection (RST), releasing its kernel buffers. */
+  private void abort() {
+    if (!ctx.channel().isActive()) return;
+    ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0);
+    ctx.close();
+  }
+
+  // ---- the end ----
+
+  /** The connection has ended, whoever ended it: free the queue, count it, tell the session. */
+  private void ended() {
+    if (idleTimer != null) idleTimer.cancel(false);
+    reader.release();
+    queue.terminate();
+    metrics.connectionClosed(closing == null ? "peer" : closing.label());
+    session.closed();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    ctx.close(); // a reset by the peer or similar: nothing to report to it
+  }
+}

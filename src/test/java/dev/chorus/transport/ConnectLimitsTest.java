@@ -1,0 +1,55 @@
+package dev.chorus.transport;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.chorus.ChorusNode;
+import dev.chorus.testkit.TestNode;
+import dev.chorus.testkit.TestSocket;
+import java.io.IOException;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** Connections per user and new connections per IP are bounded: 429 with a reason, counted. */
+class ConnectLimitsTest {
+
+  static TestSocket connect(ChorusNode node, String user) throws IOException {
+    return TestSocket.connect(node.httpAddress().getPort(), "/socket/websocket?vsn=2.0.0&user=" + user, 0);
+  }
+
+  @Test
+  void aUserMayHoldOnlyMaxPerUserConnectionsOnANode() throws Exception {
+    try (ChorusNode node = TestNode.start("chorus.connection.max-per-user = 2")) {
+      TestSocket a = connect(node, "ada");
+      try (TestSocket b = connect(node, "ada"); TestSocket other = connect(node, "bob")) {
+        IOException e = assertThrows(IOException.class, () -> connect(node, "ada"));
+        assertTrue(e.getMessage().contains("429"), e.getMessage());
+        assertEquals(1, node.metrics().refusedBy("user_limit"));
+        a.close(); // a slot is free again once the server has seen the connection end
+        TestNode.await("ada can connect again", Duration.ofSeconds(10), () -> {
+          try (TestSocket again = connect(node, "ada")) {
+            return true;
+          } catch (IOException refused) {
+            return false;
+          }
+        });
+      }
+    }
+  }
+
+  @Test
+  void newConnectionsFromOneAddressAreRateLimited() throws Exception {
+    try (ChorusNode node = TestNode.start("chorus.connection { connect-rate-per-ip = 0.5, connect-burst-per-ip = 3 }")) {
+      for (int i = 0; i < 3; i++) connect(node, "u" + i).close();
+      IOException e = assertThrows(IOException.class, () -> connect(node, "u9"));
+      assertTrue(e.getMessage().contains("429"), e.getMessage());
+      assertEquals(1, node.metrics().refusedBy("ip_rate"));
+    }
+  }
+
+  @Test
+  void theIpOfAnAddress() {
+    assertEquals("127.0.0.1", ConnectionAdmission.ipOf("/127.0.0.1:5000"));
+    assertEquals("10.0.0.2", ConnectionAdmission.ipOf("10.0.0.2:80"));
+    assertEquals("::1", ConnectionAdmission.ipOf("[::1]:5000"));
+  }
+}

@@ -1,0 +1,62 @@
+package dev.chorus.transport;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.chorus.ChorusNode;
+import dev.chorus.testkit.TestNode;
+import dev.chorus.testkit.TestSocket;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The handshake: plain requests and other protocol versions are refused with a reason. */
+class HandshakeTest {
+  static ChorusNode node;
+  static int port;
+
+  @BeforeAll
+  static void start() throws Exception {
+    node = TestNode.start();
+    port = node.httpAddress().getPort();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    node.close();
+  }
+
+  @Test
+  void aPlainRequestIsRefusedWith400() throws Exception {
+    HttpResponse<String> r = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/socket/websocket?vsn=2.0.0")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(400, r.statusCode());
+    assertTrue(r.body().contains("WebSocket upgrade"), r.body());
+  }
+
+  @Test
+  void protocolVersionOneIsRefused() {
+    IOException e = assertThrows(IOException.class,
+        () -> TestSocket.connect(port, "/socket/websocket?vsn=1.0.0", 0));
+    assertTrue(e.getMessage().contains("400"), e.getMessage());
+  }
+
+  @Test
+  void theAcceptKeyFollowsRfc6455() {
+    // the example handshake of RFC 6455 §1.3
+    assertEquals("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", NettySocketServer.acceptKey("dGhlIHNhbXBsZSBub25jZQ=="));
+  }
+
+  @Test
+  void anUpgradeWithoutVsnIsAcceptedAsVersion2() throws Exception {
+    try (TestSocket s = TestSocket.connect(port, "/socket/websocket", 0)) {
+      s.sendText("[null,\"1\",\"phoenix\",\"heartbeat\",{}]");
+      assertTrue(s.receiveText().contains("\"status\":\"ok\""));
+    }
+  }
+}
