@@ -19,7 +19,6 @@ import dev.chorus.transport.ConnectionAdmission;
 import dev.chorus.transport.ConnectionSettings;
 import dev.chorus.transport.Connections;
 import dev.chorus.transport.NettySocketServer;
-import dev.chorus.transport.ServerSettings;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
@@ -70,28 +69,26 @@ public final class ChorusNode implements AutoCloseable {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "chorus", config);
     try {
       Config chorus = system.settings().config().getConfig("chorus");
+      ChorusSettings settings = ChorusSettings.fromConfig(chorus);
       Metrics metrics = Metrics.get(Adapter.toClassic(system));
-      Namespaces namespaces = Namespaces.fromConfig(chorus);
-
-      RoomSettings roomSettings = RoomSettings.fromConfig(chorus);
+      Namespaces namespaces = settings.namespaces();
+      RoomSettings roomSettings = settings.room();
       ClusterSharding sharding = ClusterSharding.get(system);
       sharding.init(Entity.of(RoomEntity.TYPE_KEY, ctx -> RoomEntity.create(ctx.getEntityId(), namespaces, roomSettings, metrics))
           .withAllocationStrategy(ConsistentHashingAllocationStrategy.fromConfig(chorus)));
 
       ActorRef<PresenceReplica.Command> presence = system.systemActorOf(
-          PresenceReplica.create(new PresenceReplica.Settings(
-              chorus.getDuration("presence.interval"), chorus.getInt("presence.buckets")), metrics),
+          PresenceReplica.create(settings.presence(), metrics),
           "presence", Props.empty());
       ActorRef<LocalRooms.Command> localRooms = system.systemActorOf(
           LocalRooms.create(sharding, roomSettings, metrics, new LocalRooms.PresenceSettings(
               presence, PresenceReplica.nodeId(Cluster.get(system).selfMember().uniqueAddress()),
-              (int) chorus.getBytes("presence.max-meta-bytes").longValue())),
+              settings.presenceMaxMetaBytes())),
           "local-rooms", Props.empty());
-      ConnectionSettings connectionSettings = ConnectionSettings.fromConfig(chorus.getConfig("connection"));
+      ConnectionSettings connectionSettings = settings.connection();
       Connections connections = new Connections();
       ActorRef<Drainer.Command> drainer = system.systemActorOf(
-          Drainer.create(connections, new Drainer.Settings(
-              chorus.getDuration("drain.window"), chorus.getDuration("drain.interval"), connectionSettings.closeTimeout())),
+          Drainer.create(connections, settings.drain()),
           "drainer", Props.empty());
       addDrainTask(system, drainer, config);
       ActorRef<UserConnections.Disconnect> userConnections =
@@ -104,7 +101,7 @@ public final class ChorusNode implements AutoCloseable {
       ConnectionAdmission admission = new ConnectionAdmission(connectionSettings, metrics, connections, authenticator);
       SessionStarter sessions = new SessionStarter(system, new Session.Settings(
           connectionSettings.maxJoins(), connectionSettings.maxEarlyPushes(), localRooms, namespaces, metrics));
-      NettySocketServer server = new NettySocketServer(ServerSettings.fromConfig(chorus.getConfig("http")), admission, sessions);
+      NettySocketServer server = new NettySocketServer(settings.http(), admission, sessions);
       InetSocketAddress httpAddress = server.localAddress();
       CoordinatedShutdown.get(system).addTask(
           CoordinatedShutdown.PhaseServiceUnbind(), "chorus-netty-unbind",
@@ -116,7 +113,7 @@ public final class ChorusNode implements AutoCloseable {
       // The operators' port: health checks, cluster API, /metrics, admin API.
       URI management = URI.create(PekkoManagement.get(Adapter.toClassic(system)).start()
           .toCompletableFuture().get(30, TimeUnit.SECONDS).toString());
-      joinCluster(system, chorus);
+      joinCluster(system, settings.clusterBootstrap());
       system.log().info("Chorus serving WebSockets on ws://{}:{}/socket/websocket",
           httpAddress.getHostString(), httpAddress.getPort());
       return new ChorusNode(system, httpAddress, management, metrics, localRooms);
@@ -130,8 +127,8 @@ public final class ChorusNode implements AutoCloseable {
    * Joins the cluster once the node serves: through Cluster Bootstrap (it needs the management
    * port up), else the configured seed nodes (Pekko joins them by itself), else itself alone.
    */
-  private static void joinCluster(ActorSystem<Void> system, Config chorus) {
-    if (chorus.getBoolean("cluster.bootstrap")) {
+  private static void joinCluster(ActorSystem<Void> system, boolean bootstrap) {
+    if (bootstrap) {
       ClusterBootstrap.get(Adapter.toClassic(system)).start();
     } else if (system.settings().config().getStringList("pekko.cluster.seed-nodes").isEmpty()) {
       Cluster cluster = Cluster.get(system);

@@ -56,7 +56,7 @@ public final class Settings {
   /**
    * Loads the configuration for the given command-line flags and environment.
    *
-   * @throws IllegalArgumentException for an unknown flag or a flag without its value
+   * @throws IllegalArgumentException for an unknown flag, a flag without its value, or a bad setting
    */
   public static Config load(List<String> flags, Map<String, String> env) {
     Map<String, Object> fromEnv = new HashMap<>();
@@ -103,6 +103,7 @@ public final class Settings {
     if (config.getDuration(DRAIN_PHASE_TIMEOUT).compareTo(drainPhase) < 0) {
       config = config.withValue(DRAIN_PHASE_TIMEOUT, ConfigValueFactory.fromAnyRef(drainPhase.toMillis() + "ms"));
     }
+    ChorusSettings.fromConfig(config.getConfig("chorus")); // refuse a bad setting before anything starts
     return config;
   }
 

@@ -221,14 +221,17 @@ class SettingsTest {
   @Test
   void namespaceThatIsNotAnObjectIsRefused() throws Exception {
     Path f = configFile("chorus.namespaces.chat = 3\n");
-    Config chorus = load(List.of("--config", f.toString()), Map.of()).getConfig("chorus");
-    assertThrows(IllegalArgumentException.class, () -> Namespaces.fromConfig(chorus));
+    // refused when the settings are loaded, before anything starts
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> load(List.of("--config", f.toString()), Map.of()));
+    assertTrue(e.getMessage().contains("chorus.namespaces.chat must be an object"), e.getMessage());
   }
 
   @Test
   void namespaceNameWithColonIsRefused() throws Exception {
     Path f = configFile("chorus.namespaces { \"a:b\" {} }\n");
-    Config chorus = load(List.of("--config", f.toString()), Map.of()).getConfig("chorus");
-    assertThrows(IllegalArgumentException.class, () -> Namespaces.fromConfig(chorus));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> load(List.of("--config", f.toString()), Map.of()));
+    assertTrue(e.getMessage().contains("namespace name 'a:b'"), e.getMessage());
   }
 }

@@ -6,7 +6,6 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.typesafe.config.Config;
 import dev.chorus.ops.BearerAuth;
 import dev.chorus.ops.Operations;
 import dev.chorus.ops.UserConnections;
@@ -66,11 +65,11 @@ public final class ApiRoutes implements ManagementRouteProvider {
   public ApiRoutes(ExtendedActorSystem classic) {
     this.system = Adapter.toTyped(classic);
     this.operations = Operations.get(classic);
-    Config chorus = classic.settings().config().getConfig("chorus");
-    this.auth = new BearerAuth(chorus.getString("api.key"), "API disabled: set chorus.api.key (--api-key, CHORUS_API_KEY)");
-    this.askTimeout = chorus.getDuration("admin.ask-timeout");
+    ApiSettings api = ApiSettings.fromConfig(classic.settings().config().getConfig("chorus"));
+    this.auth = new BearerAuth(api.key(), "API disabled: set chorus.api.key (--api-key, CHORUS_API_KEY)");
+    this.askTimeout = api.askTimeout();
     this.sharding = ClusterSharding.get(system);
-    this.maxTopicsPerPublish = chorus.getInt("api.max-topics-per-publish");
+    this.maxTopicsPerPublish = api.maxTopicsPerPublish();
   }
 
   @Override

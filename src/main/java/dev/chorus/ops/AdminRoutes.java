@@ -61,9 +61,10 @@ public final class AdminRoutes implements ManagementRouteProvider {
     this.system = Adapter.toTyped(classic);
     this.operations = Operations.get(classic);
     Config chorus = classic.settings().config().getConfig("chorus");
-    this.auth = new BearerAuth(chorus.getString("admin.key"), "admin API disabled: set chorus.admin.key (--admin-key, CHORUS_ADMIN_KEY)");
-    this.maxRooms = chorus.getInt("admin.max-rooms-listed");
-    this.askTimeout = chorus.getDuration("admin.ask-timeout");
+    AdminSettings admin = AdminSettings.fromConfig(chorus);
+    this.auth = new BearerAuth(admin.key(), "admin API disabled: set chorus.admin.key (--admin-key, CHORUS_ADMIN_KEY)");
+    this.maxRooms = admin.maxRoomsListed();
+    this.askTimeout = admin.askTimeout();
     this.drainWindow = chorus.getDuration("drain.window");
   }
 

@@ -75,10 +75,6 @@ public final class HashRing {
     return virtualNodes;
   }
 
-  public boolean isEmpty() {
-    return nodes.isEmpty();
-  }
-
   // A lower bound rather than Arrays.binarySearch: with equal points binarySearch may return any
   // of them, and the owner must not depend on which.
   private int firstPointAtOrAfter(long h) {

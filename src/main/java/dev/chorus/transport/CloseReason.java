@@ -8,11 +8,11 @@ package dev.chorus.transport;
  */
 public record CloseReason(int code, String reason) {
   public static final CloseReason NORMAL = new CloseReason(1000, "normal closure");
-  public static final CloseReason PROTOCOL_ERROR = new CloseReason(1002, "websocket protocol error");
+  /** The client broke the WebSocket protocol; the text says how. */
+  public static final int PROTOCOL_ERROR = 1002;
   public static final CloseReason BINARY_UNSUPPORTED = new CloseReason(1003, "binary frames are not supported");
   public static final CloseReason INVALID_UTF8 = new CloseReason(1007, "invalid utf-8");
   public static final CloseReason TOO_BIG = new CloseReason(1009, "frame too large");
-  public static final CloseReason INTERNAL_ERROR = new CloseReason(1011, "internal error");
   /** The node is draining (operator drain, SIGTERM, or the cluster removed it): reconnect elsewhere. */
   public static final CloseReason SERVICE_RESTART = new CloseReason(1012, "service restart: reconnect");
   public static final CloseReason SLOW_CONSUMER = new CloseReason(4000, "slow consumer");
@@ -24,6 +24,10 @@ public record CloseReason(int code, String reason) {
   public static final CloseReason TOKEN_EXPIRED = new CloseReason(4004, "token expired");
   /** A backend disconnected this user (POST /api/disconnect). */
   public static final CloseReason DISCONNECTED = new CloseReason(4005, "disconnected by the server");
+
+  public static CloseReason protocolError(String why) {
+    return new CloseReason(PROTOCOL_ERROR, why);
+  }
 
   public static CloseReason badFrame(String reason) {
     return new CloseReason(BAD_FRAME, reason);
@@ -37,7 +41,6 @@ public record CloseReason(int code, String reason) {
       case 1003 -> "binary_unsupported";
       case 1007 -> "invalid_utf8";
       case 1009 -> "too_big";
-      case 1011 -> "internal_error";
       case 1012 -> "service_restart";
       case 4000 -> "slow_consumer";
       case 4001 -> "idle_timeout";

@@ -54,7 +54,7 @@ public final class ConnectionAdmission {
     } catch (TokenVerifier.InvalidTokenException e) {
       return refused(403, e.getMessage(), "token");
     }
-    ConnectParams params = ConnectParams.of(query, remoteAddress, identity);
+    ConnectParams params = ConnectParams.of(query, identity);
     OutboundQueue queue = connections.newQueue(settings, metrics, params.userId());
     if (queue == null) return refused(429, "too many connections for this user", "user_limit");
     return new Admission(params, queue, 101, null);

@@ -173,7 +173,7 @@ final class WebSocketFrameReader {
   }
 
   private static Violation violation(String why) {
-    return new Violation(new CloseReason(1002, why));
+    return new Violation(CloseReason.protocolError(why));
   }
 
   private static ByteString unmask(ByteBuf buf, int maskAt, int dataAt, int length) {

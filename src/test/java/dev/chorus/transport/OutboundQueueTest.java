@@ -307,7 +307,7 @@ class OutboundQueueTest {
     q.offer(frame("a"));
     q.close(CloseReason.IDLE_TIMEOUT, false);
     int afterFirst = wakeups.get();
-    q.close(CloseReason.INTERNAL_ERROR, true);
+    q.close(CloseReason.DISCONNECTED, true);
     assertSame(CloseReason.IDLE_TIMEOUT, q.closeRequest());
     assertEquals(afterFirst, wakeups.get(), "an ignored close does not wake");
     assertEquals("a", str(q.poll(100)), "the ignored discarding close did not drop frames");

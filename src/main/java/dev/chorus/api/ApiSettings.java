@@ -1,0 +1,14 @@
+package dev.chorus.api;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+
+/** The {@code chorus.api} section of reference.conf, where each key is documented. */
+public record ApiSettings(String key, int maxTopicsPerPublish, Duration askTimeout) {
+  public static ApiSettings fromConfig(Config chorus) {
+    ApiSettings s = new ApiSettings(
+        chorus.getString("api.key"), chorus.getInt("api.max-topics-per-publish"), chorus.getDuration("api.ask-timeout"));
+    if (s.maxTopicsPerPublish < 1) throw new IllegalArgumentException("chorus.api.max-topics-per-publish must be at least 1");
+    return s;
+  }
+}

@@ -1,0 +1,7 @@
+/**
+ * The operators' side, on the Pekko Management port: health and readiness, Prometheus
+ * {@code /metrics}, the admin API (connections, rooms, drain) behind a bearer key, the
+ * {@link dev.chorus.ops.Drainer} that closes a node's WebSockets in batches before it leaves, and
+ * {@link dev.chorus.ops.Operations}, through which these routes reach the running node.
+ */
+package dev.chorus.ops;

@@ -1,0 +1,20 @@
+/**
+ * The WebSocket transport, on Netty. Read it in this order:
+ *
+ * <ol>
+ *   <li>{@link dev.chorus.transport.NettySocketServer} accepts TCP connections and answers the
+ *       upgrade of {@code /socket/websocket}, once {@link dev.chorus.transport.ConnectionAdmission}
+ *       admits it (draining, protocol version, connect rate per IP, token, connections per user);
+ *   <li>{@link dev.chorus.transport.WebSocketConnection}, one per connection on its event loop,
+ *       reads frames ({@link dev.chorus.transport.WebSocketFrameReader}), hands text frames to the
+ *       session through {@link dev.chorus.transport.Sessions}, and writes what is queued;
+ *   <li>{@link dev.chorus.transport.OutboundQueue} is the connection's bounded queue of rendered
+ *       frames (reference-counted buffers), where rooms and the session put what the client gets;
+ *       overflowing it closes the connection as a slow consumer;
+ *   <li>{@link dev.chorus.transport.CloseReason} holds every close code and reason the server sends.
+ * </ol>
+ *
+ * This package knows nothing of sessions, rooms or presence: the session layer plugs in through
+ * {@link dev.chorus.transport.Sessions}.
+ */
+package dev.chorus.transport;

@@ -1,0 +1,53 @@
+package dev.chorus.architecture;
+
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.junit.AnalyzeClasses;
+import com.tngtech.archunit.junit.ArchTest;
+import com.tngtech.archunit.lang.ArchRule;
+
+/**
+ * The packages import one way, bottom to top (docs/architecture.md draws it):
+ *
+ * <pre>
+ *   metrics, protocol, auth, placement   leaves: pure code and the node's counters
+ *   transport                            Netty: frames, outbound queues, connection admission
+ *   presence                             who is here, replicated with Distributed Data
+ *   room                                 the sharded sequencer, local rooms, channels
+ *   session                              one actor per connection: joins, leaves, pushes
+ *   ops, api                             the management port: admin, drain, health, API
+ *   dev.chorus                           the node: wiring, settings, main
+ * </pre>
+ *
+ * A lower layer never names a higher one; where it must reach up (the transport starting a
+ * session, a room telling a session how its join went) it does so through an interface or a
+ * message type of its own. The load generator (bench) stands apart: it shares no code with the
+ * server.
+ */
+@AnalyzeClasses(packages = "dev.chorus", importOptions = ImportOption.DoNotIncludeTests.class)
+class ArchitectureTest {
+
+  @ArchTest
+  static final ArchRule layers = layeredArchitecture().consideringOnlyDependenciesInLayers()
+      .layer("node").definedBy("dev.chorus")
+      .layer("ops").definedBy("dev.chorus.ops..", "dev.chorus.api..")
+      .layer("session").definedBy("dev.chorus.session..")
+      .layer("room").definedBy("dev.chorus.room..")
+      .layer("presence").definedBy("dev.chorus.presence..")
+      .layer("transport").definedBy("dev.chorus.transport..")
+      .layer("leaves").definedBy("dev.chorus.metrics..", "dev.chorus.protocol..", "dev.chorus.auth..", "dev.chorus.placement..")
+      .layer("bench").definedBy("dev.chorus.bench..")
+      .whereLayer("node").mayNotBeAccessedByAnyLayer()
+      .whereLayer("ops").mayOnlyBeAccessedByLayers("node")
+      .whereLayer("session").mayOnlyBeAccessedByLayers("ops", "node")
+      .whereLayer("room").mayOnlyBeAccessedByLayers("session", "ops", "node")
+      .whereLayer("presence").mayOnlyBeAccessedByLayers("room", "session", "ops", "node")
+      .whereLayer("transport").mayOnlyBeAccessedByLayers("presence", "room", "session", "ops", "node")
+      .whereLayer("leaves").mayOnlyBeAccessedByLayers("transport", "presence", "room", "session", "ops", "node", "leaves")
+      .whereLayer("bench").mayOnlyBeAccessedByLayers("node");
+
+  @ArchTest
+  static final ArchRule noCycles = slices().matching("dev.chorus.(*)..").should().beFreeOfCycles();
+}
