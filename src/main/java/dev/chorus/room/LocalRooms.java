@@ -39,15 +39,10 @@ public final class LocalRooms extends AbstractBehavior<LocalRooms.Command> {
   /** A member of that topic's local room has gone (left, refused, or its connection ended). */
   public record MemberGone(String topic) implements Command {}
 
-  /** How many local rooms and members this node holds. */
-  public record GetStats(ActorRef<Stats> replyTo) implements Command {}
-
-  public record Stats(int rooms, int members) {}
-
   /** A starting room entity asks whether this node holds members of {@code topic}. */
   public record Locate(String topic, ActorRef<RoomEntity.Command> entity) implements Command, CrossNode {}
 
-  /** The admin API asks for this node's largest local rooms. */
+  /** The admin API asks for this node's largest local rooms (and its counts of rooms and members). */
   public record GetLargest(int limit, ActorRef<Largest> replyTo) implements Command, CrossNode {}
 
   public record Largest(String node, int rooms, int members, List<RoomSize> largest) implements CrossNode {}
@@ -95,7 +90,6 @@ public final class LocalRooms extends AbstractBehavior<LocalRooms.Command> {
     return newReceiveBuilder()
         .onMessage(Join.class, this::onJoin)
         .onMessage(MemberGone.class, this::onMemberGone)
-        .onMessage(GetStats.class, this::onGetStats)
         .onMessage(Locate.class, this::onLocate)
         .onMessage(GetLargest.class, this::onGetLargest)
         .build();
@@ -124,11 +118,6 @@ public final class LocalRooms extends AbstractBehavior<LocalRooms.Command> {
       rooms.remove(m.topic());
       getContext().stop(entry.room);
     }
-    return this;
-  }
-
-  private Behavior<Command> onGetStats(GetStats m) {
-    m.replyTo().tell(new Stats(rooms.size(), memberCount()));
     return this;
   }
 

@@ -113,8 +113,8 @@ class RoomIntegrationTest {
   }
 
   static int membersOf(ChorusNode node) {
-    var stats = org.apache.pekko.actor.typed.javadsl.AskPattern.<LocalRooms.Command, LocalRooms.Stats>ask(
-        node.localRooms(), LocalRooms.GetStats::new, Duration.ofSeconds(3), node.system().scheduler());
+    var stats = org.apache.pekko.actor.typed.javadsl.AskPattern.<LocalRooms.Command, LocalRooms.Largest>ask(
+        node.localRooms(), r -> new LocalRooms.GetLargest(0, r), Duration.ofSeconds(3), node.system().scheduler());
     return stats.toCompletableFuture().join().members();
   }
 
