@@ -114,9 +114,11 @@ public final class Bench {
                                   connection); publishers = max(ceil(P / R), ceil(rooms / 100))
               --connect-rate R/s  connection attempts per second during ramp-up (default 2000)
               --event NAME        event name of the pushes (default msg)
+              --server-pid PID    report the server's CPU time per delivery and its VmRSS over the
+                                  measured phase (a server on this machine)
           bigroom   fanout with one room
               --members M         members of the room (default 1000); --rate, --payload, --slow-fraction,
-                                  --publisher-rate, --connect-rate, --event as for fanout
+                                  --publisher-rate, --connect-rate, --event, --server-pid as for fanout
 
         Common options
           --url URL             WebSocket endpoint (default ws://127.0.0.1:4000/socket/websocket;

@@ -32,9 +32,9 @@ final class BenchOptions {
   private static final Map<String, Map<String, String>> PER_SCENARIO = Map.of(
       "connect", defaults("connections", "1000", "rate", "1000", "rooms", "10", "server-pid", ""),
       "fanout", defaults("subscribers", "1000", "rooms", "10", "rate", "100", "payload", "100",
-          "slow-fraction", "0", "publisher-rate", "50", "connect-rate", "2000", "event", "msg"),
+          "slow-fraction", "0", "publisher-rate", "50", "connect-rate", "2000", "event", "msg", "server-pid", ""),
       "bigroom", defaults("members", "1000", "rate", "50", "payload", "100",
-          "slow-fraction", "0", "publisher-rate", "50", "connect-rate", "2000", "event", "msg"));
+          "slow-fraction", "0", "publisher-rate", "50", "connect-rate", "2000", "event", "msg", "server-pid", ""));
 
   final String scenario;
   /** Every option with its value (defaults filled in), in a stable order for the report. */

@@ -98,6 +98,19 @@ final class BenchReport {
     root.put("publish_error_replies", r.counter("publish_error_replies"));
     root.put("frames_unrecognised", r.counter("frames_unrecognised"));
     root.put("drain_seconds", round(r.gauge("drain_seconds")));
+    if (r.gauges.containsKey("server_cpu_seconds")) {
+      // The server's CPU over the measured phase, per delivery it made (healthy and slow).
+      ObjectNode server = root.putObject("server_measured");
+      double cpu = r.gauge("server_cpu_seconds");
+      long delivered = r.counter("measured.received_healthy") + r.counter("measured.received_slow");
+      server.put("cpu_seconds", round(cpu));
+      server.put("cpu_per_second", round(cpu / Math.max(1e-9, r.gauge("measured_seconds"))));
+      server.put("cpu_us_per_delivery", round(cpu * 1e6 / Math.max(1, delivered)));
+      if (r.gauges.containsKey("server_rss_measured_start_kib")) {
+        server.put("rss_start_mib", round(r.gauge("server_rss_measured_start_kib") / 1024));
+        server.put("rss_end_mib", round(r.gauge("server_rss_measured_end_kib") / 1024));
+      }
+    }
 
     double pubRate = measured.path("publishes_per_s").asDouble();
     ObjectNode cap = root.putObject("capacity_model");

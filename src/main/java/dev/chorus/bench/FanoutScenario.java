@@ -102,10 +102,20 @@ final class FanoutScenario {
       for (PhoenixClient c : subscribers) if (c.slow) c.stopReading();
 
       phase.set(Publisher.MEASURED);
+      String serverPid = o.get("server-pid");
+      double cpuBefore = ServerMemory.cpuSeconds(serverPid);
+      long rssBefore = ServerMemory.rssKib(serverPid);
       long measuredStart = System.nanoTime();
       Thread.sleep(o.durationMillis("duration"));
       phase.set(Publisher.DONE);
       long measuredEnd = System.nanoTime();
+      double cpuAfter = ServerMemory.cpuSeconds(serverPid);
+      long rssAfter = ServerMemory.rssKib(serverPid);
+      if (cpuBefore >= 0 && cpuAfter >= 0) result.gauge("server_cpu_seconds", cpuAfter - cpuBefore);
+      if (rssBefore >= 0 && rssAfter >= 0) {
+        result.gauge("server_rss_measured_start_kib", rssBefore);
+        result.gauge("server_rss_measured_end_kib", rssAfter);
+      }
       result.gauge("warmup_seconds", (measuredStart - warmupStart) / 1e9);
       result.gauge("measured_seconds", (measuredEnd - measuredStart) / 1e9);
 
