@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
-# Runs one bench scenario against Chorus and against the Node `ws` baseline, one after the
-# other in the same run, each server pinned to core 0 and the load generator to core 1.
+# Runs one bench scenario against Chorus, the raw Netty baseline and the Node `ws` baseline, one
+# after the other in the same run, each server pinned to core 0 and the load generator to core 1.
 #   bench/compare.sh OUT_DIR NAME -- <bench arguments without --url/--json/--server-pid>
 # CHORUS_BENCH_OPTS adds JVM options to the Chorus server (e.g. -Dchorus.http.transport=netty);
 # CHORUS_BENCH_GC replaces the collector flags (default: the recommended ones of docs/capacity.md);
 # CHORUS_BENCH_JAVA the
-# server's java binary (e.g. /usr/lib/jvm/temurin-25-jdk-amd64/bin/java).
-# CHORUS_BENCH_SKIP_NODE=1 runs Chorus only. Presence is off in Chorus's `room` namespace here, as the
-# Node baseline has none; CHORUS_BENCH_PRESENCE=on keeps it (the presence benchmarks do).
+# server's java binary (e.g. /usr/lib/jvm/temurin-25-jdk-amd64/bin/java); heap, collector and java
+# apply to the Netty baseline too.
+# CHORUS_BENCH_SKIP_NETTY=1 skips the Netty baseline (bench/netty-baseline, compiled against the
+# jar, whose Netty classes it uses), CHORUS_BENCH_SKIP_NODE=1 the Node one. Presence is off in Chorus's `room`
+# namespace here, as the baselines have none; CHORUS_BENCH_PRESENCE=on keeps it (the presence benchmarks do).
 # Needs: target/chorus.jar (mvn -B package -DskipTests) and `npm ci` in bench/node-baseline.
 set -euo pipefail
 out=$1; name=$2; shift 3
 mkdir -p "$out"
 jar=target/chorus.jar
 heap=${CHORUS_BENCH_HEAP:-2g}
+gc=${CHORUS_BENCH_GC:--XX:+UseParallelGC -Xmn128m -XX:-UseAdaptiveSizePolicy -XX:MaxTenuringThreshold=1}
+ran=()
 
 wait_port() { for _ in $(seq 1 300); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
@@ -23,21 +27,41 @@ run() { # server-name server-pid port bench-args...
   [ "$1" = connect ] && extra=(--server-pid "$pid")
   taskset -c 1 java -Xmx2g -jar "$jar" bench "$@" --url "ws://127.0.0.1:$port/socket/websocket" \
     "${extra[@]}" --json "$out/$name-$server.json" > "$out/$name-$server.txt" 2>&1 || true
+  ran+=("$server")
 }
 
 # Chorus: fixed heap and ParallelGC (perf-notes: G1 and a growing heap cost capacity on one core)
 # shellcheck disable=SC2086 # CHORUS_BENCH_GC/OPTS hold several JVM options, e.g. -Dchorus.http.transport=netty
-taskset -c 0 "${CHORUS_BENCH_JAVA:-java}" -Xms$heap -Xmx$heap ${CHORUS_BENCH_GC:--XX:+UseParallelGC -Xmn128m -XX:-UseAdaptiveSizePolicy -XX:MaxTenuringThreshold=1} -Dchorus.namespaces.room.presence=${CHORUS_BENCH_PRESENCE:-off} ${CHORUS_BENCH_OPTS:-} -jar "$jar" --port 4000 --cluster-port 25530 \
+taskset -c 0 "${CHORUS_BENCH_JAVA:-java}" -Xms$heap -Xmx$heap $gc -Dchorus.namespaces.room.presence=${CHORUS_BENCH_PRESENCE:-off} ${CHORUS_BENCH_OPTS:-} -jar "$jar" --port 4000 --cluster-port 25530 \
   --management-port 7630 > "$out/$name-chorus-server.log" 2>&1 &
 chorus=$!
 wait_port 4000
 run chorus "$chorus" 4000 "$@"
 kill "$chorus"; wait "$chorus" 2>/dev/null || true
 
-if [ "${CHORUS_BENCH_SKIP_NODE:-}" = 1 ]; then exit 0; fi
-(cd bench/node-baseline && PORT=4001 exec taskset -c 0 node server.js) > "$out/$name-node-server.log" 2>&1 &
-node=$!
-wait_port 4001
-run node "$node" 4001 "$@"
-kill "$node"; wait "$node" 2>/dev/null || true
-grep -hE "deliveries/s|p99|ratio|per connection|rate" "$out/$name-chorus.txt" | head -20 || true
+# The Netty baseline: the practical limit of this machine (2 IO threads, as Chorus's default).
+# Compiled first: run as a source file, javac would run (and fill metaspace: a full GC) in the
+# measured JVM.
+if [ "${CHORUS_BENCH_SKIP_NETTY:-}" != 1 ]; then
+  javac --release 17 -cp "$jar" -d target/netty-baseline bench/netty-baseline/NettyBaseline.java
+  # shellcheck disable=SC2086 # $gc holds several JVM options
+  PORT=4002 taskset -c 0 "${CHORUS_BENCH_JAVA:-java}" -Xms$heap -Xmx$heap $gc -cp "$jar:target/netty-baseline" \
+    NettyBaseline > "$out/$name-netty-server.log" 2>&1 &
+  netty=$!
+  wait_port 4002
+  run netty "$netty" 4002 "$@"
+  kill "$netty"; wait "$netty" 2>/dev/null || true
+fi
+
+if [ "${CHORUS_BENCH_SKIP_NODE:-}" != 1 ]; then
+  (cd bench/node-baseline && PORT=4001 exec taskset -c 0 node server.js) > "$out/$name-node-server.log" 2>&1 &
+  node=$!
+  wait_port 4001
+  run node "$node" 4001 "$@"
+  kill "$node"; wait "$node" 2>/dev/null || true
+fi
+
+for server in "${ran[@]}"; do
+  echo "== $server"
+  grep -hE "deliveries/s|p99|ratio|per connection|rate" "$out/$name-$server.txt" | head -20 || true
+done
