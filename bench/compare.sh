@@ -2,7 +2,7 @@
 # Runs one bench scenario against Chorus, the raw Netty baseline and the Node `ws` baseline, one
 # after the other in the same run, each server pinned to core 0 and the load generator to core 1.
 #   bench/compare.sh OUT_DIR NAME -- <bench arguments without --url/--json/--server-pid>
-# CHORUS_BENCH_OPTS adds JVM options to the Chorus server (e.g. -Dchorus.http.transport=netty);
+# CHORUS_BENCH_OPTS adds JVM options to the Chorus server (e.g. -Dchorus.connection.outbound-max-bytes=256k);
 # CHORUS_BENCH_GC replaces the collector flags (default: the recommended ones of docs/capacity.md);
 # CHORUS_BENCH_JAVA the
 # server's java binary (e.g. /usr/lib/jvm/temurin-25-jdk-amd64/bin/java); heap, collector and java
@@ -24,14 +24,15 @@ wait_port() { for _ in $(seq 1 300); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/n
 run() { # server-name server-pid port bench-args...
   local server=$1 pid=$2 port=$3; shift 3
   local extra=()
-  [ "$1" = connect ] && extra=(--server-pid "$pid")
+  # every scenario reports the server's memory (connect) or CPU per delivery and RSS (fanout, bigroom)
+  extra=(--server-pid "$pid")
   taskset -c 1 java -Xmx2g -jar "$jar" bench "$@" --url "ws://127.0.0.1:$port/socket/websocket" \
     "${extra[@]}" --json "$out/$name-$server.json" > "$out/$name-$server.txt" 2>&1 || true
   ran+=("$server")
 }
 
 # Chorus: fixed heap and ParallelGC (perf-notes: G1 and a growing heap cost capacity on one core)
-# shellcheck disable=SC2086 # CHORUS_BENCH_GC/OPTS hold several JVM options, e.g. -Dchorus.http.transport=netty
+# shellcheck disable=SC2086 # CHORUS_BENCH_GC/OPTS hold several JVM options, e.g. -Dchorus.connection.outbound-max-bytes=256k
 taskset -c 0 "${CHORUS_BENCH_JAVA:-java}" -Xms$heap -Xmx$heap $gc -Dchorus.namespaces.room.presence=${CHORUS_BENCH_PRESENCE:-off} ${CHORUS_BENCH_OPTS:-} -jar "$jar" --port 4000 --cluster-port 25530 \
   --management-port 7630 > "$out/$name-chorus-server.log" 2>&1 &
 chorus=$!
