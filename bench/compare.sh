@@ -15,6 +15,8 @@ set -euo pipefail
 out=$1; name=$2; shift 3
 mkdir -p "$out"
 jar=target/chorus.jar
+# CHORUS_BENCH_SERVER_JAR runs another build of the server (e.g. an older one) under the same load generator
+server_jar=${CHORUS_BENCH_SERVER_JAR:-$jar}
 heap=${CHORUS_BENCH_HEAP:-2g}
 gc=${CHORUS_BENCH_GC:--XX:+UseParallelGC -Xmn128m -XX:-UseAdaptiveSizePolicy -XX:MaxTenuringThreshold=1}
 ran=()
@@ -33,7 +35,7 @@ run() { # server-name server-pid port bench-args...
 
 # Chorus: fixed heap and ParallelGC (perf-notes: G1 and a growing heap cost capacity on one core)
 # shellcheck disable=SC2086 # CHORUS_BENCH_GC/OPTS hold several JVM options, e.g. -Dchorus.connection.outbound-max-bytes=256k
-taskset -c 0 "${CHORUS_BENCH_JAVA:-java}" -Xms$heap -Xmx$heap $gc -Dchorus.namespaces.room.presence=${CHORUS_BENCH_PRESENCE:-off} ${CHORUS_BENCH_OPTS:-} -jar "$jar" --port 4000 --cluster-port 25530 \
+taskset -c 0 "${CHORUS_BENCH_JAVA:-java}" -Xms$heap -Xmx$heap $gc -Dchorus.namespaces.room.presence=${CHORUS_BENCH_PRESENCE:-off} ${CHORUS_BENCH_OPTS:-} -jar "$server_jar" --port 4000 --cluster-port 25530 \
   --management-port 7630 > "$out/$name-chorus-server.log" 2>&1 &
 chorus=$!
 wait_port 4000
