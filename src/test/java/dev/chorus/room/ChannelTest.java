@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
 import dev.chorus.metrics.Metrics;
 import dev.chorus.protocol.Frame;
 import dev.chorus.protocol.Topic;
@@ -42,16 +41,8 @@ class ChannelTest {
   private static final Duration WAIT = Duration.ofSeconds(3);
   private static final ActorTestKit testKit = ActorTestKit.create();
 
-  static final Namespaces NAMESPACES = Namespaces.fromConfig(ConfigFactory.parseString("""
-          namespaces {
-            room { presence = off }
-            quiet { client-publish = off }
-            small { max-message-bytes = 16 }
-            slow { publish-rate = 0.001, publish-burst = 2, flood-tolerance = 1 }
-          }
-          """).withFallback(ConfigFactory.defaultReference().getConfig("chorus")));
-
-  static final RoomSettings SETTINGS = new RoomSettings(Duration.ofHours(1), Duration.ofMillis(200), 100, "__crash__");
+  private static final Namespaces NAMESPACES = RoomFixtures.NAMESPACES;
+  private static final RoomSettings SETTINGS = RoomFixtures.SETTINGS;
 
   private Metrics metrics;
   private QueueReader out;
