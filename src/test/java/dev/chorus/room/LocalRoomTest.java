@@ -1,0 +1,314 @@
+package dev.chorus.room;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.chorus.metrics.Metrics;
+import dev.chorus.protocol.Frame;
+import dev.chorus.protocol.FrameCodec;
+import dev.chorus.protocol.Topic;
+import dev.chorus.transport.ConnectParams;
+import dev.chorus.transport.QueueReader;
+import dev.chorus.transport.WebSocketFrames;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.cluster.sharding.typed.testkit.javadsl.TestEntityRef;
+import org.apache.pekko.util.ByteString;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The {@link LocalRoom} actor's protocol: joins are admitted through the room entity and
+ * answered into the member's own queue before the session hears of them, broadcasts are offered
+ * to every member's queue as the same bytes, refused joins are answered and counted out, and a
+ * leave (or a failed channel) removes the member before anything else is delivered. The room
+ * entity is a probe behind Pekko's {@link TestEntityRef}, the node's LocalRooms, the sessions and
+ * their outcome listeners are probes; the members' channels are the real {@link Channel}s the room
+ * spawns, and their queues are real outbound queues read back by the test. Presence is off.
+ */
+class LocalRoomTest {
+  private static final Duration WAIT = Duration.ofSeconds(3);
+  private static final String TOPIC = "room:lobby";
+  private static final ActorTestKit testKit = ActorTestKit.create();
+
+  private Metrics metrics;
+  private TestProbe<RoomEntity.Command> entity;
+  private TestProbe<LocalRooms.Command> parent;
+  private ActorRef<LocalRoom.Command> room;
+  private final List<Member> members = new ArrayList<>();
+
+  /** A connection joining the room: its queue, its session and where its join's outcome goes. */
+  private record Member(String joinRef, QueueReader out, TestProbe<Object> session, TestProbe<JoinRequest.Outcome> outcomes) {}
+
+  @BeforeEach
+  void start() {
+    metrics = new Metrics();
+    entity = testKit.createTestProbe(RoomEntity.Command.class);
+    parent = testKit.createTestProbe(LocalRooms.Command.class);
+    room = testKit.spawn(LocalRoom.create(
+        TOPIC, TestEntityRef.of(RoomEntity.TYPE_KEY, TOPIC, entity.ref()), parent.ref(), RoomFixtures.SETTINGS, metrics, null));
+  }
+
+  @AfterEach
+  void stop() {
+    testKit.stop(room, WAIT);
+    for (Member m : members) m.out().close();
+  }
+
+  @AfterAll
+  static void shutdown() {
+    testKit.shutdownTestKit();
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private Member member(String joinRef) {
+    Member m = new Member(joinRef, QueueReader.create(metrics), testKit.createTestProbe(), testKit.createTestProbe(JoinRequest.Outcome.class));
+    members.add(m);
+    return m;
+  }
+
+  private JoinRequest request(Member m, String payload) {
+    Topic t = Topic.parse(TOPIC);
+    return new JoinRequest(t, RoomFixtures.NAMESPACES.get(t.namespace()), m.joinRef(), "r" + m.joinRef(),
+        ByteString.fromString(payload), ConnectParams.of(Map.of(), "127.0.0.1", null), m.session().ref(),
+        m.outcomes().ref(), m.out().queue());
+  }
+
+  /** The member asks to join; returns the entity's Admit. */
+  private RoomEntity.Admit join(Member m, String payload) {
+    room.tell(new LocalRoom.Join(request(m, payload)));
+    RoomEntity.Admit admit = entity.expectMessageClass(RoomEntity.Admit.class, WAIT);
+    assertEquals(room, admit.localRoom());
+    return admit;
+  }
+
+  /** The member joins, the entity admits it at ("ep", seq): returns its channel, its ok reply read. */
+  private ActorRef<Channel.Command> joined(Member m, long seq) {
+    RoomEntity.Admit admit = join(m, "{}");
+    room.tell(new LocalRoom.Admitted(admit.joinId(), new Position("ep", seq), null, List.of()));
+    JoinRequest.Accepted accepted = m.outcomes().expectMessageClass(JoinRequest.Accepted.class, WAIT);
+    QueueReader.Out reply = m.out().next(WAIT);
+    assertEquals("ok", reply.status(), reply.toString());
+    return accepted.channel();
+  }
+
+  /** A broadcast as the entity renders it. */
+  private static ByteString broadcast(long seq, String body) {
+    return WebSocketFrames.textBytes(
+        FrameCodec.encode(null, "ep:" + seq, TOPIC, "shout", ByteString.fromString("{\"body\":\"" + body + "\"}")));
+  }
+
+  /**
+   * How many members the room holds, by asking it as a starting entity would; also a barrier:
+   * once answered, the room has finished with every message sent to it before.
+   */
+  private int memberCount() {
+    TestProbe<RoomEntity.Command> asking = testKit.createTestProbe(RoomEntity.Command.class);
+    room.tell(new LocalRoom.Locate(asking.ref(), parent.ref()));
+    return asking.expectMessageClass(RoomEntity.Located.class, WAIT).members();
+  }
+
+  private void deliver(long seq, ByteString frame) {
+    room.tell(new LocalRoom.Deliver(seq, frame, 0));
+  }
+
+  // ---------------------------------------------------------------- tests
+
+  @Test
+  void admittedJoinQueuesTheOkReplyThenTellsAccepted() {
+    Member m = member("3");
+    RoomEntity.Admit admit = join(m, "{}");
+    assertNull(admit.since(), "a fresh join");
+    m.out().expectNothingQueued(); // nothing before the entity answers
+    room.tell(new LocalRoom.Admitted(admit.joinId(), new Position("ep", 7), null, List.of()));
+    JoinRequest.Accepted accepted = m.outcomes().expectMessageClass(JoinRequest.Accepted.class, WAIT);
+    assertEquals(TOPIC, accepted.topic());
+    assertEquals("3", accepted.joinRef());
+    assertNotNull(accepted.channel());
+    // Accepted is told after the reply is queued: it is there already
+    QueueReader.Out reply = m.out().next(Duration.ZERO);
+    assertEquals("phx_reply", reply.event());
+    assertEquals("ok", reply.status());
+    assertEquals("3", reply.joinRef());
+    assertEquals("r3", reply.ref());
+    assertEquals(TOPIC, reply.topic());
+    assertEquals("ep", reply.response().path("epoch").asText());
+    assertEquals(7, reply.response().path("seq").asLong());
+    assertFalse(reply.response().has("recovered"), "a fresh join is told nothing of recovery");
+    assertEquals(1, metrics.joins.sum());
+    m.out().expectNothingQueued();
+  }
+
+  @Test
+  void recoveringJoinGetsItsReplayAfterTheReply() {
+    Member m = member("1");
+    RoomEntity.Admit admit = join(m, "{\"since\":{\"epoch\":\"ep\",\"seq\":1}}");
+    assertEquals(new Position("ep", 1), admit.since());
+    ByteString two = broadcast(2, "two"), three = broadcast(3, "three");
+    room.tell(new LocalRoom.Admitted(admit.joinId(), new Position("ep", 3), true, List.of(two, three)));
+    m.outcomes().expectMessageClass(JoinRequest.Accepted.class, WAIT);
+    QueueReader.Out reply = m.out().next(WAIT);
+    assertEquals("ok", reply.status());
+    assertTrue(reply.response().path("recovered").asBoolean());
+    assertEquals(3, reply.response().path("seq").asLong());
+    assertArrayEquals(two.toArray(), m.out().next(WAIT).wire());
+    assertArrayEquals(three.toArray(), m.out().next(WAIT).wire());
+    m.out().expectNothingQueued();
+  }
+
+  @Test
+  void joinWithAnInvalidSinceIsRefusedWithoutAskingTheEntity() {
+    Member m = member("1");
+    room.tell(new LocalRoom.Join(request(m, "{\"since\":{\"epoch\":\"ep\",\"seq\":-1}}")));
+    assertEquals(new JoinRequest.Refused(TOPIC, "1"), m.outcomes().expectMessageClass(JoinRequest.Refused.class, WAIT));
+    QueueReader.Out reply = m.out().next(Duration.ZERO);
+    assertEquals("error", reply.status());
+    assertEquals("invalid since", reply.reason());
+    assertEquals(new LocalRooms.MemberGone(TOPIC), parent.expectMessageClass(LocalRooms.MemberGone.class, WAIT));
+    entity.expectNoMessage(Duration.ofMillis(50));
+  }
+
+  @Test
+  void deliverOffersTheSameBytesToEveryMember() {
+    Member a = member("1"), b = member("2");
+    joined(a, 0);
+    joined(b, 0);
+    ByteString frame = broadcast(1, "hello");
+    deliver(1, frame);
+    QueueReader.Out toA = a.out().next(WAIT), toB = b.out().next(WAIT);
+    assertArrayEquals(frame.toArray(), toA.wire());
+    assertArrayEquals(toA.wire(), toB.wire());
+    assertEquals("ep:1", toA.ref());
+    assertEquals("shout", toA.event());
+    assertEquals(2, memberCount());
+    assertEquals(2, metrics.deliveries.sum()); // counted after the offers: read after the barrier
+  }
+
+  @Test
+  void refusedJoinQueuesTheErrorAndTellsRefused() {
+    Member m = member("4");
+    RoomEntity.Admit admit = join(m, "{}");
+    room.tell(new LocalRoom.Refused(admit.joinId(), "room full"));
+    assertEquals(new JoinRequest.Refused(TOPIC, "4"), m.outcomes().expectMessageClass(JoinRequest.Refused.class, WAIT));
+    QueueReader.Out reply = m.out().next(Duration.ZERO);
+    assertEquals("phx_reply", reply.event());
+    assertEquals("error", reply.status());
+    assertEquals("room full", reply.reason());
+    assertEquals("4", reply.joinRef());
+    assertEquals("r4", reply.ref());
+    assertEquals(new LocalRooms.MemberGone(TOPIC), parent.expectMessageClass(LocalRooms.MemberGone.class, WAIT));
+    assertEquals(1, metrics.joinsRefused.sum());
+    // not a member: a delivery does not reach it (a member joined after is the barrier)
+    Member other = member("5");
+    joined(other, 0);
+    deliver(1, broadcast(1, "x"));
+    other.out().next(WAIT);
+    m.out().expectNothingQueued();
+  }
+
+  @Test
+  void leaveRemovesTheMemberThenAnswersAndCloses() {
+    Member a = member("1"), b = member("2");
+    ActorRef<Channel.Command> channelA = joined(a, 0);
+    joined(b, 0);
+    TestProbe<Object> watcher = testKit.createTestProbe();
+    channelA.tell(new Channel.Leave("9")); // as the session passes on the client's phx_leave
+    QueueReader.Out reply = a.out().next(WAIT);
+    assertEquals("phx_reply", reply.event());
+    assertEquals("ok", reply.status());
+    assertEquals("9", reply.ref());
+    assertEquals("1", reply.joinRef());
+    QueueReader.Out close = a.out().next(WAIT);
+    assertEquals("phx_close", close.event());
+    assertEquals("1", close.joinRef());
+    assertEquals(TOPIC, close.topic());
+    assertEquals(new RoomEntity.MemberLeft(room), entity.expectMessageClass(RoomEntity.MemberLeft.class, WAIT));
+    assertEquals(new LocalRooms.MemberGone(TOPIC), parent.expectMessageClass(LocalRooms.MemberGone.class, WAIT));
+    watcher.expectTerminated(channelA, WAIT);
+    assertEquals(1, memberCount());
+    // later deliveries reach the other member only
+    ByteString frame = broadcast(1, "after");
+    deliver(1, frame);
+    assertArrayEquals(frame.toArray(), b.out().next(WAIT).wire());
+    a.out().expectNothingQueued();
+    memberCount();
+    assertEquals(1, metrics.deliveries.sum());
+  }
+
+  @Test
+  void leaveOfARejoinOnlyCloses() {
+    Member a = member("1");
+    ActorRef<Channel.Command> channel = joined(a, 0);
+    channel.tell(new Channel.Leave(null));
+    QueueReader.Out close = a.out().next(WAIT);
+    assertEquals("phx_close", close.event());
+    entity.expectMessageClass(RoomEntity.MemberLeft.class, WAIT);
+    a.out().expectNothingQueued();
+  }
+
+  @Test
+  void aLeaveFromAChannelNoLongerAMemberIsIgnored() {
+    Member a = member("1");
+    ActorRef<Channel.Command> channel = joined(a, 0);
+    room.tell(new LocalRoom.Leave(channel, "1", "9"));
+    assertEquals("9", a.out().next(WAIT).ref());
+    assertEquals("phx_close", a.out().next(WAIT).event());
+    entity.expectMessageClass(RoomEntity.MemberLeft.class, WAIT);
+    parent.expectMessageClass(LocalRooms.MemberGone.class, WAIT);
+    room.tell(new LocalRoom.Leave(channel, "1", "10")); // again: not a member any more
+    assertEquals(0, memberCount()); // a barrier: the second Leave has been handled
+    entity.expectNoMessage(Duration.ofMillis(10));
+    parent.expectNoMessage(Duration.ofMillis(10));
+    a.out().expectNothingQueued();
+  }
+
+  @Test
+  void membersPushesReachTheEntityThroughTheirChannel() {
+    Member a = member("1");
+    ActorRef<Channel.Command> channel = joined(a, 0);
+    channel.tell(new Channel.Push(new Frame("1", "5", TOPIC, "shout", ByteString.fromString("{}"))));
+    RoomEntity.Publish p = entity.expectMessageClass(RoomEntity.Publish.class, WAIT);
+    assertEquals("5", p.ref());
+  }
+
+  @Test
+  void aFailedChannelIsDroppedAndTheRoomGoesOn() {
+    Member a = member("1"), b = member("2");
+    ActorRef<Channel.Command> channelA = joined(a, 0);
+    joined(b, 0);
+    TestProbe<Object> watcher = testKit.createTestProbe();
+    channelA.tell(new Channel.Push(new Frame("1", "5", TOPIC, "__crash__", ByteString.fromString("{}"))));
+    watcher.expectTerminated(channelA, WAIT);
+    assertEquals(new RoomEntity.MemberLeft(room), entity.expectMessageClass(RoomEntity.MemberLeft.class, WAIT));
+    assertEquals(new LocalRooms.MemberGone(TOPIC), parent.expectMessageClass(LocalRooms.MemberGone.class, WAIT));
+    assertEquals(1, memberCount());
+    ByteString frame = broadcast(1, "still here");
+    deliver(1, frame);
+    assertArrayEquals(frame.toArray(), b.out().next(WAIT).wire());
+    a.out().expectNothingQueued(); // no phx_close: the session answers a failure with phx_error
+  }
+
+  @Test
+  void locateIsAnsweredWithTheAdmittedMembers() {
+    Member a = member("1"), b = member("2");
+    joined(a, 0);
+    joined(b, 0);
+    join(member("3"), "{}"); // pending: not counted here, the entity counts its Admit
+    TestProbe<LocalRooms.Command> node = testKit.createTestProbe(LocalRooms.Command.class);
+    TestProbe<RoomEntity.Command> starting = testKit.createTestProbe(RoomEntity.Command.class);
+    room.tell(new LocalRoom.Locate(starting.ref(), node.ref()));
+    assertEquals(new RoomEntity.Located(node.ref(), room, 2), starting.expectMessageClass(RoomEntity.Located.class, WAIT));
+  }
+}

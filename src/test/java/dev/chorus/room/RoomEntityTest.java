@@ -1,0 +1,294 @@
+package dev.chorus.room;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import dev.chorus.metrics.Metrics;
+import dev.chorus.protocol.Frame;
+import dev.chorus.protocol.FrameCodec;
+import dev.chorus.transport.WebSocketFrames;
+import java.time.Duration;
+import java.util.List;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.util.ByteString;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The {@link RoomEntity} actor's protocol, spawned directly (not through sharding) with probes as
+ * the local rooms: admission at the current position, the member cap, unknown namespaces,
+ * sequencing and delivery of publishes to every registered local room, recovery from history
+ * (same epoch, another epoch, too old) and the history API. The locating phase is covered too:
+ * in the shared test system no LocalRooms is registered with the receptionist, so an entity is
+ * ready at once; two tests register a probe as a node's LocalRooms in a system of their own.
+ */
+class RoomEntityTest {
+  private static final Duration WAIT = Duration.ofSeconds(3);
+  private static final ActorTestKit testKit = ActorTestKit.create();
+
+  private Metrics metrics;
+
+  @BeforeEach
+  void start() {
+    metrics = new Metrics();
+  }
+
+  @AfterAll
+  static void shutdown() {
+    testKit.shutdownTestKit();
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private ActorRef<RoomEntity.Command> entity(ActorTestKit kit, String topic) {
+    return kit.spawn(RoomEntity.create(topic, RoomFixtures.NAMESPACES, RoomFixtures.SETTINGS, metrics));
+  }
+
+  private ActorRef<RoomEntity.Command> entity(String topic) {
+    return entity(testKit, topic);
+  }
+
+  private TestProbe<LocalRoom.Command> localRoom() {
+    return testKit.createTestProbe(LocalRoom.Command.class);
+  }
+
+  /** Admits one member of {@code room} (a fresh join) and returns where the topic stands. */
+  private static Position admit(ActorRef<RoomEntity.Command> entity, TestProbe<LocalRoom.Command> room, long joinId) {
+    entity.tell(new RoomEntity.Admit(room.ref(), joinId, null));
+    LocalRoom.Admitted admitted = room.expectMessageClass(LocalRoom.Admitted.class, WAIT);
+    assertEquals(joinId, admitted.joinId());
+    return admitted.at();
+  }
+
+  private static RoomEntity.Published publish(ActorRef<RoomEntity.Command> entity, TestProbe<RoomEntity.Published> replies,
+      String ref, String body) {
+    entity.tell(new RoomEntity.Publish("shout", ByteString.fromString("{\"body\":\"" + body + "\"}"), ref, replies.ref()));
+    return replies.expectMessageClass(RoomEntity.Published.class, WAIT);
+  }
+
+  /** The Phoenix message in a rendered broadcast frame. */
+  private static Frame decode(ByteString wsFrame) throws Exception {
+    return FrameCodec.decode(WebSocketFrames.textPayload(wsFrame));
+  }
+
+  // ---------------------------------------------------------------- tests
+
+  @Test
+  void admitIsAnsweredWithThePositionAtSeqZero() {
+    ActorRef<RoomEntity.Command> entity = entity("room:a");
+    TestProbe<LocalRoom.Command> room = localRoom();
+    entity.tell(new RoomEntity.Admit(room.ref(), 42, null));
+    LocalRoom.Admitted admitted = room.expectMessageClass(LocalRoom.Admitted.class, WAIT);
+    assertEquals(42, admitted.joinId());
+    assertEquals(0, admitted.at().seq());
+    assertFalse(admitted.at().epoch().isEmpty());
+    assertNull(admitted.recovered(), "a fresh join is told nothing of recovery");
+    assertEquals(List.of(), admitted.replay());
+    // the epoch stays while the entity lives
+    assertEquals(admitted.at(), admit(entity, room, 43));
+  }
+
+  @Test
+  void publishesAreSequencedAndDeliveredToEveryLocalRoom() throws Exception {
+    ActorRef<RoomEntity.Command> entity = entity("room:a");
+    TestProbe<LocalRoom.Command> roomA = localRoom(), roomB = localRoom(), roomC = localRoom();
+    String epoch = admit(entity, roomA, 1).epoch();
+    entity.tell(new RoomEntity.Register(roomB.ref(), 3)); // a node that registered its members
+    entity.tell(new RoomEntity.Register(roomC.ref(), 0)); // and one that has none
+    TestProbe<RoomEntity.Published> replies = testKit.createTestProbe(RoomEntity.Published.class);
+    for (int i = 1; i <= 3; i++) {
+      assertEquals(new RoomEntity.Published("p" + i, epoch, i), publish(entity, replies, "p" + i, "m" + i));
+    }
+    for (TestProbe<LocalRoom.Command> room : List.of(roomA, roomB)) {
+      for (int i = 1; i <= 3; i++) {
+        LocalRoom.Deliver d = room.expectMessageClass(LocalRoom.Deliver.class, WAIT);
+        assertEquals(i, d.seq());
+        Frame f = decode(d.frame());
+        assertNull(f.joinRef());
+        assertEquals(epoch + ":" + i, f.ref());
+        assertEquals("room:a", f.topic());
+        assertEquals("shout", f.event());
+        assertEquals("{\"body\":\"m" + i + "\"}", f.payload().utf8String());
+        assertEquals(WebSocketFrames.textBytes(FrameCodec.encode(null, epoch + ":" + i, "room:a", "shout",
+            ByteString.fromString("{\"body\":\"m" + i + "\"}"))), d.frame(), "rendered once, as the frame every member gets");
+      }
+    }
+    roomC.expectNoMessage(Duration.ofMillis(50));
+    assertEquals(3, metrics.publishes.sum());
+    // a publish without a ref is answered too (the channel then replies nothing)
+    assertEquals(new RoomEntity.Published(null, epoch, 4), publish(entity, replies, null, "m4"));
+  }
+
+  @Test
+  void aFullRoomRefusesAdmission() {
+    ActorRef<RoomEntity.Command> entity = entity("tiny:a"); // max-members = 2
+    TestProbe<LocalRoom.Command> roomA = localRoom(), roomB = localRoom();
+    admit(entity, roomA, 1);
+    admit(entity, roomB, 2);
+    entity.tell(new RoomEntity.Admit(roomB.ref(), 3, null));
+    assertEquals(new LocalRoom.Refused(3, "room full"), roomB.expectMessageClass(LocalRoom.Refused.class, WAIT));
+    // a member leaves: there is room again
+    entity.tell(new RoomEntity.MemberLeft(roomA.ref()));
+    admit(entity, roomB, 4);
+    entity.tell(new RoomEntity.Admit(roomA.ref(), 5, null));
+    assertEquals(new LocalRoom.Refused(5, "room full"), roomA.expectMessageClass(LocalRoom.Refused.class, WAIT));
+  }
+
+  @Test
+  void registeredMembersCountTowardsTheCap() {
+    ActorRef<RoomEntity.Command> entity = entity("tiny:a");
+    TestProbe<LocalRoom.Command> roomA = localRoom(), roomB = localRoom();
+    entity.tell(new RoomEntity.Register(roomA.ref(), 2));
+    entity.tell(new RoomEntity.Admit(roomB.ref(), 1, null));
+    assertEquals(new LocalRoom.Refused(1, "room full"), roomB.expectMessageClass(LocalRoom.Refused.class, WAIT));
+    entity.tell(new RoomEntity.Register(roomA.ref(), 1));
+    admit(entity, roomB, 2);
+  }
+
+  @Test
+  void aTopicOfNoConfiguredNamespaceIsRefused() {
+    TestProbe<LocalRoom.Command> room = localRoom();
+    entity("nowhere:a").tell(new RoomEntity.Admit(room.ref(), 1, null));
+    assertEquals(new LocalRoom.Refused(1, "unknown namespace"), room.expectMessageClass(LocalRoom.Refused.class, WAIT));
+    entity("not-a-topic").tell(new RoomEntity.Admit(room.ref(), 2, null));
+    assertEquals(new LocalRoom.Refused(2, "unknown namespace"), room.expectMessageClass(LocalRoom.Refused.class, WAIT));
+  }
+
+  @Test
+  void aJoinSinceAPositionOfThisEpochIsReplayedWhatItMissed() throws Exception {
+    ActorRef<RoomEntity.Command> entity = entity("room:a");
+    TestProbe<LocalRoom.Command> room = localRoom(); // a node without members yet: it gets no Deliver
+    TestProbe<RoomEntity.Published> replies = testKit.createTestProbe(RoomEntity.Published.class);
+    String epoch = publish(entity, replies, "p1", "m1").epoch();
+    publish(entity, replies, "p2", "m2");
+    publish(entity, replies, "p3", "m3");
+    entity.tell(new RoomEntity.Admit(room.ref(), 2, new Position(epoch, 1)));
+    LocalRoom.Admitted admitted = room.expectMessageClass(LocalRoom.Admitted.class, WAIT);
+    assertEquals(new Position(epoch, 3), admitted.at());
+    assertEquals(Boolean.TRUE, admitted.recovered());
+    assertEquals(2, admitted.replay().size());
+    assertEquals(epoch + ":2", decode(admitted.replay().get(0)).ref());
+    assertEquals("{\"body\":\"m2\"}", decode(admitted.replay().get(0)).payload().utf8String());
+    assertEquals(epoch + ":3", decode(admitted.replay().get(1)).ref());
+    // at the current position: recovered, nothing to replay
+    entity.tell(new RoomEntity.Admit(room.ref(), 3, new Position(epoch, 3)));
+    LocalRoom.Admitted upToDate = room.expectMessageClass(LocalRoom.Admitted.class, WAIT);
+    assertEquals(Boolean.TRUE, upToDate.recovered());
+    assertEquals(List.of(), upToDate.replay());
+  }
+
+  @Test
+  void aJoinSinceAnotherEpochIsNotRecovered() {
+    ActorRef<RoomEntity.Command> entity = entity("room:a");
+    TestProbe<LocalRoom.Command> room = localRoom();
+    TestProbe<RoomEntity.Published> replies = testKit.createTestProbe(RoomEntity.Published.class);
+    String epoch = publish(entity, replies, "p1", "m1").epoch();
+    publish(entity, replies, "p2", "m2");
+    entity.tell(new RoomEntity.Admit(room.ref(), 1, new Position("other" + epoch, 1)));
+    LocalRoom.Admitted admitted = room.expectMessageClass(LocalRoom.Admitted.class, WAIT);
+    assertEquals(new Position(epoch, 2), admitted.at());
+    assertEquals(Boolean.FALSE, admitted.recovered());
+    assertEquals(List.of(), admitted.replay());
+    // a seq ahead of this epoch's is not this epoch's either
+    entity.tell(new RoomEntity.Admit(room.ref(), 2, new Position(epoch, 5)));
+    LocalRoom.Admitted ahead = room.expectMessageClass(LocalRoom.Admitted.class, WAIT);
+    assertEquals(Boolean.FALSE, ahead.recovered());
+    assertEquals(List.of(), ahead.replay());
+  }
+
+  @Test
+  void aJoinSinceAPositionNoLongerInHistoryIsNotRecovered() throws Exception {
+    ActorRef<RoomEntity.Command> entity = entity("short:a"); // history-size = 2
+    TestProbe<LocalRoom.Command> room = localRoom();
+    TestProbe<RoomEntity.Published> replies = testKit.createTestProbe(RoomEntity.Published.class);
+    String epoch = publish(entity, replies, "p1", "m1").epoch();
+    for (int i = 2; i <= 4; i++) publish(entity, replies, "p" + i, "m" + i);
+    // history holds 3 and 4: since 1 misses 2
+    entity.tell(new RoomEntity.Admit(room.ref(), 1, new Position(epoch, 1)));
+    LocalRoom.Admitted old = room.expectMessageClass(LocalRoom.Admitted.class, WAIT);
+    assertEquals(Boolean.FALSE, old.recovered());
+    assertEquals(List.of(), old.replay());
+    // since 2 misses nothing that is gone
+    entity.tell(new RoomEntity.Admit(room.ref(), 2, new Position(epoch, 2)));
+    LocalRoom.Admitted recent = room.expectMessageClass(LocalRoom.Admitted.class, WAIT);
+    assertEquals(Boolean.TRUE, recent.recovered());
+    assertEquals(2, recent.replay().size());
+    assertEquals(epoch + ":3", decode(recent.replay().get(0)).ref());
+  }
+
+  @Test
+  void getHistoryListsTheKeptMessagesAfterASeq() throws Exception {
+    ActorRef<RoomEntity.Command> entity = entity("room:a");
+    TestProbe<RoomEntity.Published> replies = testKit.createTestProbe(RoomEntity.Published.class);
+    String epoch = publish(entity, replies, "p1", "m1").epoch();
+    publish(entity, replies, "p2", "m2");
+    publish(entity, replies, "p3", "m3");
+    TestProbe<RoomEntity.History> history = testKit.createTestProbe(RoomEntity.History.class);
+    entity.tell(new RoomEntity.GetHistory(1, history.ref()));
+    RoomEntity.History h = history.expectMessageClass(RoomEntity.History.class, WAIT);
+    assertEquals(new Position(epoch, 3), h.at());
+    assertEquals(List.of(2L, 3L), h.seqs());
+    assertEquals(2, h.frames().size());
+    assertEquals("{\"body\":\"m2\"}", decode(h.frames().get(0)).payload().utf8String());
+    assertEquals("{\"body\":\"m3\"}", decode(h.frames().get(1)).payload().utf8String());
+    entity.tell(new RoomEntity.GetHistory(3, history.ref()));
+    RoomEntity.History none = history.expectMessageClass(RoomEntity.History.class, WAIT);
+    assertEquals(List.of(), none.seqs());
+    assertEquals(List.of(), none.frames());
+  }
+
+  @Test
+  void whileLocatingPublishesAreHeldThenDeliveredToTheLocatedRooms() throws Exception {
+    ActorTestKit kit = ActorTestKit.create();
+    try {
+      TestProbe<LocalRooms.Command> node = kit.createTestProbe(LocalRooms.Command.class);
+      TestProbe<Receptionist.Registered> registered = kit.createTestProbe(Receptionist.Registered.class);
+      kit.system().receptionist().tell(Receptionist.register(LocalRooms.SERVICE_KEY, node.ref(), registered.ref()));
+      registered.expectMessageClass(Receptionist.Registered.class, WAIT);
+
+      ActorRef<RoomEntity.Command> entity = entity(kit, "tiny:a");
+      LocalRooms.Locate locate = node.expectMessageClass(LocalRooms.Locate.class, WAIT);
+      assertEquals("tiny:a", locate.topic());
+      TestProbe<RoomEntity.Published> replies = kit.createTestProbe(RoomEntity.Published.class);
+      entity.tell(new RoomEntity.Publish("shout", ByteString.fromString("{}"), "p1", replies.ref()));
+      replies.expectNoMessage(Duration.ofMillis(50)); // held while locating
+      TestProbe<LocalRoom.Command> room = kit.createTestProbe(LocalRoom.Command.class);
+      locate.entity().tell(new RoomEntity.Located(node.ref(), room.ref(), 2));
+      assertEquals(1, replies.expectMessageClass(RoomEntity.Published.class, WAIT).seq());
+      LocalRoom.Deliver d = room.expectMessageClass(LocalRoom.Deliver.class, WAIT);
+      assertEquals(1, d.seq());
+      // the located members count: tiny holds 2
+      TestProbe<LocalRoom.Command> other = kit.createTestProbe(LocalRoom.Command.class);
+      entity.tell(new RoomEntity.Admit(other.ref(), 1, null));
+      assertEquals(new LocalRoom.Refused(1, "room full"), other.expectMessageClass(LocalRoom.Refused.class, WAIT));
+    } finally {
+      kit.shutdownTestKit();
+    }
+  }
+
+  @Test
+  void aNodeThatDoesNotAnswerIsWaitedForAtMostTheLocateTimeout() {
+    ActorTestKit kit = ActorTestKit.create();
+    try {
+      TestProbe<LocalRooms.Command> silent = kit.createTestProbe(LocalRooms.Command.class);
+      TestProbe<Receptionist.Registered> registered = kit.createTestProbe(Receptionist.Registered.class);
+      kit.system().receptionist().tell(Receptionist.register(LocalRooms.SERVICE_KEY, silent.ref(), registered.ref()));
+      registered.expectMessageClass(Receptionist.Registered.class, WAIT);
+
+      ActorRef<RoomEntity.Command> entity = entity(kit, "room:a");
+      silent.expectMessageClass(LocalRooms.Locate.class, WAIT); // and never answers
+      TestProbe<LocalRoom.Command> room = kit.createTestProbe(LocalRoom.Command.class);
+      entity.tell(new RoomEntity.Admit(room.ref(), 1, null));
+      // locate-timeout is 200 ms in these tests
+      LocalRoom.Admitted admitted = room.expectMessageClass(LocalRoom.Admitted.class, WAIT);
+      assertEquals(0, admitted.at().seq());
+    } finally {
+      kit.shutdownTestKit();
+    }
+  }
+}
