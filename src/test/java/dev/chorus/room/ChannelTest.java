@@ -77,7 +77,7 @@ class ChannelTest {
   static JoinRequest request(String topic, ActorRef<?> session, ActorRef<JoinRequest.Outcome> replyTo, QueueReader out, String payload) {
     Topic t = Topic.parse(topic);
     return new JoinRequest(t, NAMESPACES.get(t.namespace()), "1", "1", ByteString.fromString(payload),
-        ConnectParams.of(Map.of(), "127.0.0.1", null), session, replyTo, out.queue());
+        ConnectParams.of(Map.of(), null), session, replyTo, out.queue());
   }
 
   private ActorRef<Channel.Command> channel(String topic) {

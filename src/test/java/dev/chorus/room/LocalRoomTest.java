@@ -82,7 +82,7 @@ class LocalRoomTest {
   private JoinRequest request(Member m, String payload) {
     Topic t = Topic.parse(TOPIC);
     return new JoinRequest(t, RoomFixtures.NAMESPACES.get(t.namespace()), m.joinRef(), "r" + m.joinRef(),
-        ByteString.fromString(payload), ConnectParams.of(Map.of(), "127.0.0.1", null), m.session().ref(),
+        ByteString.fromString(payload), ConnectParams.of(Map.of(), null), m.session().ref(),
         m.outcomes().ref(), m.out().queue());
   }
 

@@ -53,7 +53,7 @@ class SessionTest {
     out = QueueReader.create(metrics);
     rooms = testKit.createTestProbe(LocalRooms.Command.class);
     Session.Settings settings = new Session.Settings(100, 64, rooms.ref(), NAMESPACES, metrics);
-    session = testKit.spawn(Session.create(settings, out.queue(), ConnectParams.of(Map.of(), "127.0.0.1", null)));
+    session = testKit.spawn(Session.create(settings, out.queue(), ConnectParams.of(Map.of(), null)));
   }
 
   @AfterEach
