@@ -44,8 +44,7 @@ public final class Drainer {
     private final Connections connections;
     private final TimerScheduler<Command> timers;
     private final List<ActorRef<Done>> waiting = new ArrayList<>();
-    private final int batches;
-    private final int total;
+    private final DrainPlan plan;
     private final long deadlineNanos;
     private int batchesDone;
     private int asked;
@@ -55,15 +54,10 @@ public final class Drainer {
       this.connections = connections;
       this.timers = timers;
       connections.stopAccepting();
-      this.total = connections.count();
-      this.batches = first.immediately()
-          ? 1
-          : (int) Math.max(1, settings.window().toMillis() / Math.max(1, settings.interval().toMillis()));
-      Duration budget = (first.immediately() ? Duration.ZERO : settings.window())
-          .plus(settings.closeTimeout()).plusSeconds(1);
-      this.deadlineNanos = System.nanoTime() + budget.toNanos();
+      this.plan = DrainPlan.of(connections.count(), settings, first.immediately());
+      this.deadlineNanos = plan.deadlineNanos(System.nanoTime());
       waiting.add(first.replyTo());
-      timers.startTimerWithFixedDelay(Tick.INSTANCE, first.immediately() ? Duration.ofMillis(100) : settings.interval());
+      timers.startTimerWithFixedDelay(Tick.INSTANCE, plan.tick());
       closeNextBatch();
     }
 
@@ -81,17 +75,17 @@ public final class Drainer {
       }
       waiting.add(m.replyTo());
       if (m.immediately()) {
-        asked += connections.close(Integer.MAX_VALUE, CloseReason.SERVICE_RESTART);
-        batchesDone = batches;
+        asked += connections.close(DrainPlan.ALL, CloseReason.SERVICE_RESTART);
+        batchesDone = plan.batches();
       }
       return Behaviors.same();
     }
 
     private Behavior<Command> onTick() {
       if (finished) return Behaviors.same();
-      if (batchesDone < batches) closeNextBatch();
+      if (batchesDone < plan.batches()) closeNextBatch();
       // No connection left (new ones are refused): done, however many batches were planned.
-      if (connections.count() == 0 || (batchesDone >= batches && System.nanoTime() > deadlineNanos)) {
+      if (connections.count() == 0 || (batchesDone >= plan.batches() && System.nanoTime() > deadlineNanos)) {
         finished = true;
         timers.cancelAll();
         waiting.forEach(w -> w.tell(Done.getInstance()));
@@ -103,7 +97,7 @@ public final class Drainer {
     /** Batch k of n brings the connections asked to close up to k/n of those open at the start. */
     private void closeNextBatch() {
       batchesDone++;
-      int target = batchesDone >= batches ? Integer.MAX_VALUE : (int) Math.ceil((double) total * batchesDone / batches);
+      int target = plan.target(batchesDone);
       if (target > asked) asked += connections.close(target - asked, CloseReason.SERVICE_RESTART);
     }
   }

@@ -38,8 +38,8 @@ import scala.jdk.javaapi.CollectionConverters;
  *
  * <p>Local rooms {@link Watch} their topic. The replica follows every bucket (subscribed), keeps
  * each watched topic's current entries, and every {@code interval} sends a room one
- * {@link Changed} with what changed since the last one: joins and leaves of a burst go out as one
- * diff, and a join and its leave inside one interval as none. Entries of nodes that are not (or
+ * {@link Changed} with what changed since the last one ({@link TopicChanges}): joins and leaves
+ * of a burst go out as one diff, and a join and its leave inside one interval as none. Entries of nodes that are not (or
  * no longer) cluster members are left out at once, and removed from the data when a member
  * is removed.
  */
@@ -75,19 +75,8 @@ public final class PresenceReplica extends AbstractBehavior<PresenceReplica.Comm
 
   private enum Flush implements Command { INSTANCE }
 
-  /** A watched topic: its room, what it has been told, and what is present now. */
-  private static final class View {
-    final int bucket;
-    final ActorRef<Changed> room;
-    Map<String, PresenceEntry> announced = new LinkedHashMap<>();
-    Map<String, PresenceEntry> current = new LinkedHashMap<>();
-    boolean dirty;
-
-    View(int bucket, ActorRef<Changed> room) {
-      this.bucket = bucket;
-      this.room = room;
-    }
-  }
+  /** A watched topic: its bucket, its room, and what the room has been told and will be. */
+  private record View(int bucket, ActorRef<Changed> room, TopicChanges changes) {}
 
   public static Behavior<Command> create(Settings settings, Metrics metrics) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
@@ -181,17 +170,15 @@ public final class PresenceReplica extends AbstractBehavior<PresenceReplica.Comm
 
   private Behavior<Command> onWatch(Watch m) {
     int bucket = bucketOf(m.topic(), keys.size());
-    View view = new View(bucket, m.room());
-    view.current = present(m.topic(), bucket);
-    view.announced = new LinkedHashMap<>(view.current);
+    View view = new View(bucket, m.room(), new TopicChanges(present(m.topic(), bucket)));
     views.put(m.topic(), view);
-    m.room().tell(new Changed(m.topic(), PresenceDiff.between(Map.of(), view.current)));
+    m.room().tell(new Changed(m.topic(), view.changes().initial()));
     return this;
   }
 
   private Behavior<Command> onUnwatch(Unwatch m) {
     View view = views.get(m.topic());
-    if (view != null && view.room.equals(m.room())) views.remove(m.topic());
+    if (view != null && view.room().equals(m.room())) views.remove(m.topic());
     return this;
   }
 
@@ -201,7 +188,7 @@ public final class PresenceReplica extends AbstractBehavior<PresenceReplica.Comm
     for (var e : views.entrySet()) {
       View view = e.getValue();
       // Only topics whose entries changed are decoded again; the others share the bucket.
-      if (view.bucket == m.bucket() && (before == null || !before.get(e.getKey()).equals(m.data().get(e.getKey())))) {
+      if (view.bucket() == m.bucket() && (before == null || !before.get(e.getKey()).equals(m.data().get(e.getKey())))) {
         refresh(e.getKey(), view);
       }
     }
@@ -246,22 +233,14 @@ public final class PresenceReplica extends AbstractBehavior<PresenceReplica.Comm
   }
 
   private void refresh(String topic, View view) {
-    Map<String, PresenceEntry> now = present(topic, view.bucket);
-    if (!now.equals(view.current)) {
-      view.current = now;
-      view.dirty = true;
-    }
+    view.changes().refresh(present(topic, view.bucket()));
   }
 
   private Behavior<Command> onFlush() {
     for (var e : views.entrySet()) {
-      View view = e.getValue();
-      if (!view.dirty) continue;
-      view.dirty = false;
-      PresenceDiff diff = PresenceDiff.between(view.announced, view.current);
-      view.announced = view.current;
-      if (!diff.isEmpty()) {
-        view.room.tell(new Changed(e.getKey(), diff));
+      PresenceDiff diff = e.getValue().changes().flush();
+      if (diff != null) {
+        e.getValue().room().tell(new Changed(e.getKey(), diff));
         metrics.presenceDiffs.increment();
       }
     }

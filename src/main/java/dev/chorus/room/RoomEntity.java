@@ -4,7 +4,6 @@ import dev.chorus.metrics.Metrics;
 import dev.chorus.protocol.FrameCodec;
 import dev.chorus.protocol.Topic;
 import dev.chorus.transport.WebSocketFrames;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.HashMap;
@@ -77,9 +76,6 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
   private enum LocateTimeout implements Command { INSTANCE }
 
   private record LocalRoomStopped(ActorRef<LocalRoom.Command> localRoom) implements Command {}
-
-  /** A sequenced message, kept for recovery (issue "tokens and recovery" reads it). */
-  private record HistoryEntry(long seq, long atMillis, ByteString frame) {}
 
   public static Behavior<Command> create(String topic, Namespaces namespaces, RoomSettings settings, Metrics metrics) {
     return Behaviors.setup(ctx -> Behaviors.withStash(settings.locateStash(), stash -> Behaviors.withTimers(timers ->
@@ -154,13 +150,14 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
   private long seq;
   private final Map<ActorRef<LocalRoom.Command>, Integer> membersByLocalRoom = new HashMap<>();
   private int members;
-  private final ArrayDeque<HistoryEntry> history = new ArrayDeque<>();
+  private final RoomHistory history;
 
   private RoomEntity(ActorContext<Command> ctx, String topic, Namespaces namespaces, Metrics metrics) {
     super(ctx);
     this.topic = topic;
     Topic parsed = Topic.parse(topic);
     this.namespace = parsed == null ? null : namespaces.get(parsed.namespace());
+    this.history = namespace == null ? RoomHistory.none() : new RoomHistory(namespace.historySize(), namespace.historyTtl());
     this.metrics = metrics;
   }
 
@@ -180,14 +177,11 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
   }
 
   private Behavior<Command> onGetHistory(GetHistory m) {
-    trimHistory();
     List<Long> seqs = new ArrayList<>();
     List<ByteString> frames = new ArrayList<>();
-    for (HistoryEntry e : history) {
-      if (e.seq() > m.afterSeq()) {
-        seqs.add(e.seq());
-        frames.add(e.frame());
-      }
+    for (RoomHistory.Entry e : history.after(m.afterSeq(), System.currentTimeMillis())) {
+      seqs.add(e.seq());
+      frames.add(e.frame());
     }
     m.replyTo().tell(new History(new Position(epoch, seq), List.copyOf(seqs), List.copyOf(frames)));
     return this;
@@ -211,21 +205,14 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
 
   /**
    * The answer to a join: where the topic stands, and for a join that asks to recover, the
-   * frames after its position, from history. Recovery is complete only when the position is in
-   * this epoch and the history still holds every message after it; otherwise nothing is
-   * replayed and the client is told so (it reloads). Live deliveries to the room follow this
-   * answer, so replay and live messages meet without gap or duplicate.
+   * frames after its position, from history ({@link RoomHistory#recover} decides). Live
+   * deliveries to the room follow this answer, so replay and live messages meet without gap or
+   * duplicate.
    */
   private LocalRoom.Admitted admitted(long joinId, Position since) {
     Position now = new Position(epoch, seq);
-    if (since == null) return new LocalRoom.Admitted(joinId, now, null, List.of());
-    trimHistory();
-    boolean sameEpoch = since.epoch().equals(epoch) && since.seq() <= seq;
-    long oldestKept = history.isEmpty() ? seq + 1 : history.peekFirst().seq();
-    if (!sameEpoch || since.seq() + 1 < oldestKept) return new LocalRoom.Admitted(joinId, now, false, List.of());
-    List<ByteString> replay = new ArrayList<>();
-    for (HistoryEntry e : history) if (e.seq() > since.seq()) replay.add(e.frame());
-    return new LocalRoom.Admitted(joinId, now, true, List.copyOf(replay));
+    RoomHistory.Recovery r = history.recover(since, now, System.currentTimeMillis());
+    return new LocalRoom.Admitted(joinId, now, r.recovered(), r.replay());
   }
 
   private int count(ActorRef<LocalRoom.Command> localRoom) {
@@ -252,25 +239,9 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
       localRoom.tell(deliver);
       if (!localRoom.path().address().hasLocalScope()) metrics.crossNodeDeliveries.increment();
     }
-    remember(frame);
+    history.remember(seq, frame, System.currentTimeMillis());
     metrics.publishes.increment();
     m.replyTo().tell(new Published(m.ref(), epoch, seq));
     return this;
-  }
-
-  private void remember(ByteString frame) {
-    if (namespace == null || namespace.historySize() == 0) return;
-    history.addLast(new HistoryEntry(seq, System.currentTimeMillis(), frame));
-    trimHistory();
-  }
-
-  /** Keeps at most history-size messages, none older than history-ttl. */
-  private void trimHistory() {
-    if (namespace == null) return;
-    long oldest = System.currentTimeMillis() - namespace.historyTtl().toMillis();
-    while (history.size() > namespace.historySize()
-        || (!history.isEmpty() && history.peekFirst().atMillis() < oldest)) {
-      history.removeFirst();
-    }
   }
 }

@@ -178,6 +178,18 @@ class TokenTest {
   }
 
   @Test
+  void aSubjectIsNeverAWildcard() throws Exception {
+    // {sub} stands for the subject literally: a subject of "*" opens "room:dm-*" only.
+    String token = hs256(claims("*").claim("topics", List.of("room:dm-{sub}")).build());
+    try (TestSocket s = connect(token)) {
+      assertTrue(join(s, "room:dm-bob").contains("\"reason\":\"unauthorized\""), "someone else's topic");
+      s.sendText("[\"2\",\"2\",\"room:dm-*\",\"phx_join\",{}]");
+      String own = nextReply(s);
+      assertTrue(own.contains("\"ok\""), own);
+    }
+  }
+
+  @Test
   void theTokensSubjectAndMetaAreThePresence() throws Exception {
     String token = hs256(claims("ada").claim("meta", Map.of("name", "Ada L.")).build());
     try (TestSocket s = connect(token)) {
