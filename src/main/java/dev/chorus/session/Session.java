@@ -210,9 +210,10 @@ public final class Session extends AbstractBehavior<Session.Command> {
       getContext().watchWith(m.channel(), new ChannelStopped(m.topic(), m.channel()));
       for (Frame f : early) m.channel().tell(new Channel.Push(f));
     } else {
-      // Left or replaced while the join was under way: its ok reply has just been queued.
-      m.channel().tell(new Channel.Close());
-      send(FrameCodec.joinEvent(m.joinRef(), m.topic(), Events.CLOSE));
+      // Left or replaced while the join was under way: its ok reply has just been queued. The
+      // room ends it as it ends any left join: it removes the member, then queues phx_close, so
+      // no broadcast reaches the client after that (a rejoin would otherwise get some twice).
+      m.channel().tell(new Channel.Leave(null));
     }
     return this;
   }
