@@ -8,6 +8,7 @@ import dev.chorus.metrics.Metrics;
 import dev.chorus.ops.Operations;
 import dev.chorus.ops.UserConnections;
 import dev.chorus.presence.PresenceReplica;
+import dev.chorus.presence.RoomPresence;
 import dev.chorus.placement.ConsistentHashingAllocationStrategy;
 import dev.chorus.room.LocalRooms;
 import dev.chorus.room.Namespaces;
@@ -81,7 +82,7 @@ public final class ChorusNode implements AutoCloseable {
           PresenceReplica.create(settings.presence(), metrics),
           "presence", Props.empty());
       ActorRef<LocalRooms.Command> localRooms = system.systemActorOf(
-          LocalRooms.create(sharding, roomSettings, metrics, new LocalRooms.PresenceSettings(
+          LocalRooms.create(sharding, roomSettings, metrics, new RoomPresence.Factory(
               presence, PresenceReplica.nodeId(Cluster.get(system).selfMember().uniqueAddress()),
               settings.presenceMaxMetaBytes())),
           "local-rooms", Props.empty());

@@ -1,12 +1,14 @@
 package dev.chorus.presence;
 
+import dev.chorus.room.TopicPresence;
+
 /**
  * One join's presence in a topic: the key it is listed under (the user id), the node that owns
  * it (a unique address, so a restarted node's entries differ), its {@code phx_ref}, and its
  * meta, rendered once as the JSON object clients receive ({@code phx_ref}, {@code online_at} and
  * the join's custom meta). Replicated as one string element of a Distributed Data set.
  */
-public record PresenceEntry(String node, String ref, String key, String metaJson) {
+public record PresenceEntry(String node, String ref, String key, String metaJson) implements TopicPresence.Entry {
 
   /**
    * The replicated form: node, ref, key, meta, one per line. Only the key can hold a line break

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import dev.chorus.room.TopicPresence;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -62,7 +63,7 @@ public final class PresenceReplica extends AbstractBehavior<PresenceReplica.Comm
   public record Get(String topic, ActorRef<List<PresenceEntry>> replyTo) implements Command {}
 
   /** What changed in a watched topic since the last message. */
-  public record Changed(String topic, PresenceDiff diff) {}
+  public record Changed(String topic, PresenceDiff diff) implements TopicPresence.Changed {}
 
   /** The {@code chorus.presence} settings. */
   public record Settings(Duration interval, int buckets) {}

@@ -3,6 +3,7 @@ package dev.chorus.presence;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chorus.protocol.FrameCodec;
+import dev.chorus.room.TopicPresence;
 import dev.chorus.transport.WebSocketFrames;
 import io.netty.buffer.ByteBuf;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -13,27 +14,37 @@ import org.apache.pekko.actor.typed.ActorRef;
  * been told; lists while the topic has at most {@code listLimit} users, counts above) decides
  * to tell them. Owned by the room actor, used from it only.
  */
-public final class RoomPresence {
+public final class RoomPresence implements TopicPresence {
+
+  /** The node's presence for its local rooms: its replica, its name there, the meta bound. */
+  public record Factory(ActorRef<PresenceReplica.Command> replica, String node, int maxMetaBytes)
+      implements TopicPresence.Factory {
+    @Override
+    public TopicPresence forTopic(String topic, int listLimit, ActorRef<TopicPresence.Changed> changes) {
+      return new RoomPresence(topic, replica, node, listLimit, maxMetaBytes, changes.narrow());
+    }
+  }
+
   private final String topic;
   private final ActorRef<PresenceReplica.Command> replica;
   private final String node;
   private final int maxMetaBytes;
   private final PresenceView view;
+  private final ActorRef<PresenceReplica.Changed> listener;
 
-  public RoomPresence(String topic, ActorRef<PresenceReplica.Command> replica, String node, int listLimit, int maxMetaBytes) {
+  RoomPresence(String topic, ActorRef<PresenceReplica.Command> replica, String node, int listLimit, int maxMetaBytes,
+      ActorRef<PresenceReplica.Changed> listener) {
     this.topic = topic;
     this.replica = replica;
     this.node = node;
     this.maxMetaBytes = maxMetaBytes;
     this.view = new PresenceView(listLimit);
+    this.listener = listener;
+    replica.tell(new PresenceReplica.Watch(topic, listener)); // the replica's answers come to the room
   }
 
-  /** Starts following the topic; the replica's answers come to {@code listener}. */
-  public void watch(ActorRef<PresenceReplica.Changed> listener) {
-    replica.tell(new PresenceReplica.Watch(topic, listener));
-  }
-
-  public void unwatch(ActorRef<PresenceReplica.Changed> listener) {
+  @Override
+  public void close() {
     replica.tell(new PresenceReplica.Unwatch(topic, listener));
   }
 
@@ -42,6 +53,7 @@ public final class RoomPresence {
    *
    * @throws IllegalArgumentException with the reason to refuse the join
    */
+  @Override
   public ObjectNode customMeta(JsonNode joinPayload) {
     return PresenceMeta.custom(joinPayload, maxMetaBytes);
   }
@@ -50,6 +62,7 @@ public final class RoomPresence {
    * An admitted join: its entry, now tracked cluster-wide. Its meta: the join's own, then the
    * token's ({@code tokenMeta}, may be null), which wins where both set a field.
    */
+  @Override
   public PresenceEntry track(String userId, ObjectNode custom, ObjectNode tokenMeta) {
     String ref = PresenceMeta.newRef();
     if (tokenMeta != null) {
@@ -62,24 +75,27 @@ public final class RoomPresence {
     return entry;
   }
 
-  public void untrack(PresenceEntry entry) {
-    replica.tell(new PresenceReplica.Untrack(topic, entry));
+  @Override
+  public void untrack(TopicPresence.Entry entry) {
+    replica.tell(new PresenceReplica.Untrack(topic, (PresenceEntry) entry));
   }
 
   /**
    * What a member gets right after its join reply ({@link PresenceView#forJoin}): the present
    * state with itself, or the count.
    */
-  public ByteBuf frameForJoin(String joinRef, PresenceEntry self) {
-    return frame(joinRef, view.forJoin(self));
+  @Override
+  public ByteBuf frameForJoin(String joinRef, TopicPresence.Entry self) {
+    return frame(joinRef, view.forJoin((PresenceEntry) self));
   }
 
   /**
    * Applies the replica's diff; returns the one frame every member gets (rendered once), or null
    * when there is nothing to tell them.
    */
-  public ByteBuf onChanged(PresenceDiff diff) {
-    PresenceView.Tell tell = view.onChanged(diff);
+  @Override
+  public ByteBuf onChanged(TopicPresence.Changed change) {
+    PresenceView.Tell tell = view.onChanged(((PresenceReplica.Changed) change).diff());
     return tell == null ? null : frame(null, tell);
   }
 

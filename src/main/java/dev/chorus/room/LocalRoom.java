@@ -4,9 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chorus.metrics.Metrics;
-import dev.chorus.presence.PresenceEntry;
-import dev.chorus.presence.PresenceReplica;
-import dev.chorus.presence.RoomPresence;
 import dev.chorus.protocol.Events;
 import dev.chorus.protocol.FrameCodec;
 import dev.chorus.transport.OutboundQueue;
@@ -16,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -66,7 +64,7 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
 
   private enum RefreshRegistration implements Command { INSTANCE }
 
-  private record PresenceChanged(PresenceReplica.Changed changed) implements Command {}
+  private record PresenceChanged(TopicPresence.Changed changed) implements Command {}
 
   /** A join waiting for the entity's answer, with its presence meta (null: presence off). */
   private record PendingJoin(JoinRequest request, ObjectNode presenceMeta) {}
@@ -74,10 +72,11 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** A member; {@code presence} is its entry, null when the namespace has presence off. */
-  private record Member(ActorRef<Channel.Command> channel, OutboundQueue queue, PresenceEntry presence) {}
+  private record Member(ActorRef<Channel.Command> channel, OutboundQueue queue, TopicPresence.Entry presence) {}
 
   /**
-   * A topic's room on this node; {@code presence} is null when its namespace has presence off.
+   * A topic's room on this node; {@code presence} makes the topic's presence given where its
+   * changes go, and is null when the namespace has presence off.
    */
   static Behavior<Command> create(
       String topic,
@@ -85,7 +84,7 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
       ActorRef<LocalRooms.Command> parent,
       RoomSettings settings,
       Metrics metrics,
-      RoomPresence presence) {
+      Function<ActorRef<TopicPresence.Changed>, TopicPresence> presence) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
         new LocalRoom(ctx, timers, topic, entity, parent, settings, metrics, presence)));
   }
@@ -95,8 +94,7 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
   private final ActorRef<LocalRooms.Command> parent;
   private final RoomSettings settings;
   private final Metrics metrics;
-  private final RoomPresence presence;
-  private final ActorRef<PresenceReplica.Changed> presenceListener;
+  private final TopicPresence presence;
   private final ArrayList<Member> members = new ArrayList<>();
   private final Map<Long, PendingJoin> pending = new HashMap<>();
   private long joinCounter;
@@ -109,16 +107,14 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
       ActorRef<LocalRooms.Command> parent,
       RoomSettings settings,
       Metrics metrics,
-      RoomPresence presence) {
+      Function<ActorRef<TopicPresence.Changed>, TopicPresence> presence) {
     super(ctx);
     this.topic = topic;
     this.entity = entity;
     this.parent = parent;
     this.settings = settings;
     this.metrics = metrics;
-    this.presence = presence;
-    this.presenceListener = presence == null ? null : ctx.messageAdapter(PresenceReplica.Changed.class, PresenceChanged::new);
-    if (presence != null) presence.watch(presenceListener);
+    this.presence = presence == null ? null : presence.apply(ctx.messageAdapter(TopicPresence.Changed.class, PresenceChanged::new));
     timers.startTimerWithFixedDelay(RefreshRegistration.INSTANCE, settings.registrationRefresh());
   }
 
@@ -173,7 +169,7 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
     JoinRequest r = p.request();
     ActorRef<Channel.Command> channel = getContext().spawnAnonymous(Channel.create(r, entity, getContext().getSelf(), settings, metrics));
     getContext().watchWith(channel, new ChannelStopped(channel));
-    PresenceEntry entry = presence == null ? null : presence.track(r.connect().userId(), p.presenceMeta(),
+    TopicPresence.Entry entry = presence == null ? null : presence.track(r.connect().userId(), p.presenceMeta(),
         r.connect().identity() == null ? null : r.connect().identity().presenceMeta());
     members.add(new Member(channel, r.queue(), entry));
     metrics.joins.increment();
@@ -207,7 +203,7 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
   }
 
   private Behavior<Command> onPresenceChanged(PresenceChanged m) {
-    ByteBuf frame = presence.onChanged(m.changed().diff());
+    ByteBuf frame = presence.onChanged(m.changed());
     if (frame != null) offerToAll(frame);
     return this;
   }
@@ -267,7 +263,7 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
     entity.tell(new RoomEntity.Register(getContext().getSelf(), 0));
     if (presence != null) {
       for (Member member : members) presence.untrack(member.presence());
-      presence.unwatch(presenceListener);
+      presence.close();
     }
     return this;
   }

@@ -1,8 +1,6 @@
 package dev.chorus.room;
 
 import dev.chorus.metrics.Metrics;
-import dev.chorus.presence.PresenceReplica;
-import dev.chorus.presence.RoomPresence;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -59,25 +57,22 @@ public final class LocalRooms extends AbstractBehavior<LocalRooms.Command> {
   }
 
   public static Behavior<Command> create(
-      ClusterSharding sharding, RoomSettings settings, Metrics metrics, PresenceSettings presence) {
+      ClusterSharding sharding, RoomSettings settings, Metrics metrics, TopicPresence.Factory presence) {
     return Behaviors.setup(ctx -> {
       ctx.getSystem().receptionist().tell(Receptionist.register(SERVICE_KEY, ctx.getSelf()));
       return new LocalRooms(ctx, sharding, settings, metrics, presence);
     });
   }
 
-  /** What a local room of a presence namespace needs: the node's replica and its name there. */
-  public record PresenceSettings(ActorRef<PresenceReplica.Command> replica, String node, int maxMetaBytes) {}
-
   private final ClusterSharding sharding;
   private final RoomSettings settings;
   private final Metrics metrics;
-  private final PresenceSettings presence;
+  private final TopicPresence.Factory presence;
   private final Map<String, Entry> rooms = new HashMap<>();
   private long roomCounter;
 
   private LocalRooms(
-      ActorContext<Command> ctx, ClusterSharding sharding, RoomSettings settings, Metrics metrics, PresenceSettings presence) {
+      ActorContext<Command> ctx, ClusterSharding sharding, RoomSettings settings, Metrics metrics, TopicPresence.Factory presence) {
     super(ctx);
     this.sharding = sharding;
     this.settings = settings;
@@ -101,7 +96,7 @@ public final class LocalRooms extends AbstractBehavior<LocalRooms.Command> {
     Entry entry = rooms.computeIfAbsent(topic, t -> new Entry(getContext().spawn(
         LocalRoom.create(t, sharding.entityRefFor(RoomEntity.TYPE_KEY, t), getContext().getSelf(), settings, metrics,
             namespace.presence()
-                ? new RoomPresence(t, presence.replica(), presence.node(), namespace.presenceListLimit(), presence.maxMetaBytes())
+                ? changes -> presence.forTopic(t, namespace.presenceListLimit(), changes)
                 : null),
         // topics may hold any character; the counter keeps actor names valid and unique
         "room-" + (++roomCounter))));

@@ -14,8 +14,9 @@ import com.tngtech.archunit.lang.ArchRule;
  * <pre>
  *   metrics, protocol, auth, placement   leaves: pure code and the node's counters
  *   transport                            Netty: frames, outbound queues, connection admission
- *   presence                             who is here, replicated with Distributed Data
  *   room                                 the sharded sequencer, local rooms, channels
+ *   presence                             who is here, replicated with Distributed Data; rooms
+ *                                        see it only through their interface, room.TopicPresence
  *   session                              one actor per connection: joins, leaves, pushes
  *   ops, api                             the management port: admin, drain, health, API
  *   dev.chorus                           the node: wiring, settings, main
@@ -34,17 +35,17 @@ class ArchitectureTest {
       .layer("node").definedBy("dev.chorus")
       .layer("ops").definedBy("dev.chorus.ops..", "dev.chorus.api..")
       .layer("session").definedBy("dev.chorus.session..")
-      .layer("room").definedBy("dev.chorus.room..")
       .layer("presence").definedBy("dev.chorus.presence..")
+      .layer("room").definedBy("dev.chorus.room..")
       .layer("transport").definedBy("dev.chorus.transport..")
       .layer("leaves").definedBy("dev.chorus.metrics..", "dev.chorus.protocol..", "dev.chorus.auth..", "dev.chorus.placement..")
       .layer("bench").definedBy("dev.chorus.bench..")
       .whereLayer("node").mayNotBeAccessedByAnyLayer()
       .whereLayer("ops").mayOnlyBeAccessedByLayers("node")
       .whereLayer("session").mayOnlyBeAccessedByLayers("ops", "node")
-      .whereLayer("room").mayOnlyBeAccessedByLayers("session", "ops", "node")
-      .whereLayer("presence").mayOnlyBeAccessedByLayers("room", "session", "ops", "node")
-      .whereLayer("transport").mayOnlyBeAccessedByLayers("presence", "room", "session", "ops", "node")
+      .whereLayer("presence").mayOnlyBeAccessedByLayers("session", "ops", "node")
+      .whereLayer("room").mayOnlyBeAccessedByLayers("presence", "session", "ops", "node")
+      .whereLayer("transport").mayOnlyBeAccessedByLayers("room", "presence", "session", "ops", "node")
       .whereLayer("leaves").mayOnlyBeAccessedByLayers("transport", "presence", "room", "session", "ops", "node", "leaves")
       .whereLayer("bench").mayOnlyBeAccessedByLayers("node");
 
