@@ -2,7 +2,7 @@ package dev.chorus;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.chorus.testkit.TestSocket;
+import dev.chorus.testkit.PhxClient;
 import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -65,9 +65,9 @@ class JarIT {
           Thread.sleep(100);
         }
       }
-      try (TestSocket s = TestSocket.connect(port)) {
-        s.sendText("[\"1\",\"1\",\"room:lobby\",\"phx_join\",{}]");
-        assertTrue(s.receiveText().contains("\"status\":\"ok\""));
+      try (PhxClient s = PhxClient.connect(port)) {
+        s.sendJoin("room:lobby", "1", "{}");
+        assertEquals("ok", PhxClient.status(s.nextReply("1")));
         s.sendText("[\"1\",\"2\",\"room:lobby\",\"msg\",{\"body\":\"from the jar test\"}]");
         // room has presence on by default: presence_state and presence_diff frames come too
         StringBuilder seen = new StringBuilder();

@@ -24,6 +24,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The Phoenix Channels v2 test client, for every test that talks to a node over a WebSocket
@@ -51,6 +53,7 @@ public final class PhxClient implements AutoCloseable {
   public static final String VSN = "vsn=2.0.0";
 
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Pattern CONTENT_LENGTH = Pattern.compile("(?i)\r\ncontent-length: *(\\d+)");
 
   /** A frame received from the server. */
   public record Received(int opcode, byte[] payload) {
@@ -166,8 +169,38 @@ public final class PhxClient implements AutoCloseable {
         + "Sec-WebSocket-Version: 13\r\n\r\n";
     out.write(request.getBytes(StandardCharsets.US_ASCII));
     out.flush();
-    String status = readHttpHead();
-    if (!status.startsWith("HTTP/1.1 101")) throw new IOException("upgrade refused: " + status);
+    String head = readHttpHead();
+    if (!head.startsWith("HTTP/1.1 101")) {
+      Matcher length = CONTENT_LENGTH.matcher(head);
+      String body = length.find() ? new String(in.readNBytes(Integer.parseInt(length.group(1))), StandardCharsets.UTF_8) : "";
+      throw new UpgradeRefused(head, body);
+    }
+  }
+
+  /** The server answered the upgrade with another status than 101; the message holds the head. */
+  public static final class UpgradeRefused extends IOException {
+    private final String head;
+    private final String body;
+
+    UpgradeRefused(String head, String body) {
+      super("upgrade refused: " + head + body);
+      this.head = head;
+      this.body = body;
+    }
+
+    /** The status code: 403, 429, ... */
+    public int status() {
+      return Integer.parseInt(head.split(" ", 3)[1]);
+    }
+
+    public String head() {
+      return head;
+    }
+
+    /** The response body (its reason), as long as content-length says. */
+    public String body() {
+      return body;
+    }
   }
 
   /** Reads the response head and returns it. */
