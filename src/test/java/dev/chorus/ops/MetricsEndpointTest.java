@@ -3,8 +3,8 @@ package dev.chorus.ops;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.chorus.ChorusNode;
-import dev.chorus.testkit.TestNode;
 import dev.chorus.testkit.PhxClient;
+import dev.chorus.testkit.TestNode;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.chorus.ChorusNode;
-import dev.chorus.testkit.TestNode;
 import dev.chorus.testkit.PhxClient;
+import dev.chorus.testkit.TestNode;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
