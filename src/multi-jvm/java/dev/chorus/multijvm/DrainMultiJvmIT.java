@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -40,10 +41,13 @@ class DrainMultiJvmIT {
         // The publisher keeps publishing through the drain and the room's move off node 3.
         int total = 200;
         String room = topic;
+        AtomicInteger pushed = new AtomicInteger();
         CompletableFuture<Void> publishing = CompletableFuture.runAsync(() -> {
           try {
             for (int n = 0; n < total; n++) {
               publisher.push(room, "msg", "{\"n\":" + n + "}");
+              pushed.incrementAndGet();
+              // Pacing, not a wait: 200 pushes 50 ms apart span the drain window and the room's move.
               Thread.sleep(50);
             }
           } catch (IOException | InterruptedException e) {
@@ -51,7 +55,8 @@ class DrainMultiJvmIT {
           }
         }, pool);
 
-        Thread.sleep(500);
+        // The drain starts with the publisher under way: some messages go out before it.
+        cluster.await("the publisher under way", Duration.ofSeconds(10), () -> pushed.get() >= 10);
         long start = System.nanoTime();
         NodeProcess.Response drain = node3.adminPost("/admin/drain");
         assertEquals(202, drain.status(), drain.body());

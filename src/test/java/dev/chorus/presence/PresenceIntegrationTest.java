@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.*;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chorus.ChorusNode;
-import dev.chorus.testkit.TestNode;
 import dev.chorus.testkit.PhxClient;
+import dev.chorus.testkit.TestNode;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
@@ -102,7 +102,10 @@ class PresenceIntegrationTest {
       carol.sendText("[\"1\",\"1\",\"" + topic + "\",\"phx_join\",{}]");
       carol.sendText("[\"1\",\"2\",\"" + topic + "\",\"phx_leave\",{}]");
       carol.next(); // join ok
-      Thread.sleep(1000); // several intervals: a diff, had there been one, would be queued by now
+      // Deliberately lets time pass: several presence intervals (300 ms), after which a diff
+      // for carol, had there been one, would be queued before dave's. What must not happen
+      // sends nothing to await.
+      Thread.sleep(1000);
       join(dave, topic, "{}");
       JsonNode diff = next(ada, "presence_diff").path(4);
       assertFalse(diff.toString().contains("carol"), "no trace of carol: " + diff);

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.chorus.ChorusNode;
-import dev.chorus.testkit.TestNode;
 import dev.chorus.testkit.PhxClient;
+import dev.chorus.testkit.TestNode;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -95,7 +95,7 @@ class SlowConsumerTest {
           for (int i = 0; i < 8; i++) {
             beating.sendText("[null,\"" + i + "\",\"phoenix\",\"heartbeat\",{}]");
             beating.receiveText();
-            Thread.sleep(400); // the client's heartbeat interval, not a wait for the server
+            Thread.sleep(400); // pacing, not a wait: the client's heartbeat interval, which keeps it within the idle timeout
           }
         } catch (Exception e) {
           throw new RuntimeException(e);
