@@ -26,7 +26,13 @@ import org.junit.jupiter.api.Test;
 class FuzzTest {
   static final int FRAMES = 20_000;
   static final Duration TIME_BOUND = Duration.ofSeconds(60);
-  static final long HEAP_GROWTH_BOUND = 64L << 20;
+  /**
+   * Measured over 13 runs: -1.4 to +1.7 MB (20 000 frames over ~430 connections; the figure is
+   * mostly the collector's noise and one-time initialisation). 3 MiB leaves ~80 % over the worst
+   * of them and fails a doubling of it (3.4 MB). (It was 64 MiB: a leak of 3 KB per frame, or
+   * 150 KB per connection, would have passed.)
+   */
+  static final long HEAP_GROWTH_BOUND = 3L << 20;
 
   static final String[] VALID = {
       "[\"1\",\"1\",\"room:fuzz\",\"phx_join\",{}]",
@@ -101,7 +107,7 @@ class FuzzTest {
       }
       long growth = usedHeapAfterGc() - heapBefore;
       System.out.printf("fuzz: heap growth %.1f MB%n", growth / 1e6);
-      assertTrue(growth < HEAP_GROWTH_BOUND, "heap grew by " + growth + " bytes");
+      assertTrue(growth < HEAP_GROWTH_BOUND, "heap grew by " + growth + " bytes, bound " + HEAP_GROWTH_BOUND);
     }
   }
 
