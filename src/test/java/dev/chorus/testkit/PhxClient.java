@@ -108,7 +108,7 @@ public final class PhxClient implements AutoCloseable {
 
   /**
    * Connects to {@code /socket/websocket?query} ({@code query} as it is: {@code "vsn=2.0.0&user=ada"};
-   * empty for none). A refused upgrade throws an IOException naming the status line.
+   * empty for none). A refused upgrade throws {@link UpgradeRefused}: its status and reason.
    */
   public static PhxClient connect(int port, String query) throws IOException {
     return connect("127.0.0.1", port, query, 0);
