@@ -159,7 +159,7 @@ class ClusterMultiJvmIT {
       for (int n = 100; n < 120; n++) publisher.push(topic, "msg", "{\"n\":" + n + "}");
       String[] at = position.split(":");
       try (PhxClient again = cluster.node(3).client()) {
-        JsonNode response = again.join(topic, "{\"since\":{\"epoch\":\"" + at[0] + "\",\"seq\":" + at[1] + "}}");
+        JsonNode response = again.join(topic, "1", "{\"since\":{\"epoch\":\"" + at[0] + "\",\"seq\":" + at[1] + "}}");
         assertTrue(response.path("recovered").asBoolean(), response.toString());
         long last = Long.parseLong(at[1]);
         List<JsonNode> rest = again.broadcasts(topic, (int) (120 - last), Duration.ofSeconds(30));

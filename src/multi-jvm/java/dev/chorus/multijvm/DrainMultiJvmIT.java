@@ -35,7 +35,7 @@ class DrainMultiJvmIT {
         for (int i = 0; i < 40; i++) {
           PhxClient s = node3.client();
           drained.add(s);
-          s.join("room:lobby", "1");
+          s.join("room:lobby");
         }
 
         // The publisher keeps publishing through the drain and the room's move off node 3.

@@ -39,7 +39,7 @@ class PartitionMultiJvmIT {
           for (int i = 0; i < 10; i++) {
             PhxClient s = node3.client(); // on node 3's side of the cut
             minorityClients.add(s);
-            s.join("room:split", "1");
+            s.join("room:split");
           }
 
           long cut = System.nanoTime();

@@ -45,7 +45,7 @@ class ApiRoutesTest {
 
   static PhxClient subscriber(String topic) throws Exception {
     PhxClient s = PhxClient.connect(port);
-    s.join(topic, "1");
+    s.join(topic);
     return s;
   }
 

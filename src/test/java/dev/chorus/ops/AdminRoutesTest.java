@@ -36,7 +36,7 @@ class AdminRoutesTest {
 
   static PhxClient joined(ChorusNode node, String topic) throws Exception {
     PhxClient s = PhxClient.connect(node.httpAddress().getPort());
-    s.join(topic, "1");
+    s.join(topic);
     return s;
   }
 

@@ -37,8 +37,8 @@ class MetricsEndpointTest {
     try (ChorusNode node = TestNode.start()) {
       int port = node.httpAddress().getPort();
       try (PhxClient a = PhxClient.connect(port); PhxClient b = PhxClient.connect(port)) {
-        a.join("room:m", "1");
-        b.join("room:m", "1");
+        a.join("room:m", "1", "{}");
+        b.join("room:m", "1", "{}");
         b.sendText("[\"2\",\"2\",\"nosuch:m\",\"phx_join\",{}]"); // refused
         b.next();
         for (int i = 0; i < 3; i++) {
@@ -88,7 +88,7 @@ class MetricsEndpointTest {
   @Test
   void roomSizesAreBucketed() throws Exception {
     try (ChorusNode node = TestNode.start(); PhxClient a = PhxClient.connect(node.httpAddress().getPort())) {
-      a.join("room:one", "1");
+      a.join("room:one");
       Map<String, Double> m = scrape(node);
       assertEquals(1, m.get("chorus_rooms{size=\"1\"}"));
       assertEquals(0, m.get("chorus_rooms{size=\"10\"}"));

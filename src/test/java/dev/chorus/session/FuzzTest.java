@@ -54,8 +54,8 @@ class FuzzTest {
       int port = node.httpAddress().getPort();
       long heapBefore = usedHeapAfterGc();
       try (PhxClient witness = PhxClient.connect(port); PhxClient publisher = PhxClient.connect(port)) {
-        witness.join("room:fuzz-witness", "1");
-        publisher.join("room:fuzz-witness", "1");
+        witness.join("room:fuzz-witness");
+        publisher.join("room:fuzz-witness", "1", "{}");
         AtomicBoolean fuzzing = new AtomicBoolean(true);
         CompletableFuture<Integer> publishing = CompletableFuture.supplyAsync(() -> {
           int n = 0;
@@ -103,7 +103,7 @@ class FuzzTest {
         }
       }
       try (PhxClient fresh = PhxClient.connect(port)) {
-        fresh.join("room:after-fuzz", "1"); // the node still serves new clients
+        fresh.join("room:after-fuzz"); // the node still serves new clients
       }
       long growth = usedHeapAfterGc() - heapBefore;
       System.out.printf("fuzz: heap growth %.1f MB%n", growth / 1e6);

@@ -42,7 +42,7 @@ class JoinRoutingTest {
   void pushToATopicNotJoinedGetsUnmatchedTopic() throws Exception {
     String topic = room("room");
     try (PhxClient witness = joined(NODE.port(), topic); PhxClient bad = connect(NODE.port())) {
-      bad.join(room("room"), "1"); // joined elsewhere, not to the witness's topic
+      bad.join(room("room"), "1", "{}"); // joined elsewhere, not to the witness's topic
       bad.sendText("[\"1\",\"2\",\"" + topic + "\",\"msg\",{\"leak\":true}]");
       assertErrorReply(bad.reply("2"), "unmatched topic");
       bad.sendText("[null,\"3\",\"" + topic + "\",\"msg\",{\"leak\":true}]");
@@ -63,7 +63,7 @@ class JoinRoutingTest {
       assertErrorReply(bad.reply("2"), "unmatched topic");
       bad.assertHeartbeatAnswered();
       // The connection is sound: it can join and push after all.
-      bad.join(topic, "3");
+      bad.join(topic, "3", "{}");
       bad.pushOk(topic, "late", "{\"ok\":1}");
 
       assertRoomStillWorks(topic, witness, f -> "late".equals(f.get(3).asText()));
@@ -90,7 +90,7 @@ class JoinRoutingTest {
       bad.sendText("[\"1\",\"3\",\"nosuch:x\",\"msg\",{}]");
       assertErrorReply(bad.reply("3"), "unmatched topic");
       bad.assertHeartbeatAnswered();
-      bad.join(topic, "4");
+      bad.join(topic, "4", "{}");
 
       assertRoomStillWorks(topic, witness);
     }
@@ -104,7 +104,7 @@ class JoinRoutingTest {
   void secondJoinOfTheSameTopicClosesTheFirstAndBroadcastsArriveOnce() throws Exception {
     String topic = room("room");
     try (PhxClient witness = joined(NODE.port(), topic); PhxClient twice = connect(NODE.port()); PhxClient pusher = connect(NODE.port())) {
-      twice.join(topic, "1");
+      twice.join(topic, "1", "{}");
       twice.sendJoin(topic, "2", "{}");
       JsonNode closed = twice.expect("phx_close of the first join",
           f -> "phx_close".equals(f.get(3).asText()));
@@ -118,7 +118,7 @@ class JoinRoutingTest {
       twice.sendText("[\"1\",\"3\",\"" + topic + "\",\"msg\",{}]");
       assertErrorReply(twice.reply("3"), "unmatched topic");
 
-      pusher.join(topic, "1");
+      pusher.join(topic, "1", "{}");
       for (int round = 0; round < 3; round++) {
         String id = UUID.randomUUID().toString();
         pusher.pushOk(topic, "once", "{\"id\":\"" + id + "\"}");
@@ -147,7 +147,7 @@ class JoinRoutingTest {
           for (int round = 0; round < 120; round++) {
             String id = c + "-" + round;
             String joinRef = "r" + round;
-            eager.join(topic, joinRef);
+            eager.join(topic, joinRef, "{}");
             eager.sendText("[\"" + joinRef + "\",\"p" + round + "\",\"" + topic + "\",\"eager\",{\"id\":\"" + id + "\"}]");
             JsonNode reply = eager.reply("p" + round);
             assertEquals("ok", status(reply), "push " + id + " right after the join reply: " + reply);

@@ -40,7 +40,7 @@ public final class BadInput {
   /** A client joined to {@code topic} under join_ref "1". */
   public static PhxClient joined(int port, String topic) throws IOException {
     PhxClient c = connect(port);
-    c.join(topic, "1");
+    c.join(topic, "1", "{}");
     return c;
   }
 
@@ -52,7 +52,7 @@ public final class BadInput {
   public static List<JsonNode> assertRoomStillWorks(String topic, PhxClient witness, Predicate<JsonNode> expectedBefore)
       throws IOException {
     try (PhxClient good = PhxClient.connect(witness.host(), witness.port(), PhxClient.VSN, 0).withWait(witness.waitTime())) {
-      good.join(topic, "1");
+      good.join(topic, "1", "{}");
       String id = UUID.randomUUID().toString();
       good.pushOk(topic, "check", "{\"id\":\"" + id + "\"}");
       witness.expect("the good client's push to reach the witness", f -> isBroadcast(f, id));

@@ -476,10 +476,6 @@ public final class PhxClient implements AutoCloseable {
     return join(topic, "join-" + (++refs), "{}");
   }
 
-  public JsonNode join(String topic, String joinRef) throws IOException {
-    return join(topic, joinRef, "{}");
-  }
-
   /** Joins and waits for the ok reply (frames before it are kept); returns the reply's response. */
   public JsonNode join(String topic, String joinRef, String payload) throws IOException {
     sendJoin(topic, joinRef, payload);

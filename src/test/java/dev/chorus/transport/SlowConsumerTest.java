@@ -37,9 +37,9 @@ class SlowConsumerTest {
     try (PhxClient slow = PhxClient.connect("127.0.0.1", port, PhxClient.VSN, 4096);
         PhxClient reader = PhxClient.connect(port);
         PhxClient publisher = PhxClient.connect(port)) {
-      slow.join("fast:slow", "1");
-      reader.join("fast:slow", "1");
-      publisher.join("fast:slow", "1");
+      slow.join("fast:slow");
+      reader.join("fast:slow");
+      publisher.join("fast:slow", "1", "{}");
       String body = "x".repeat(1000);
       int messages = 4000; // ~4 MB: far more than the slow client's socket and 1 MiB queue hold
       // The publisher stays at most 200 messages ahead of the reader, so that only the slow
