@@ -2,9 +2,11 @@ package dev.chorus;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.chorus.testkit.TestSocket;
+import dev.chorus.testkit.PhxClient;
+import dev.chorus.testkit.TestNode;
 import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
@@ -23,6 +25,22 @@ class JarIT {
   static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
+    }
+  }
+
+  static boolean listening(int port) {
+    try (Socket probe = new Socket("127.0.0.1", port)) {
+      return true;
+    } catch (IOException notYet) {
+      return false;
+    }
+  }
+
+  static String read(File log) {
+    try {
+      return Files.readString(log.toPath());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
@@ -55,19 +73,13 @@ class JarIT {
     Process p = pb.start();
     p.getOutputStream().close();
     try {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (true) {
-        try (Socket probe = new Socket("127.0.0.1", port)) {
-          break;
-        } catch (IOException notYet) {
-          assertTrue(p.isAlive(), "the jar exited early:\n" + Files.readString(log.toPath()));
-          assertTrue(System.nanoTime() < deadline, "the jar did not listen within 60 s:\n" + Files.readString(log.toPath()));
-          Thread.sleep(100);
-        }
-      }
-      try (TestSocket s = TestSocket.connect(port)) {
-        s.sendText("[\"1\",\"1\",\"room:lobby\",\"phx_join\",{}]");
-        assertTrue(s.receiveText().contains("\"status\":\"ok\""));
+      TestNode.await("the jar to listen on " + port, Duration.ofSeconds(60), Duration.ofMillis(100), () -> {
+        if (!p.isAlive()) throw new AssertionError("the jar exited early:\n" + read(log));
+        return listening(port);
+      }, () -> read(log));
+      try (PhxClient s = PhxClient.connect(port)) {
+        s.sendJoin("room:lobby", "1", "{}");
+        assertEquals("ok", PhxClient.status(s.nextReply("1")));
         s.sendText("[\"1\",\"2\",\"room:lobby\",\"msg\",{\"body\":\"from the jar test\"}]");
         // room has presence on by default: presence_state and presence_diff frames come too
         StringBuilder seen = new StringBuilder();

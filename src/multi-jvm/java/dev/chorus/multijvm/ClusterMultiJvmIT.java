@@ -3,6 +3,7 @@ package dev.chorus.multijvm;
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.chorus.testkit.PhxClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,8 +62,8 @@ class ClusterMultiJvmIT {
     List<PhxClient> publishers = new ArrayList<>();
     try {
       for (NodeProcess n : cluster.nodes) {
-        for (int i = 0; i < 2; i++) subscribers.add(PhxClient.connect(n));
-        publishers.add(PhxClient.connect(n));
+        for (int i = 0; i < 2; i++) subscribers.add(n.client());
+        publishers.add(n.client());
       }
       for (PhxClient c : subscribers) c.join(topic);
       for (PhxClient c : publishers) c.join(topic);
@@ -87,9 +88,9 @@ class ClusterMultiJvmIT {
       for (PhxClient c : everyone) {
         List<String> order = new ArrayList<>();
         for (JsonNode b : c.broadcasts(topic, total, Duration.ofSeconds(60))) order.add(b.path(4).path("n").asText());
-        assertEquals(total, order.stream().distinct().count(), "node " + c.node + ": every message exactly once");
+        assertEquals(total, order.stream().distinct().count(), c.name() + ": every message exactly once");
         if (reference == null) reference = order;
-        else assertEquals(reference, order, "node " + c.node + " sees the same order as node " + everyone.get(0).node);
+        else assertEquals(reference, order, c.name() + " sees the same order as " + everyone.get(0).name());
       }
     } finally {
       for (PhxClient c : subscribers) c.close();
@@ -102,7 +103,7 @@ class ClusterMultiJvmIT {
   void aPublishGoesOnlyToNodesWithMembers() throws Exception {
     NodeProcess node1 = cluster.node(1), node2 = cluster.node(2), node3 = cluster.node(3);
     // A room whose entity (sequencer) is not on node 3, so node 3 has no part in it at all.
-    try (PhxClient subscriber = PhxClient.connect(node2); PhxClient publisher = PhxClient.connect(node1)) {
+    try (PhxClient subscriber = node2.client(); PhxClient publisher = node1.client()) {
       String topic = Shards.topicWithEntity("room:only-on-2-", node3, false, subscriber);
       publisher.join(topic);
       double receivedBefore = node3.metric("chorus_cross_node_deliveries_received_total");
@@ -124,7 +125,7 @@ class ClusterMultiJvmIT {
     List<PhxClient> subscribers = new ArrayList<>();
     try {
       for (NodeProcess n : cluster.nodes) {
-        PhxClient c = PhxClient.connect(n);
+        PhxClient c = n.client();
         c.join(topic);
         subscribers.add(c);
       }
@@ -134,7 +135,7 @@ class ClusterMultiJvmIT {
       for (PhxClient c : subscribers) {
         JsonNode got = c.broadcasts(topic, 1, Duration.ofSeconds(10)).get(0);
         assertEquals("notice", got.path(3).asText());
-        assertEquals("backend", got.path(4).path("from").asText(), "node " + c.node);
+        assertEquals("backend", got.path(4).path("from").asText(), c.name());
       }
     } finally {
       for (PhxClient c : subscribers) c.close();
@@ -145,10 +146,10 @@ class ClusterMultiJvmIT {
   @Order(40)
   void aClientRecoversWhatItMissedThroughAnotherNode() throws Exception {
     String topic = "room:recover-across";
-    try (PhxClient publisher = PhxClient.connect(cluster.node(2))) {
+    try (PhxClient publisher = cluster.node(2).client()) {
       publisher.join(topic);
       String position;
-      try (PhxClient first = PhxClient.connect(cluster.node(1))) {
+      try (PhxClient first = cluster.node(1).client()) {
         first.join(topic);
         for (int n = 0; n < 100; n++) publisher.push(topic, "msg", "{\"n\":" + n + "}");
         List<JsonNode> seen = first.broadcasts(topic, 40, Duration.ofSeconds(20));
@@ -157,8 +158,8 @@ class ClusterMultiJvmIT {
       // 120 in all: the room keeps the last 100 (history-size), so everything after 40 is there
       for (int n = 100; n < 120; n++) publisher.push(topic, "msg", "{\"n\":" + n + "}");
       String[] at = position.split(":");
-      try (PhxClient again = PhxClient.connect(cluster.node(3))) {
-        JsonNode response = again.join(topic, "{\"since\":{\"epoch\":\"" + at[0] + "\",\"seq\":" + at[1] + "}}");
+      try (PhxClient again = cluster.node(3).client()) {
+        JsonNode response = again.join(topic, "1", "{\"since\":{\"epoch\":\"" + at[0] + "\",\"seq\":" + at[1] + "}}");
         assertTrue(response.path("recovered").asBoolean(), response.toString());
         long last = Long.parseLong(at[1]);
         List<JsonNode> rest = again.broadcasts(topic, (int) (120 - last), Duration.ofSeconds(30));
@@ -173,9 +174,9 @@ class ClusterMultiJvmIT {
   @Order(50)
   void theClusterSurvivesASigkilledNode() throws Exception {
     NodeProcess node1 = cluster.node(1), node2 = cluster.node(2), node3 = cluster.node(3);
-    try (PhxClient subscriber = PhxClient.connect(node2);
-        PhxClient publisher = PhxClient.connect(node1);
-        PhxClient onTheDoomedNode = PhxClient.connect(node3)) {
+    try (PhxClient subscriber = node2.client();
+        PhxClient publisher = node1.client();
+        PhxClient onTheDoomedNode = node3.client()) {
       // A room whose entity lives on node 3, with members on the survivors.
       String topic = Shards.topicWithEntity("room:on-3-", node3, true, subscriber);
       publisher.join(topic);
@@ -207,7 +208,7 @@ class ClusterMultiJvmIT {
           removal.toMillis(), recovery.toMillis());
 
       // The client of the dead node reconnects to a survivor and carries on.
-      try (PhxClient reconnected = PhxClient.connect(node1)) {
+      try (PhxClient reconnected = node1.client()) {
         reconnected.join(topic);
         publisher.push(topic, "msg", "{\"n\":\"after\"}");
         List<JsonNode> after;

@@ -3,7 +3,7 @@ package dev.chorus.multijvm;
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.chorus.testkit.TestSocket;
+import dev.chorus.testkit.PhxClient;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,25 +27,27 @@ class DrainMultiJvmIT {
   void drainingANodeMovesItsClientsGraduallyAndNobodyElseNotices() throws Exception {
     try (LocalCluster cluster = LocalCluster.start("drain", 3, List.of("-Dchorus.drain.window=" + WINDOW.toSeconds() + "s"))) {
       NodeProcess node1 = cluster.node(1), node2 = cluster.node(2), node3 = cluster.node(3);
-      List<TestSocket> drained = new ArrayList<>();
+      List<PhxClient> drained = new ArrayList<>();
       ExecutorService pool = Executors.newCachedThreadPool();
-      try (PhxClient subscriber = PhxClient.connect(node2); PhxClient publisher = PhxClient.connect(node1)) {
+      try (PhxClient subscriber = node2.client(); PhxClient publisher = node1.client()) {
         String topic = Shards.topicWithEntity("room:drained-", node3, true, subscriber);
         publisher.join(topic);
         for (int i = 0; i < 40; i++) {
-          TestSocket s = TestSocket.connect(node3.wsPort);
-          s.sendText("[\"1\",\"1\",\"room:lobby\",\"phx_join\",{}]");
-          assertTrue(s.receiveText().contains("\"ok\""));
+          PhxClient s = node3.client();
           drained.add(s);
+          s.join("room:lobby");
         }
 
         // The publisher keeps publishing through the drain and the room's move off node 3.
         int total = 200;
         String room = topic;
+        AtomicInteger pushed = new AtomicInteger();
         CompletableFuture<Void> publishing = CompletableFuture.runAsync(() -> {
           try {
             for (int n = 0; n < total; n++) {
               publisher.push(room, "msg", "{\"n\":" + n + "}");
+              pushed.incrementAndGet();
+              // Pacing, not a wait: 200 pushes 50 ms apart span the drain window and the room's move.
               Thread.sleep(50);
             }
           } catch (IOException | InterruptedException e) {
@@ -52,19 +55,20 @@ class DrainMultiJvmIT {
           }
         }, pool);
 
-        Thread.sleep(500);
+        // The drain starts with the publisher under way: some messages go out before it.
+        cluster.await("the publisher under way", Duration.ofSeconds(10), () -> pushed.get() >= 10);
         long start = System.nanoTime();
         NodeProcess.Response drain = node3.adminPost("/admin/drain");
         assertEquals(202, drain.status(), drain.body());
         assertNotEquals(200, node3.get("/ready").status(), "not ready as soon as the drain is accepted");
-        IOException refused = assertThrows(IOException.class, () -> TestSocket.connect(node3.wsPort).close());
+        IOException refused = assertThrows(IOException.class, () -> node3.client().close());
         assertTrue(refused.getMessage().contains("503"), "a new WebSocket is refused while draining: " + refused.getMessage());
 
         List<CompletableFuture<Long>> closes = new ArrayList<>();
-        for (TestSocket s : drained) {
+        for (PhxClient s : drained) {
           closes.add(CompletableFuture.supplyAsync(() -> {
             try {
-              TestSocket.Received close = s.awaitClose(WINDOW.plusSeconds(10));
+              PhxClient.Received close = s.awaitClose(WINDOW.plusSeconds(10));
               assertNotNull(close, "a close frame, not a dropped connection");
               assertEquals(1012, close.closeCode());
               return (System.nanoTime() - start) / 1_000_000;
@@ -93,7 +97,7 @@ class DrainMultiJvmIT {
         for (int n = 0; n < total; n++) expected.add(String.valueOf(n));
         assertEquals(expected, order, "the subscriber on node 2 got every message once, in order, through the room's move");
       } finally {
-        for (TestSocket s : drained) s.close();
+        for (PhxClient s : drained) s.close();
         pool.shutdownNow();
       }
     }

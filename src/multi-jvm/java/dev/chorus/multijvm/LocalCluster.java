@@ -2,6 +2,7 @@ package dev.chorus.multijvm;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chorus.testkit.TestNode;
 import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -79,11 +80,7 @@ public final class LocalCluster implements AutoCloseable {
 
   /** Polls until {@code condition} holds, else fails with the nodes' log tails. */
   void await(String what, Duration deadline, BooleanSupplier condition) throws InterruptedException {
-    long end = System.nanoTime() + deadline.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > end) throw new AssertionError("timed out after " + deadline + " waiting for: " + what + "\n" + logTails());
-      Thread.sleep(200);
-    }
+    TestNode.await(what, deadline, Duration.ofMillis(200), condition, this::logTails);
   }
 
   String logTails() {

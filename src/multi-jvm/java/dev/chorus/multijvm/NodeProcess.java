@@ -1,5 +1,6 @@
 package dev.chorus.multijvm;
 
+import dev.chorus.testkit.PhxClient;
 import java.io.File;
 import java.io.IOException;
 import java.net.URI;
@@ -37,6 +38,11 @@ public final class NodeProcess {
   final Placement placement;
   private final List<String> command;
   private Process process;
+
+  /** A Phoenix client of this node's WebSocket, named "node N"; its reads wait up to 15 s. */
+  PhxClient client() throws IOException {
+    return PhxClient.connect(placement.wsHost(), wsPort, PhxClient.VSN, 0).named("node " + index).withWait(Duration.ofSeconds(15));
+  }
 
   NodeProcess(int index, int wsPort, int clusterPort, int managementPort, File log, List<String> seeds,
       List<String> jvmOptions, Placement placement) {

@@ -2,7 +2,7 @@ package dev.chorus.multijvm;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.chorus.testkit.TestSocket;
+import dev.chorus.testkit.PhxClient;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,21 +32,20 @@ class PartitionMultiJvmIT {
       NodeProcess.Placement inside = new NodeProcess.Placement(ns.prefix(), ns.clientHostInside, ns.clusterHostInside, ns.clientHostInside);
       try (LocalCluster cluster = LocalCluster.start("partition", 3, List.of(), i -> i == 3 ? inside : outside)) {
         NodeProcess node1 = cluster.node(1), node2 = cluster.node(2), node3 = cluster.node(3);
-        List<TestSocket> minorityClients = new ArrayList<>();
-        try (PhxClient subscriber = PhxClient.connect(node2); PhxClient publisher = PhxClient.connect(node1)) {
+        List<PhxClient> minorityClients = new ArrayList<>();
+        try (PhxClient subscriber = node2.client(); PhxClient publisher = node1.client()) {
           subscriber.join("room:split");
           publisher.join("room:split");
           for (int i = 0; i < 10; i++) {
-            TestSocket s = TestSocket.connect(inside.wsHost(), node3.wsPort, "/socket/websocket?vsn=2.0.0", 0);
-            s.sendText("[\"1\",\"1\",\"room:split\",\"phx_join\",{}]");
-            assertTrue(s.receiveText().contains("\"ok\""));
+            PhxClient s = node3.client(); // on node 3's side of the cut
             minorityClients.add(s);
+            s.join("room:split");
           }
 
           long cut = System.nanoTime();
           ns.partition();
-          for (TestSocket s : minorityClients) {
-            TestSocket.Received close = s.awaitClose(Duration.ofSeconds(40));
+          for (PhxClient s : minorityClients) {
+            PhxClient.Received close = s.awaitClose(Duration.ofSeconds(40));
             assertNotNull(close, "a close frame from the downed node");
             assertEquals(1012, close.closeCode());
           }
@@ -61,7 +60,7 @@ class PartitionMultiJvmIT {
           assertEquals("split", subscriber.broadcasts("room:split", 1, Duration.ofSeconds(30)).get(0).path(4).path("after").asText(),
               "the majority serves the room");
         } finally {
-          for (TestSocket s : minorityClients) s.close();
+          for (PhxClient s : minorityClients) s.close();
         }
       }
     }

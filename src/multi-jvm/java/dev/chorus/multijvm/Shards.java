@@ -2,6 +2,7 @@ package dev.chorus.multijvm;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chorus.testkit.PhxClient;
 import java.io.IOException;
 
 /** Where a room's entity lives, read from Pekko Management's {@code /cluster/shards/room}. */

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.*;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chorus.ChorusNode;
+import dev.chorus.testkit.PhxClient;
 import dev.chorus.testkit.TestNode;
-import dev.chorus.testkit.TestSocket;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -43,22 +43,21 @@ class ApiRoutesTest {
     return HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  static TestSocket subscriber(String topic) throws Exception {
-    TestSocket s = TestSocket.connect(port);
-    s.sendText("[\"1\",\"1\",\"" + topic + "\",\"phx_join\",{}]");
-    assertTrue(s.receiveText().contains("\"ok\""));
+  static PhxClient subscriber(String topic) throws Exception {
+    PhxClient s = PhxClient.connect(port);
+    s.join(topic);
     return s;
   }
 
   @Test
   void aBackendPublishesIntoATopicClientsMayNotPublishTo() throws Exception {
-    try (TestSocket s = subscriber("announcements:news")) {
+    try (PhxClient s = subscriber("announcements:news")) {
       HttpResponse<String> r = call("POST", "/api/publish",
           "{\"topic\":\"announcements:news\",\"event\":\"notice\",\"payload\":{\"text\":\"hi\"}}", KEY);
       assertEquals(200, r.statusCode(), r.body());
       JsonNode answer = JSON.readTree(r.body());
       assertEquals(1, answer.path("seq").asLong());
-      JsonNode broadcast = JSON.readTree(s.receiveText());
+      JsonNode broadcast = s.next();
       assertEquals(answer.path("epoch").asText() + ":1", broadcast.path(1).asText());
       assertEquals("notice", broadcast.path(3).asText());
       assertEquals("hi", broadcast.path(4).path("text").asText());
@@ -73,7 +72,7 @@ class ApiRoutesTest {
 
   @Test
   void onePublishToManyTopics() throws Exception {
-    try (TestSocket a = subscriber("room:api-a"); TestSocket b = subscriber("room:api-b")) {
+    try (PhxClient a = subscriber("room:api-a"); PhxClient b = subscriber("room:api-b")) {
       HttpResponse<String> r = call("POST", "/api/publish",
           "{\"topics\":[\"room:api-a\",\"room:api-b\",\"nosuch:x\"],\"event\":\"msg\",\"payload\":{\"n\":1}}", KEY);
       assertEquals(200, r.statusCode(), r.body());
@@ -88,13 +87,13 @@ class ApiRoutesTest {
 
   @Test
   void aBackendDisconnectsAUserEverywhere() throws Exception {
-    try (TestSocket ada1 = TestSocket.connect(port, "/socket/websocket?vsn=2.0.0&user=ada", 0);
-        TestSocket ada2 = TestSocket.connect(port, "/socket/websocket?vsn=2.0.0&user=ada", 0);
-        TestSocket bob = TestSocket.connect(port, "/socket/websocket?vsn=2.0.0&user=bob", 0)) {
+    try (PhxClient ada1 = PhxClient.connect(port, PhxClient.VSN + "&user=ada");
+        PhxClient ada2 = PhxClient.connect(port, PhxClient.VSN + "&user=ada");
+        PhxClient bob = PhxClient.connect(port, PhxClient.VSN + "&user=bob")) {
       HttpResponse<String> r = call("POST", "/api/disconnect", "{\"user\":\"ada\"}", KEY);
       assertEquals(200, r.statusCode(), r.body());
       assertEquals(2, JSON.readTree(r.body()).path("closed").asInt(), r.body());
-      for (TestSocket s : new TestSocket[] {ada1, ada2}) assertEquals(4005, s.awaitClose(java.time.Duration.ofSeconds(5)).closeCode());
+      for (PhxClient s : new PhxClient[] {ada1, ada2}) assertEquals(4005, s.awaitClose(java.time.Duration.ofSeconds(5)).closeCode());
       bob.sendText("[null,\"1\",\"phoenix\",\"heartbeat\",{}]");
       assertTrue(bob.receiveText().contains("\"ok\""), "bob stays connected");
     }

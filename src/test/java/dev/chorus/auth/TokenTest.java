@@ -15,12 +15,8 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
 import dev.chorus.ChorusNode;
+import dev.chorus.testkit.PhxClient;
 import dev.chorus.testkit.TestNode;
-import dev.chorus.testkit.TestSocket;
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -87,48 +83,27 @@ class TokenTest {
     return sign(new MACSigner(SECRET), JWSAlgorithm.HS256, claims);
   }
 
-  /** The upgrade's HTTP response, head and body, for a token (null: none). */
-  static String upgrade(String token) throws Exception {
-    try (Socket s = new Socket("127.0.0.1", port)) {
-      OutputStream out = s.getOutputStream();
-      out.write(("GET /socket/websocket?vsn=2.0.0" + (token == null ? "" : "&token=" + token) + " HTTP/1.1\r\nHost: x\r\n"
-          + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-          + "Sec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-      out.flush();
-      s.setSoTimeout(5000);
-      InputStream in = s.getInputStream();
-      ByteArrayOutputStream got = new ByteArrayOutputStream();
-      // the head, then content-length bytes of body (the pekko transport keeps the connection)
-      while (!got.toString(StandardCharsets.US_ASCII).contains("\r\n\r\n")) got.write(in.read());
-      String head = got.toString(StandardCharsets.US_ASCII);
-      java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
-      if (length.find()) got.write(in.readNBytes(Integer.parseInt(length.group(1))));
-      return got.toString(StandardCharsets.UTF_8);
-    }
+  /** Connects with a token (null: none); a refused upgrade throws {@link PhxClient.UpgradeRefused}. */
+  static PhxClient connect(String token) throws Exception {
+    return PhxClient.connect(port, PhxClient.VSN + (token == null ? "" : "&token=" + token));
   }
 
-  static void refused(String token, String reason) throws Exception {
-    String response = upgrade(token);
-    assertTrue(response.startsWith("HTTP/1.1 403"), response);
-    assertTrue(response.endsWith(reason), "reason '" + reason + "' in: " + response);
+  /** The upgrade is refused with 403 and this reason as its body. */
+  static void refused(String token, String reason) {
+    PhxClient.UpgradeRefused e = assertThrows(PhxClient.UpgradeRefused.class, () -> connect(token).close());
+    assertEquals(403, e.status(), e.getMessage());
+    assertTrue(e.body().endsWith(reason), "reason '" + reason + "' in: " + e.getMessage());
   }
 
-  static TestSocket connect(String token) throws Exception {
-    return TestSocket.connect(port, "/socket/websocket?vsn=2.0.0&token=" + token, 0);
-  }
-
-  /** Joins; returns the join's reply (presence frames that follow an ok are left unread). */
-  static String join(TestSocket s, String topic) throws Exception {
-    s.sendText("[\"1\",\"1\",\"" + topic + "\",\"phx_join\",{}]");
-    return s.receiveText();
+  /** Joins; the next frame is the join's reply, returned (presence frames that follow an ok are left unread). */
+  static String join(PhxClient s, String topic) throws Exception {
+    s.sendJoin(topic, "1", "{}");
+    return s.nextReply("1").toString();
   }
 
   /** The next phx_reply, skipping presence frames. */
-  static String nextReply(TestSocket s) throws Exception {
-    while (true) {
-      String f = s.receiveText();
-      if (f.contains("\"phx_reply\"")) return f;
-    }
+  static String nextReply(PhxClient s) throws Exception {
+    return s.skipTo("a phx_reply", PhxClient::isReply).toString();
   }
 
   @Test
@@ -137,8 +112,7 @@ class TokenTest {
         hs256(claims("ada").build()),
         sign(new RSASSASigner(rsa.getPrivate()), JWSAlgorithm.RS256, claims("ada").build()),
         sign(new ECDSASigner((ECPrivateKey) ec.getPrivate()), JWSAlgorithm.ES256, claims("ada").build()))) {
-      String response = upgrade(token);
-      assertTrue(response.startsWith("HTTP/1.1 101"), response);
+      connect(token).close(); // the upgrade's answer is 101, else this throws
     }
   }
 
@@ -153,7 +127,7 @@ class TokenTest {
     // HS/RS confusion: an HS256 token whose "secret" is the RSA public key
     byte[] publicKeyAsSecret = Base64.getEncoder().encodeToString(rsa.getPublic().getEncoded()).getBytes(StandardCharsets.US_ASCII);
     String confused = sign(new MACSigner(publicKeyAsSecret), JWSAlgorithm.HS256, claims("ada").build());
-    assertTrue(upgrade(confused).startsWith("HTTP/1.1 403"));
+    assertEquals(403, assertThrows(PhxClient.UpgradeRefused.class, () -> connect(confused).close()).status());
     refused(hs256(new JWTClaimsSet.Builder().expirationTime(Date.from(Instant.now().plusSeconds(60))).build()), "token lacks sub or exp");
     refused(hs256(new JWTClaimsSet.Builder().subject("ada").build()), "token lacks sub or exp");
     refused(hs256(claims("ada").claim("topics", "room:*").build()), "token claim topics must be a list of patterns");
@@ -161,7 +135,7 @@ class TokenTest {
 
   @Test
   void aTokenOpensOnlyItsTopics() throws Exception {
-    try (TestSocket s = connect(hs256(claims("ada").build()))) {
+    try (PhxClient s = connect(hs256(claims("ada").build()))) {
       assertTrue(join(s, "room:lobby").contains("\"ok\""));
       s.sendText("[\"2\",\"2\",\"user:ada\",\"phx_join\",{}]");
       String personal = nextReply(s);
@@ -171,7 +145,7 @@ class TokenTest {
       s.sendText("[\"4\",\"4\",\"secret:plans\",\"phx_join\",{}]");
       assertTrue(nextReply(s).contains("\"reason\":\"unauthorized\""));
     }
-    try (TestSocket none = connect(hs256(new JWTClaimsSet.Builder().subject("eve")
+    try (PhxClient none = connect(hs256(new JWTClaimsSet.Builder().subject("eve")
         .expirationTime(Date.from(Instant.now().plusSeconds(60))).build()))) {
       assertTrue(join(none, "room:lobby").contains("\"reason\":\"unauthorized\""), "no topics claim: no topic");
     }
@@ -192,9 +166,9 @@ class TokenTest {
   @Test
   void theTokensSubjectAndMetaAreThePresence() throws Exception {
     String token = hs256(claims("ada").claim("meta", Map.of("name", "Ada L.")).build());
-    try (TestSocket s = connect(token)) {
+    try (PhxClient s = connect(token)) {
       join(s, "room:who");
-      String state = s.receiveText();
+      String state = s.next().toString();
       assertTrue(state.contains("\"presence_state\",{\"ada\":{\"metas\":[{"), state);
       assertTrue(state.contains("\"name\":\"Ada L.\""), state);
     }
@@ -203,7 +177,7 @@ class TokenTest {
   @Test
   void aTokenValidForYearsIsFine() throws Exception {
     String token = hs256(claims("ada").expirationTime(Date.from(Instant.now().plus(Duration.ofDays(3650)))).build());
-    try (TestSocket s = connect(token)) {
+    try (PhxClient s = connect(token)) {
       assertTrue(join(s, "room:lobby").contains("\"ok\""));
     }
   }
@@ -211,8 +185,8 @@ class TokenTest {
   @Test
   void aConnectionIsClosedWith4004WhenItsTokenExpires() throws Exception {
     String token = hs256(claims("ada").expirationTime(Date.from(Instant.now().plusSeconds(2))).build());
-    try (TestSocket s = connect(token)) {
-      TestSocket.Received close = s.awaitClose(Duration.ofSeconds(10));
+    try (PhxClient s = connect(token)) {
+      PhxClient.Received close = s.awaitClose(Duration.ofSeconds(10));
       assertNotNull(close);
       assertEquals(4004, close.closeCode());
       assertEquals("token expired", close.closeReason());

@@ -55,7 +55,9 @@ class BenchSmokeTest {
     assertEquals(50, c.path("attempted").asLong());
     assertEquals(50, c.path("joined").asLong());
     assertEquals(0, c.path("failed").asLong());
-    assertTrue(c.path("achieved_rate_per_s").asDouble() > 0);
+    // Measured 204-206/s for the 200/s asked: within 2x of it either way (pacing too slow or lost).
+    double achieved = c.path("achieved_rate_per_s").asDouble();
+    assertTrue(achieved >= 100 && achieved <= 400, "achieved connect rate for 200/s: " + achieved);
     assertLatency(c.path("connect_join_latency_us"), 50);
     assertEquals(50, r.path("hold").path("open_at_end").asLong());
     assertTrue(r.path("server_memory").has("bytes_per_connection"));
@@ -75,7 +77,7 @@ class BenchSmokeTest {
     JsonNode r = bench("fanout", "fanout", "--subscribers", "40", "--rooms", "4", "--rate", "20/s",
         "--payload", "100", "--warmup", "1s", "--duration", "3s");
     assertEquals(10.0, r.path("setup").path("average_room_size").asDouble());
-    assertExactDelivery(r, 10);
+    assertExactDelivery(r, 10, 20);
     assertTrue(r.path("capacity_model").path("line").asText().startsWith("amplified writes/s"));
   }
 
@@ -84,7 +86,7 @@ class BenchSmokeTest {
     JsonNode r = bench("bigroom", "bigroom", "--members", "30", "--rate", "20/s", "--payload", "200",
         "--warmup", "1s", "--duration", "3s");
     assertEquals(1, r.path("setup").path("rooms").asInt());
-    assertExactDelivery(r, 30);
+    assertExactDelivery(r, 30, 20);
   }
 
   /**
@@ -103,11 +105,17 @@ class BenchSmokeTest {
     for (String f : List.of("closed_by_server", "close_code_4000", "reset", "closed_while_not_reading")) {
       assertTrue(slow.has(f), f);
     }
-    assertTrue(slow.path("closed_by_server").asInt() > 0, "no slow client was closed: " + slow);
+    // Measured: all 10 closed. More than half: losing half of them to a regression fails.
+    assertTrue(slow.path("closed_by_server").asInt() > 5, "slow clients closed by the server: " + slow);
     assertEquals(0, r.path("healthy_closed_by_server").asInt());
   }
 
-  private static void assertExactDelivery(JsonNode r, int roomSize) {
+  /**
+   * Every healthy member got every publish; publishes and deliveries ran at no less than half
+   * the asked {@code rate} (measured: 19-20.3 publishes/s for 20/s, so 190-200 deliveries/s in
+   * rooms of 10 and 570-610 in a room of 30).
+   */
+  private static void assertExactDelivery(JsonNode r, int roomSize, double rate) {
     for (String phase : List.of("warmup", "measured")) {
       JsonNode p = r.path("phases").path(phase);
       long publishes = p.path("publishes").asLong();
@@ -116,11 +124,13 @@ class BenchSmokeTest {
       assertEquals(publishes * roomSize, h.path("expected_deliveries").asLong(), phase);
       assertEquals(publishes * roomSize, h.path("received_deliveries").asLong(), phase + ": " + h);
       assertEquals(1.0, h.path("delivery_ratio").asDouble(), phase);
-      assertTrue(h.path("deliveries_per_s").asDouble() > 0);
+      assertTrue(p.path("publishes_per_s").asDouble() >= rate / 2, phase + " publishes/s for " + rate + "/s: " + p);
+      assertTrue(h.path("deliveries_per_s").asDouble() >= rate / 2 * roomSize, phase + " deliveries/s: " + h);
       assertLatency(h.path("latency_us"), publishes * roomSize);
     }
     assertEquals(0, r.path("publish_error_replies").asLong());
-    assertTrue(r.path("capacity_model").path("amplified_writes_per_s").asDouble() > 0);
+    double amplified = r.path("capacity_model").path("amplified_writes_per_s").asDouble();
+    assertTrue(amplified >= rate / 2 * roomSize, "amplified writes/s: " + r.path("capacity_model"));
   }
 
   private static void assertLatency(JsonNode l, long count) {

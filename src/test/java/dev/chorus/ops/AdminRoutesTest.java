@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.*;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chorus.ChorusNode;
+import dev.chorus.testkit.PhxClient;
 import dev.chorus.testkit.TestNode;
-import dev.chorus.testkit.TestSocket;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -34,10 +34,9 @@ class AdminRoutesTest {
     return JSON.readTree(r.body());
   }
 
-  static TestSocket joined(ChorusNode node, String topic) throws Exception {
-    TestSocket s = TestSocket.connect(node.httpAddress().getPort());
-    s.sendText("[\"1\",\"1\",\"" + topic + "\",\"phx_join\",{}]");
-    assertTrue(s.receiveText().contains("\"ok\""));
+  static PhxClient joined(ChorusNode node, String topic) throws Exception {
+    PhxClient s = PhxClient.connect(node.httpAddress().getPort());
+    s.join(topic);
     return s;
   }
 
@@ -73,7 +72,7 @@ class AdminRoutesTest {
       assertEquals(200, members.statusCode());
       assertEquals("Up", JSON.readTree(members.body()).path("members").path(0).path("status").asText());
 
-      List<TestSocket> sockets = new ArrayList<>();
+      List<PhxClient> sockets = new ArrayList<>();
       try {
         sockets.add(joined(node, "room:big"));
         sockets.add(joined(node, "room:big"));
@@ -102,7 +101,7 @@ class AdminRoutesTest {
           assertTrue(json(r).path("error").asText().contains("limit"));
         }
       } finally {
-        for (TestSocket s : sockets) s.close();
+        for (PhxClient s : sockets) s.close();
       }
     }
   }
@@ -110,7 +109,7 @@ class AdminRoutesTest {
   @Test
   void drainClosesEveryConnectionWith1012AndStopsTheNode() throws Exception {
     ChorusNode node = TestNode.start("chorus.admin.key = \"" + KEY + "\"\nchorus.drain.window = 1 s\nchorus.drain.interval = 100 ms");
-    List<TestSocket> sockets = new ArrayList<>();
+    List<PhxClient> sockets = new ArrayList<>();
     try {
       for (int i = 0; i < 10; i++) sockets.add(joined(node, "room:drain"));
       HttpResponse<String> r = call(node, "POST", "/admin/drain", KEY);
@@ -119,15 +118,15 @@ class AdminRoutesTest {
       assertTrue(body.path("draining").asBoolean());
       assertEquals(10, body.path("connections").asInt());
       assertNotEquals(200, call(node, "GET", "/ready", null).statusCode(), "not ready once draining");
-      for (TestSocket s : sockets) {
-        TestSocket.Received close = s.awaitClose(Duration.ofSeconds(10));
+      for (PhxClient s : sockets) {
+        PhxClient.Received close = s.awaitClose(Duration.ofSeconds(10));
         assertNotNull(close);
         assertEquals(1012, close.closeCode());
       }
       node.whenTerminated().get(30, TimeUnit.SECONDS);
       assertEquals(10, node.metrics().closedBy("service_restart"));
     } finally {
-      for (TestSocket s : sockets) s.close();
+      for (PhxClient s : sockets) s.close();
       node.close();
     }
   }

@@ -3,8 +3,8 @@ package dev.chorus.ops;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.chorus.ChorusNode;
+import dev.chorus.testkit.PhxClient;
 import dev.chorus.testkit.TestNode;
-import dev.chorus.testkit.TestSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -36,24 +36,22 @@ class MetricsEndpointTest {
   void countersMatchAScriptedSession() throws Exception {
     try (ChorusNode node = TestNode.start()) {
       int port = node.httpAddress().getPort();
-      try (TestSocket a = TestSocket.connect(port); TestSocket b = TestSocket.connect(port)) {
-        a.sendText("[\"1\",\"1\",\"room:m\",\"phx_join\",{}]");
-        a.receiveText();
-        b.sendText("[\"1\",\"1\",\"room:m\",\"phx_join\",{}]");
-        b.receiveText();
+      try (PhxClient a = PhxClient.connect(port); PhxClient b = PhxClient.connect(port)) {
+        a.join("room:m", "1", "{}");
+        b.join("room:m", "1", "{}");
         b.sendText("[\"2\",\"2\",\"nosuch:m\",\"phx_join\",{}]"); // refused
-        b.receiveText();
+        b.next();
         for (int i = 0; i < 3; i++) {
           a.sendText("[\"1\",\"" + (10 + i) + "\",\"room:m\",\"msg\",{\"i\":" + i + "}]");
-          a.receiveText();
-          a.receiveText();
-          b.receiveText();
+          a.next();
+          a.next();
+          b.next();
         }
         b.sendText("[\"1\",\"3\",\"room:m\",\"phx_leave\",{}]");
-        b.receiveText();
-        b.receiveText();
+        b.next();
+        b.next();
         b.sendText("[\"1\",\"4\",\"room:m\",42,{}]"); // bad frame with a ref: an error reply
-        b.receiveText();
+        b.next();
 
         Map<String, Double> m = scrape(node);
         assertEquals(2, m.get("chorus_connections_opened_total"));
@@ -89,9 +87,8 @@ class MetricsEndpointTest {
 
   @Test
   void roomSizesAreBucketed() throws Exception {
-    try (ChorusNode node = TestNode.start(); TestSocket a = TestSocket.connect(node.httpAddress().getPort())) {
-      a.sendText("[\"1\",\"1\",\"room:one\",\"phx_join\",{}]");
-      a.receiveText();
+    try (ChorusNode node = TestNode.start(); PhxClient a = PhxClient.connect(node.httpAddress().getPort())) {
+      a.join("room:one");
       Map<String, Double> m = scrape(node);
       assertEquals(1, m.get("chorus_rooms{size=\"1\"}"));
       assertEquals(0, m.get("chorus_rooms{size=\"10\"}"));

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
+import dev.chorus.testkit.TestNode;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -194,11 +196,7 @@ class ConsistentHashingAllocationStrategyTest {
     try {
       Cluster cluster = Cluster.get(node);
       cluster.join(cluster.selfAddress());
-      long deadline = System.nanoTime() + 10_000_000_000L;
-      while (cluster.selfMember().status() != MemberStatus.up() && System.nanoTime() < deadline) {
-        Thread.sleep(20);
-      }
-      assertEquals(MemberStatus.up(), cluster.selfMember().status());
+      TestNode.await("the node Up", Duration.ofSeconds(10), () -> MemberStatus.up().equals(cluster.selfMember().status()));
       var strategy = new ConsistentHashingAllocationStrategy(200, 100);
       strategy.start(node);
       ActorRef region = node.actorOf(Props.empty(), "room-region");

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.*;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chorus.ChorusNode;
+import dev.chorus.testkit.PhxClient;
 import dev.chorus.testkit.TestNode;
-import dev.chorus.testkit.TestSocket;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
@@ -37,24 +37,21 @@ class PresenceIntegrationTest {
     node.close();
   }
 
-  static TestSocket connect(String user) throws IOException {
-    return TestSocket.connect(port, "/socket/websocket?vsn=2.0.0&user=" + user, 0);
+  static PhxClient connect(String user) throws IOException {
+    return PhxClient.connect(port, PhxClient.VSN + "&user=" + user);
   }
 
   /** Joins; returns the frame that follows the ok reply (presence_state or presence_count). */
-  static JsonNode join(TestSocket s, String topic, String payload) throws IOException {
-    s.sendText("[\"1\",\"1\",\"" + topic + "\",\"phx_join\"," + payload + "]");
-    JsonNode reply = JSON.readTree(s.receiveText());
-    assertEquals("ok", reply.path(4).path("status").asText(), reply.toString());
-    return JSON.readTree(s.receiveText());
+  static JsonNode join(PhxClient s, String topic, String payload) throws IOException {
+    s.sendJoin(topic, "1", payload);
+    JsonNode reply = s.nextReply("1");
+    assertEquals("ok", PhxClient.status(reply), reply.toString());
+    return s.next();
   }
 
   /** The next frame of this event, skipping others. */
-  static JsonNode next(TestSocket s, String event) throws IOException {
-    while (true) {
-      JsonNode f = JSON.readTree(s.receive(Duration.ofSeconds(5)).text());
-      if (event.equals(f.path(3).asText())) return f;
-    }
+  static JsonNode next(PhxClient s, String event) throws IOException {
+    return s.skipTo(event, f -> event.equals(f.path(3).asText()), Duration.ofSeconds(5));
   }
 
   static int metas(JsonNode byKey, String key) {
@@ -64,7 +61,7 @@ class PresenceIntegrationTest {
   @Test
   void stateAfterJoinThenDiffsForJoinsLeavesAndSecondTabs() throws Exception {
     String topic = "room:presence-basic";
-    try (TestSocket ada = connect("ada"); TestSocket bob = connect("bob"); TestSocket bobTab2 = connect("bob")) {
+    try (PhxClient ada = connect("ada"); PhxClient bob = connect("bob"); PhxClient bobTab2 = connect("bob")) {
       JsonNode state = join(ada, topic, "{}");
       assertEquals("presence_state", state.path(3).asText());
       assertEquals("1", state.path(0).asText(), "presence_state carries the join's ref");
@@ -98,14 +95,17 @@ class PresenceIntegrationTest {
   @Test
   void aJoinAndItsLeaveInOneIntervalSendNoDiff() throws Exception {
     String topic = "room:presence-blink";
-    try (TestSocket ada = connect("ada"); TestSocket carol = connect("carol"); TestSocket dave = connect("dave")) {
+    try (PhxClient ada = connect("ada"); PhxClient carol = connect("carol"); PhxClient dave = connect("dave")) {
       join(ada, topic, "{}");
       next(ada, "presence_diff"); // its own join
       // join and leave in one write: both reach the replica within the same interval
       carol.sendText("[\"1\",\"1\",\"" + topic + "\",\"phx_join\",{}]");
       carol.sendText("[\"1\",\"2\",\"" + topic + "\",\"phx_leave\",{}]");
-      JSON.readTree(carol.receiveText()); // join ok
-      Thread.sleep(1000); // several intervals: a diff, had there been one, would be queued by now
+      carol.next(); // join ok
+      // Deliberately lets time pass: several presence intervals (300 ms), after which a diff
+      // for carol, had there been one, would be queued before dave's. What must not happen
+      // sends nothing to await.
+      Thread.sleep(1000);
       join(dave, topic, "{}");
       JsonNode diff = next(ada, "presence_diff").path(4);
       assertFalse(diff.toString().contains("carol"), "no trace of carol: " + diff);
@@ -116,23 +116,23 @@ class PresenceIntegrationTest {
   @Test
   void customMetaFromTheJoinPayloadAndItsBounds() throws Exception {
     String topic = "room:presence-meta";
-    try (TestSocket ada = connect("ada"); TestSocket bad = connect("bad")) {
+    try (PhxClient ada = connect("ada"); PhxClient bad = connect("bad")) {
       JsonNode meta = join(ada, topic, "{\"meta\":{\"status\":\"away\"}}").path(4).path("ada").path("metas").path(0);
       assertEquals("away", meta.path("status").asText());
 
       bad.sendText("[\"1\",\"1\",\"" + topic + "\",\"phx_join\",{\"meta\":\"not an object\"}]");
-      JsonNode refused = JSON.readTree(bad.receiveText());
+      JsonNode refused = bad.next();
       assertEquals("error", refused.path(4).path("status").asText());
       assertEquals("presence meta must be an object", refused.path(4).path("response").path("reason").asText());
       bad.sendText("[\"2\",\"2\",\"" + topic + "\",\"phx_join\",{\"meta\":{\"x\":\"" + "y".repeat(2000) + "\"}}]");
-      assertEquals("presence meta too large", JSON.readTree(bad.receiveText()).path(4).path("response").path("reason").asText());
+      assertEquals("presence meta too large", PhxClient.reason(bad.next()));
     }
   }
 
   @Test
   void aBigRoomGetsCountsInsteadOfLists() throws Exception {
     String topic = "crowd:stadium";
-    try (TestSocket u1 = connect("u1"); TestSocket u2 = connect("u2"); TestSocket u3 = connect("u3")) {
+    try (PhxClient u1 = connect("u1"); PhxClient u2 = connect("u2"); PhxClient u3 = connect("u3")) {
       assertEquals("presence_state", join(u1, topic, "{}").path(3).asText());
       join(u2, topic, "{}");
       // the room lists what the replica has told it: wait until that includes u2
@@ -158,7 +158,7 @@ class PresenceIntegrationTest {
   @Test
   void backendsReadATopicsPresenceOverHttp() throws Exception {
     String topic = "room:presence-api";
-    try (TestSocket ada = connect("ada"); TestSocket bob = connect("bob")) {
+    try (PhxClient ada = connect("ada"); PhxClient bob = connect("bob")) {
       join(ada, topic, "{}");
       join(bob, topic, "{\"meta\":{\"device\":\"phone\"}}");
       TestNode.await("both present in the replica", Duration.ofSeconds(10),
@@ -181,9 +181,9 @@ class PresenceIntegrationTest {
 
   @Test
   void aNamespaceWithoutPresenceSendsNone() throws Exception {
-    try (TestSocket s = connect("ada")) {
+    try (PhxClient s = connect("ada")) {
       s.sendText("[\"1\",\"1\",\"quiet:q\",\"phx_join\",{}]");
-      assertEquals("ok", JSON.readTree(s.receiveText()).path(4).path("status").asText());
+      assertEquals("ok", PhxClient.status(s.next()));
       s.sendText("[\"1\",\"2\",\"quiet:q\",\"msg\",{}]");
       for (int i = 0; i < 2; i++) assertFalse(s.receiveText().contains("presence"));
       assertThrows(SocketTimeoutException.class, () -> s.receive(Duration.ofMillis(800)));

@@ -3,10 +3,9 @@ package dev.chorus.room;
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chorus.ChorusNode;
+import dev.chorus.testkit.PhxClient;
 import dev.chorus.testkit.TestNode;
-import dev.chorus.testkit.TestSocket;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +19,6 @@ import org.junit.jupiter.api.Test;
  * {"since": {"epoch", "seq"}} gets exactly what it missed, in order, then live messages.
  */
 class RecoveryTest {
-  static final ObjectMapper JSON = new ObjectMapper();
   static ChorusNode node;
   static int port;
 
@@ -39,37 +37,31 @@ class RecoveryTest {
     node.close();
   }
 
-  /** Joins with {@code payload}; returns the reply's response. */
-  static JsonNode join(TestSocket s, String topic, String payload) throws IOException {
-    s.sendText("[\"1\",\"1\",\"" + topic + "\",\"phx_join\"," + payload + "]");
-    JsonNode reply = JSON.readTree(s.receiveText());
-    assertEquals("phx_reply", reply.path(3).asText(), reply.toString());
-    return reply.path(4);
+  /** Joins with {@code payload}; the next frame is the reply: returns its status and response. */
+  static JsonNode join(PhxClient s, String topic, String payload) throws IOException {
+    s.sendJoin(topic, "1", payload);
+    return s.nextReply("1").path(4);
   }
 
   /** The next broadcast's seq (its ref is "epoch:seq"), skipping replies. */
-  static long nextSeq(TestSocket s, String epoch) throws IOException {
-    while (true) {
-      JsonNode f = JSON.readTree(s.receiveText());
-      if (f.path(0).isNull() && !"phx_reply".equals(f.path(3).asText())) {
-        String[] position = f.path(1).asText().split(":");
-        assertEquals(epoch, position[0]);
-        return Long.parseLong(position[1]);
-      }
-    }
+  static long nextSeq(PhxClient s, String epoch) throws IOException {
+    JsonNode f = s.skipTo("a broadcast", PhxClient::isBroadcast);
+    String[] position = f.path(1).asText().split(":");
+    assertEquals(epoch, position[0]);
+    return Long.parseLong(position[1]);
   }
 
-  static void publish(TestSocket publisher, String topic, int n) throws IOException {
+  static void publish(PhxClient publisher, String topic, int n) throws IOException {
     for (int i = 0; i < n; i++) publisher.sendText("[\"1\",\"" + (i + 2) + "\",\"" + topic + "\",\"msg\",{\"i\":" + i + "}]");
   }
 
   @Test
   void aClientThatDroppedMidStreamGetsExactlyWhatItMissedThenLiveMessages() throws Exception {
     String topic = "room:recover";
-    try (TestSocket publisher = TestSocket.connect(port)) {
+    try (PhxClient publisher = PhxClient.connect(port)) {
       String epoch;
       long last;
-      try (TestSocket first = TestSocket.connect(port)) {
+      try (PhxClient first = PhxClient.connect(port)) {
         JsonNode response = join(first, topic, "{}").path("response");
         epoch = response.path("epoch").asText();
         assertEquals(0, response.path("seq").asLong());
@@ -92,7 +84,7 @@ class RecoveryTest {
         publishing.get();
       } // the client drops here, having seen seq 1..120
 
-      try (TestSocket again = TestSocket.connect(port)) {
+      try (PhxClient again = PhxClient.connect(port)) {
         JsonNode response = join(again, topic, "{\"since\":{\"epoch\":\"" + epoch + "\",\"seq\":" + last + "}}").path("response");
         assertTrue(response.path("recovered").asBoolean(), response.toString());
         assertTrue(response.path("seq").asLong() >= last, "the room stands at or after the client's position: " + response);
@@ -106,7 +98,7 @@ class RecoveryTest {
 
   @Test
   void recoveryThatCannotBeCompleteSaysSo() throws Exception {
-    try (TestSocket publisher = TestSocket.connect(port); TestSocket late = TestSocket.connect(port)) {
+    try (PhxClient publisher = PhxClient.connect(port); PhxClient late = PhxClient.connect(port)) {
       String topic = "short:history";
       String epoch = join(publisher, topic, "{}").path("response").path("epoch").asText();
       publish(publisher, topic, 50);
@@ -116,14 +108,14 @@ class RecoveryTest {
       assertFalse(tooOld.path("recovered").asBoolean(true), "history keeps 10: seq 6..40 are gone");
       assertEquals(50, tooOld.path("seq").asLong());
       late.sendText("[\"1\",\"9\",\"" + topic + "\",\"phx_leave\",{}]");
-      late.receiveText();
-      late.receiveText();
+      late.next();
+      late.next();
 
       JsonNode otherEpoch = join(late, topic, "{\"since\":{\"epoch\":\"zzz\",\"seq\":49}}").path("response");
       assertFalse(otherEpoch.path("recovered").asBoolean(true), "another epoch: the room restarted since");
       late.sendText("[\"1\",\"9\",\"" + topic + "\",\"phx_leave\",{}]");
-      late.receiveText();
-      late.receiveText();
+      late.next();
+      late.next();
 
       JsonNode recent = join(late, topic, "{\"since\":{\"epoch\":\"" + epoch + "\",\"seq\":45}}").path("response");
       assertTrue(recent.path("recovered").asBoolean(), "seq 46..50 are still kept");
@@ -133,7 +125,7 @@ class RecoveryTest {
 
   @Test
   void aMalformedSinceIsRefused() throws Exception {
-    try (TestSocket s = TestSocket.connect(port)) {
+    try (PhxClient s = PhxClient.connect(port)) {
       for (String since : new String[] {"\"x\"", "{\"epoch\":1,\"seq\":1}", "{\"epoch\":\"e\"}", "{\"epoch\":\"e\",\"seq\":-1}"}) {
         JsonNode reply = join(s, "room:bad-since", "{\"since\":" + since + "}");
         assertEquals("error", reply.path("status").asText(), since);

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.*;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chorus.ChorusNode;
+import dev.chorus.testkit.PhxClient;
 import dev.chorus.testkit.TestNode;
-import dev.chorus.testkit.TestSocket;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,8 +33,8 @@ class RoomIntegrationTest {
   }
 
   /** The next frame; a broadcast with its position blanked ({@link #withoutPosition}). */
-  static JsonNode frame(TestSocket s) throws IOException {
-    return withoutPosition(JSON.readTree(s.receiveText()));
+  static JsonNode frame(PhxClient s) throws IOException {
+    return withoutPosition(s.next());
   }
 
   /**
@@ -51,8 +51,8 @@ class RoomIntegrationTest {
     return f;
   }
 
-  static void join(TestSocket s, String topic, String joinRef) throws IOException {
-    s.sendText("[\"" + joinRef + "\",\"" + joinRef + "\",\"" + topic + "\",\"phx_join\",{}]");
+  static void join(PhxClient s, String topic, String joinRef) throws IOException {
+    s.sendJoin(topic, joinRef, "{}");
     JsonNode reply = frame(s);
     // the join's response says where the topic's sequence stands: {"epoch": "...", "seq": n}
     JsonNode response = reply.path(4).path("response");
@@ -64,7 +64,7 @@ class RoomIntegrationTest {
 
   @Test
   void heartbeatIsAnswered() throws Exception {
-    try (TestSocket s = TestSocket.connect(port)) {
+    try (PhxClient s = PhxClient.connect(port)) {
       s.sendText("[null,\"9\",\"phoenix\",\"heartbeat\",{}]");
       assertEquals(JSON.readTree("[null,\"9\",\"phoenix\",\"phx_reply\",{\"status\":\"ok\",\"response\":{}}]"), frame(s));
     }
@@ -72,7 +72,7 @@ class RoomIntegrationTest {
 
   @Test
   void pushIsRepliedAndBroadcastToEveryMemberIncludingThePusher() throws Exception {
-    try (TestSocket a = TestSocket.connect(port); TestSocket b = TestSocket.connect(port)) {
+    try (PhxClient a = PhxClient.connect(port); PhxClient b = PhxClient.connect(port)) {
       join(a, "room:roundtrip", "1");
       join(b, "room:roundtrip", "7");
       a.sendText("[\"1\",\"2\",\"room:roundtrip\",\"msg\",{\"body\":\"hi \\\"there\\\"\",\"n\":[1,2]}]");
@@ -86,7 +86,7 @@ class RoomIntegrationTest {
 
   @Test
   void leaveIsRepliedThenClosedAndStopsDelivery() throws Exception {
-    try (TestSocket a = TestSocket.connect(port); TestSocket b = TestSocket.connect(port)) {
+    try (PhxClient a = PhxClient.connect(port); PhxClient b = PhxClient.connect(port)) {
       join(a, "room:leave", "1");
       join(b, "room:leave", "1");
       a.sendText("[\"1\",\"3\",\"room:leave\",\"phx_leave\",{}]");
@@ -120,20 +120,20 @@ class RoomIntegrationTest {
 
   @Test
   void twoHundredConnectionsReceiveABurstOfOneHundredInOrder() throws Exception {
-    List<TestSocket> members = new ArrayList<>();
+    List<PhxClient> members = new ArrayList<>();
     try {
       for (int i = 0; i < 200; i++) {
-        TestSocket s = TestSocket.connect(port);
+        PhxClient s = PhxClient.connect(port);
         members.add(s);
         join(s, "room:burst", "1");
       }
-      TestSocket publisher = members.get(0);
+      PhxClient publisher = members.get(0);
       StringBuilder burst = new StringBuilder();
       for (int i = 0; i < 100; i++) {
         // one write with 100 frames: the server sees them as one burst
         publisher.sendText("[\"1\",null,\"room:burst\",\"msg\",{\"i\":" + i + "}]");
       }
-      for (TestSocket s : members) {
+      for (PhxClient s : members) {
         for (int i = 0; i < 100; i++) {
           JsonNode f = frame(s);
           assertEquals("msg", f.get(3).asText());
@@ -142,13 +142,13 @@ class RoomIntegrationTest {
       }
       assertEquals(0, node.metrics().slowConsumerCloses.sum());
     } finally {
-      for (TestSocket s : members) s.close();
+      for (PhxClient s : members) s.close();
     }
   }
 
   @Test
   void aFailingChannelSendsPhxErrorForThatJoinOnly() throws Exception {
-    try (TestSocket a = TestSocket.connect(port)) {
+    try (PhxClient a = PhxClient.connect(port)) {
       join(a, "room:crash", "1");
       join(a, "room:other", "2");
       a.sendText("[\"1\",\"3\",\"room:crash\",\"__crash__\",{}]");
@@ -170,7 +170,7 @@ class RoomIntegrationTest {
     // a node of its own, so that its member count is this test's alone
     try (ChorusNode own = TestNode.start()) {
       for (int i = 0; i < 20; i++) {
-        TestSocket s = TestSocket.connect(own.httpAddress().getPort());
+        PhxClient s = PhxClient.connect(own.httpAddress().getPort());
         s.sendText("[\"1\",\"1\",\"room:abandoned\",\"phx_join\",{}]");
         s.close(); // gone before (or while) the room admits the join
       }

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /** Starts real Chorus nodes inside the test JVM, on free ports. */
 public final class TestNode {
@@ -33,10 +34,22 @@ public final class TestNode {
 
   /** Polls {@code condition} until it holds or the deadline passes; fails with {@code what}. */
   public static void await(String what, Duration deadline, BooleanSupplier condition) throws InterruptedException {
+    await(what, deadline, Duration.ofMillis(20), condition, () -> "");
+  }
+
+  /**
+   * Polls {@code condition} every {@code poll} until it holds or the deadline passes; fails with
+   * {@code what} and the {@code detail} of that moment (a log's tail, say).
+   */
+  public static void await(String what, Duration deadline, Duration poll, BooleanSupplier condition, Supplier<String> detail)
+      throws InterruptedException {
     long end = System.nanoTime() + deadline.toNanos();
     while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > end) throw new AssertionError("timed out after " + deadline + " waiting for: " + what);
-      Thread.sleep(20);
+      if (System.nanoTime() > end) {
+        String more = detail.get();
+        throw new AssertionError("timed out after " + deadline + " waiting for: " + what + (more.isEmpty() ? "" : "\n" + more));
+      }
+      Thread.sleep(poll.toMillis()); // the poll interval of this await
     }
   }
 }

@@ -3,8 +3,8 @@ package dev.chorus.transport;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.chorus.ChorusNode;
+import dev.chorus.testkit.PhxClient;
 import dev.chorus.testkit.TestNode;
-import dev.chorus.testkit.TestSocket;
 import java.io.IOException;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -12,21 +12,21 @@ import org.junit.jupiter.api.Test;
 /** Connections per user and new connections per IP are bounded: 429 with a reason, counted. */
 class ConnectLimitsTest {
 
-  static TestSocket connect(ChorusNode node, String user) throws IOException {
-    return TestSocket.connect(node.httpAddress().getPort(), "/socket/websocket?vsn=2.0.0&user=" + user, 0);
+  static PhxClient connect(ChorusNode node, String user) throws IOException {
+    return PhxClient.connect(node.httpAddress().getPort(), PhxClient.VSN + "&user=" + user);
   }
 
   @Test
   void aUserMayHoldOnlyMaxPerUserConnectionsOnANode() throws Exception {
     try (ChorusNode node = TestNode.start("chorus.connection.max-per-user = 2")) {
-      TestSocket a = connect(node, "ada");
-      try (TestSocket b = connect(node, "ada"); TestSocket other = connect(node, "bob")) {
+      PhxClient a = connect(node, "ada");
+      try (PhxClient b = connect(node, "ada"); PhxClient other = connect(node, "bob")) {
         IOException e = assertThrows(IOException.class, () -> connect(node, "ada"));
         assertTrue(e.getMessage().contains("429"), e.getMessage());
         assertEquals(1, node.metrics().refusedBy("user_limit"));
         a.close(); // a slot is free again once the server has seen the connection end
         TestNode.await("ada can connect again", Duration.ofSeconds(10), () -> {
-          try (TestSocket again = connect(node, "ada")) {
+          try (PhxClient again = connect(node, "ada")) {
             return true;
           } catch (IOException refused) {
             return false;

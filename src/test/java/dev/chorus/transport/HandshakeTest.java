@@ -3,8 +3,8 @@ package dev.chorus.transport;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.chorus.ChorusNode;
+import dev.chorus.testkit.PhxClient;
 import dev.chorus.testkit.TestNode;
-import dev.chorus.testkit.TestSocket;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -42,7 +42,7 @@ class HandshakeTest {
   @Test
   void protocolVersionOneIsRefused() {
     IOException e = assertThrows(IOException.class,
-        () -> TestSocket.connect(port, "/socket/websocket?vsn=1.0.0", 0));
+        () -> PhxClient.connect(port, "vsn=1.0.0"));
     assertTrue(e.getMessage().contains("400"), e.getMessage());
   }
 
@@ -54,7 +54,7 @@ class HandshakeTest {
 
   @Test
   void anUpgradeWithoutVsnIsAcceptedAsVersion2() throws Exception {
-    try (TestSocket s = TestSocket.connect(port, "/socket/websocket", 0)) {
+    try (PhxClient s = PhxClient.connect(port, "")) {
       s.sendText("[null,\"1\",\"phoenix\",\"heartbeat\",{}]");
       assertTrue(s.receiveText().contains("\"status\":\"ok\""));
     }

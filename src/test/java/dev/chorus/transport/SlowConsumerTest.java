@@ -3,10 +3,9 @@ package dev.chorus.transport;
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chorus.ChorusNode;
+import dev.chorus.testkit.PhxClient;
 import dev.chorus.testkit.TestNode;
-import dev.chorus.testkit.TestSocket;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -14,7 +13,6 @@ import org.junit.jupiter.api.Test;
 
 /** Slow consumers are closed without disturbing the room; silent connections time out. */
 class SlowConsumerTest {
-  static final ObjectMapper JSON = new ObjectMapper();
   static ChorusNode node;
   static int port;
 
@@ -33,20 +31,15 @@ class SlowConsumerTest {
     node.close();
   }
 
-  static void join(TestSocket s, String topic) throws Exception {
-    s.sendText("[\"1\",\"1\",\"" + topic + "\",\"phx_join\",{}]");
-    assertEquals("ok", JSON.readTree(s.receiveText()).get(4).get("status").asText());
-  }
-
   @Test
   void aClientThatNeverReadsIsClosedWhileAReadingClientGetsEverything() throws Exception {
     // 4 KB receive buffer: the kernel cannot hide the slow client behind megabytes of buffer.
-    try (TestSocket slow = TestSocket.connect(port, "/socket/websocket?vsn=2.0.0", 4096);
-        TestSocket reader = TestSocket.connect(port);
-        TestSocket publisher = TestSocket.connect(port)) {
-      join(slow, "fast:slow");
-      join(reader, "fast:slow");
-      join(publisher, "fast:slow");
+    try (PhxClient slow = PhxClient.connect("127.0.0.1", port, PhxClient.VSN, 4096);
+        PhxClient reader = PhxClient.connect(port);
+        PhxClient publisher = PhxClient.connect(port)) {
+      slow.join("fast:slow");
+      reader.join("fast:slow");
+      publisher.join("fast:slow", "1", "{}");
       String body = "x".repeat(1000);
       int messages = 4000; // ~4 MB: far more than the slow client's socket and 1 MiB queue hold
       // The publisher stays at most 200 messages ahead of the reader, so that only the slow
@@ -73,7 +66,7 @@ class SlowConsumerTest {
       drain.start();
       for (int i = 0; i < messages; i++) {
         // generous: a busy CI machine may stall a test JVM for seconds; order is what is checked
-        JsonNode f = JSON.readTree(reader.receive(Duration.ofSeconds(30)).text());
+        JsonNode f = reader.next(Duration.ofSeconds(30));
         assertEquals(i, f.get(4).get("i").asInt(), "the reading client gets every message in order");
         window.release();
       }
@@ -85,7 +78,7 @@ class SlowConsumerTest {
           () -> node.metrics().closedBy("slow_consumer") == 1);
       // The slow client, reading at last, finds its stream ended: a close frame 4000 if the
       // socket had room for it, else the connection aborted after close-timeout.
-      TestSocket.Received close = slow.awaitClose(Duration.ofSeconds(10));
+      PhxClient.Received close = slow.awaitClose(Duration.ofSeconds(10));
       if (close != null) assertEquals(4000, close.closeCode());
     }
   }
@@ -93,8 +86,8 @@ class SlowConsumerTest {
   @Test
   void aSilentConnectionIsClosedAfterTheIdleTimeout() throws Exception {
     try (ChorusNode idleNode = TestNode.start("chorus.connection.idle-timeout = 1500 ms");
-        TestSocket silent = TestSocket.connect(idleNode.httpAddress().getPort());
-        TestSocket beating = TestSocket.connect(idleNode.httpAddress().getPort())) {
+        PhxClient silent = PhxClient.connect(idleNode.httpAddress().getPort());
+        PhxClient beating = PhxClient.connect(idleNode.httpAddress().getPort())) {
       long start = System.nanoTime();
       // the beating client keeps sending heartbeats and stays open
       Thread beat = new Thread(() -> {
@@ -102,21 +95,21 @@ class SlowConsumerTest {
           for (int i = 0; i < 8; i++) {
             beating.sendText("[null,\"" + i + "\",\"phoenix\",\"heartbeat\",{}]");
             beating.receiveText();
-            Thread.sleep(400); // the client's heartbeat interval, not a wait for the server
+            Thread.sleep(400); // pacing, not a wait: the client's heartbeat interval, which keeps it within the idle timeout
           }
         } catch (Exception e) {
           throw new RuntimeException(e);
         }
       });
       beat.start();
-      TestSocket.Received close = silent.awaitClose(Duration.ofSeconds(10));
+      PhxClient.Received close = silent.awaitClose(Duration.ofSeconds(10));
       assertNotNull(close, "a close frame, not a dropped connection");
       assertEquals(4001, close.closeCode());
       assertEquals("idle timeout", close.closeReason());
       assertTrue(System.nanoTime() - start >= Duration.ofMillis(1400).toNanos(), "not before the timeout");
       beat.join(10_000);
       beating.sendText("[null,\"x\",\"phoenix\",\"heartbeat\",{}]");
-      assertEquals("x", JSON.readTree(beating.receiveText()).get(1).asText(), "heartbeating client still open");
+      assertEquals("x", beating.next().get(1).asText(), "heartbeating client still open");
     }
   }
 }

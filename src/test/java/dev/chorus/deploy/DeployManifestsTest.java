@@ -1,4 +1,4 @@
-package dev.chorus.ops;
+package dev.chorus.deploy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -32,9 +32,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The deployment files under deploy/ agree with each other and with the node: the Kubernetes
- * manifests (probes on the management port, grace period over the drain, selectors, RBAC for
- * Cluster Bootstrap, the bootstrap HOCON), the Dockerfile, and the local cluster scripts.
+ * The files under deploy/, which are no Java code (hence a test package of its own, named after
+ * the folder; deploy/README.md points here): the Kubernetes manifests match the Kubernetes
+ * schemas (kubernetes-models, npm) and agree with each other and with the node's default ports
+ * (4000, 7626, 25520): probes on /ready and /alive of the management port, a grace period over
+ * preStop, the drain window and leaving, selectors, RBAC for Cluster Bootstrap, the bootstrap
+ * HOCON; the Dockerfile exposes those ports and runs the jar as a non-root user; the local
+ * cluster scripts are strict bash that parses.
  */
 class DeployManifestsTest {
 

@@ -1,0 +1,67 @@
+package dev.chorus.transport;
+
+import static dev.chorus.testkit.BadInput.assertRoomStillWorks;
+import static dev.chorus.testkit.BadInput.awaitCounter;
+import static dev.chorus.testkit.BadInput.connect;
+import static dev.chorus.testkit.BadInput.joined;
+import static dev.chorus.testkit.BadInput.room;
+import static dev.chorus.testkit.PhxClient.isReply;
+import static dev.chorus.testkit.PhxClient.reason;
+import static dev.chorus.testkit.PhxClient.status;
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.chorus.ChorusNode;
+import dev.chorus.testkit.PhxClient;
+import dev.chorus.testkit.TestNodeExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A connection's inbound rate (chorus.connection inbound-rate, inbound-burst, flood-tolerance;
+ * enforced by WebSocketConnection before a frame reaches the session): frames over it get
+ * "rate limited" replies, and too many violations close the connection with 4003, while the
+ * room and its witness carry on ({@link dev.chorus.testkit.BadInput}).
+ */
+@Timeout(60)
+class InboundRateLimitTest {
+  @RegisterExtension static final TestNodeExtension NODE =
+      new TestNodeExtension("chorus.connection { inbound-rate = 5, inbound-burst = 10, flood-tolerance = 10 }");
+
+  static ChorusNode node() {
+    return NODE.node();
+  }
+
+  @Test
+  void heartbeatFloodAboveTheConnectionRateGetsRateLimitedThenCloses4003() throws Exception {
+    String topic = room("room");
+    try (PhxClient witness = joined(NODE.port(), topic); PhxClient bad = connect(NODE.port())) {
+      long rateLimited = node().metrics().rateLimited.sum();
+
+      int beats = 60;
+      for (int i = 0; i < beats; i++) bad.sendText("[null,\"h" + i + "\",\"phoenix\",\"heartbeat\",{}]");
+      PhxClient.Received close = bad.expectClose();
+      assertEquals(4003, close.closeCode(), close.closeReason());
+
+      int ok = 0, limited = 0;
+      for (JsonNode f : bad.buffered()) {
+        assertTrue(isReply(f), "only replies expected: " + f);
+        assertEquals("phoenix", f.get(2).asText());
+        String status = status(f);
+        if ("ok".equals(status)) ok++;
+        else if ("error".equals(status) && "rate limited".equals(reason(f))) limited++;
+        else fail("unexpected reply " + f);
+      }
+      // ok answers go through the session actor and may be overtaken by the close; the
+      // rate-limit answers are queued directly, before it.
+      assertTrue(limited >= 1, "rate limited replies before the close: " + limited);
+      assertTrue(ok + limited < beats, "closed before every heartbeat was answered: " + (ok + limited));
+      long minLimited = rateLimited + limited + 1; // the violation that closed got no reply
+      awaitCounter("rateLimited", () -> node().metrics().rateLimited.sum(), minLimited);
+      awaitCounter("closedBy(rate_limited)", () -> node().metrics().closedBy("rate_limited"), 1);
+
+      assertRoomStillWorks(topic, witness);
+    }
+  }
+}
