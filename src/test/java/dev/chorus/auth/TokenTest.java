@@ -155,7 +155,7 @@ class TokenTest {
   void aSubjectIsNeverAWildcard() throws Exception {
     // {sub} stands for the subject literally: a subject of "*" opens "room:dm-*" only.
     String token = hs256(claims("*").claim("topics", List.of("room:dm-{sub}")).build());
-    try (TestSocket s = connect(token)) {
+    try (PhxClient s = connect(token)) {
       assertTrue(join(s, "room:dm-bob").contains("\"reason\":\"unauthorized\""), "someone else's topic");
       s.sendText("[\"2\",\"2\",\"room:dm-*\",\"phx_join\",{}]");
       String own = nextReply(s);
