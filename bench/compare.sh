@@ -29,7 +29,17 @@ run() { # server-name server-pid port bench-args...
   # every scenario reports the server's memory (connect) or CPU per delivery and RSS (fanout, bigroom)
   extra=(--server-pid "$pid")
   taskset -c 1 java -Xmx2g -jar "$jar" bench "$@" --url "ws://127.0.0.1:$port/socket/websocket" \
-    "${extra[@]}" --json "$out/$name-$server.json" > "$out/$name-$server.txt" 2>&1 || true
+    "${extra[@]}" --json "$out/$name-$server.json" > "$out/$name-$server.txt" 2>&1 &
+  local bench=$!
+  # CHORUS_BENCH_JFR="DELAY DURATION": a JFR recording of a JVM server (Chorus, the Netty
+  # baseline) from DELAY seconds after the bench starts, for DURATION seconds (place it in the
+  # measured phase); bench/jfr_summary.py reads it (allocation, GC pauses).
+  if [ -n "${CHORUS_BENCH_JFR:-}" ] && [ "$server" != node ]; then
+    read -r delay duration <<< "$CHORUS_BENCH_JFR"
+    (sleep "$delay" && jcmd "$pid" JFR.start settings=profile duration="${duration}s" \
+      filename="$PWD/$out/$name-$server.jfr" > /dev/null) &
+  fi
+  wait "$bench" || true
   ran+=("$server")
 }
 
