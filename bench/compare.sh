@@ -37,7 +37,7 @@ run() { # server-name server-pid port bench-args...
   if [ -n "${CHORUS_BENCH_JFR:-}" ] && [ "$server" != node ]; then
     read -r delay duration <<< "$CHORUS_BENCH_JFR"
     (sleep "$delay" && jcmd "$pid" JFR.start settings=profile duration="${duration}s" \
-      filename="$PWD/$out/$name-$server.jfr" > /dev/null) &
+      filename="$(cd "$out" && pwd)/$name-$server.jfr" > /dev/null) &
   fi
   wait "$bench" || true
   ran+=("$server")

@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -173,6 +174,10 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
         .onMessage(GetHistory.class, this::onGetHistory)
         .onMessage(Listed.class, m -> this) // late answers of the locating phase
         .onMessageEquals(LocateTimeout.INSTANCE, () -> this)
+        .onSignal(PostStop.class, signal -> {
+          history.close(); // its frames are off the heap: free them with the entity
+          return this;
+        })
         .build();
   }
 

@@ -1,5 +1,7 @@
 package dev.chorus.room;
 
+import dev.chorus.transport.WebSocketFrames;
+import io.netty.buffer.ByteBuf;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -12,11 +14,41 @@ import org.apache.pekko.util.ByteString;
  * without an actor system. It keeps at most {@code history-size} messages, none older than
  * {@code history-ttl}; the clock is a parameter ({@code nowMillis}, wall-clock milliseconds), so
  * a test moves time by passing another number. Used from its entity only.
+ *
+ * <p>The frames are kept off the heap, in pooled direct buffers: a history lives for minutes,
+ * so on the heap every message would be copied by a young collection and then promoted (with
+ * 4 KB messages that made most of the collector's work, and its pauses). The history owns its
+ * buffers: trimming releases them, and {@link #close} releases the rest when the entity stops.
  */
 final class RoomHistory {
 
   /** A sequenced message (its rendered frame), kept for recovery and the history API. */
-  record Entry(long seq, long atMillis, ByteString frame) {}
+  static final class Entry {
+    private final long seq;
+    private final long atMillis;
+    private final ByteBuf frame;
+
+    private Entry(long seq, long atMillis, ByteBuf frame) {
+      this.seq = seq;
+      this.atMillis = atMillis;
+      this.frame = frame;
+    }
+
+    long seq() {
+      return seq;
+    }
+
+    long atMillis() {
+      return atMillis;
+    }
+
+    /** A copy of the frame on the heap, to send or answer with. */
+    ByteString frame() {
+      byte[] bytes = new byte[frame.readableBytes()];
+      frame.getBytes(frame.readerIndex(), bytes);
+      return ByteString.fromArrayUnsafe(bytes);
+    }
+  }
 
   /**
    * A join's recovery: {@code recovered} is null for a fresh join (no {@code since}), true when
@@ -44,7 +76,7 @@ final class RoomHistory {
   /** Keeps message {@code seq} (the room's latest), sequenced now. */
   void remember(long seq, ByteString frame, long nowMillis) {
     if (maxSize == 0) return;
-    entries.addLast(new Entry(seq, nowMillis, frame));
+    entries.addLast(new Entry(seq, nowMillis, WebSocketFrames.toBuf(frame)));
     trim(nowMillis);
   }
 
@@ -52,8 +84,14 @@ final class RoomHistory {
   void trim(long nowMillis) {
     long oldest = nowMillis - ttlMillis;
     while (entries.size() > maxSize || (!entries.isEmpty() && entries.peekFirst().atMillis() < oldest)) {
-      entries.removeFirst();
+      entries.removeFirst().frame.release();
     }
+  }
+
+  /** Frees every kept message (the entity has stopped). */
+  void close() {
+    Entry e;
+    while ((e = entries.pollFirst()) != null) e.frame.release();
   }
 
   /** The kept messages after {@code afterSeq}, oldest first (for the history API). */

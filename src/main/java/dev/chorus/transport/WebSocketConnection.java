@@ -30,7 +30,7 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter {
   private final ConnectParams params;
   private final TokenBucket inboundRate;
   private final long idleNanos;
-  private final Runnable writeTask = this::write;
+  private final WriteScheduler writes;
   private WebSocketFrameReader reader;
   private Sessions.Inbound session;
   private ChannelHandlerContext ctx;
@@ -42,8 +42,10 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter {
   private CloseReason closing; // set once the writer has seen the close request
   private boolean closeFrameSent;
 
-  WebSocketConnection(ConnectionSettings settings, Metrics metrics, OutboundQueue queue, Sessions sessions, ConnectParams params) {
+  WebSocketConnection(ConnectionSettings settings, Metrics metrics, OutboundQueue queue, Sessions sessions,
+      ConnectParams params, WriteScheduler writes) {
     this.settings = settings;
+    this.writes = writes;
     this.metrics = metrics;
     this.queue = queue;
     this.sessions = sessions;
@@ -58,7 +60,7 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter {
     this.reader = new WebSocketFrameReader(settings.maxFrameBytes(), ctx.alloc());
     metrics.connectionsOpened.increment();
     session = sessions.open(queue, params);
-    queue.attach(() -> ctx.channel().eventLoop().execute(writeTask));
+    queue.attach(() -> writes.schedule(this));
     scheduleIdleCheck(idleNanos);
     // The close future completes even for a channel that closed before this handler was added.
     ctx.channel().closeFuture().addListener(f -> ended());
@@ -141,7 +143,7 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter {
    * Writes what is queued while the socket takes it (Netty gathers the buffers into one
    * writev), then, once the queue is drained and the connection is closing, the close frame.
    */
-  private void write() {
+  void write() {
     if (!ctx.channel().isActive()) return;
     if (closing == null && !closeFrameSent && (closing = queue.closeRequest()) != null) {
       // A slow consumer's socket may never drain: its close has a deadline.

@@ -5,12 +5,26 @@ import static org.junit.jupiter.api.Assertions.*;
 import java.time.Duration;
 import java.util.List;
 import org.apache.pekko.util.ByteString;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The bounded history and the recovery decision, with a clock that is just a number. */
 class RoomHistoryTest {
   static final String EPOCH = "e1";
   static final long T0 = 1_000_000;
+  /** Every history a test made: closed after it, so that their buffers are released. */
+  static final List<RoomHistory> MADE = new java.util.ArrayList<>();
+
+  static RoomHistory kept(RoomHistory h) {
+    MADE.add(h);
+    return h;
+  }
+
+  @AfterEach
+  void closeHistories() {
+    MADE.forEach(RoomHistory::close);
+    MADE.clear();
+  }
 
   static ByteString frame(long seq) {
     return ByteString.fromString("m" + seq);
@@ -18,7 +32,7 @@ class RoomHistoryTest {
 
   /** A history of {@code size} and a TTL of one minute, holding messages 1..last sequenced at T0. */
   static RoomHistory holding(int size, long last) {
-    RoomHistory h = new RoomHistory(size, Duration.ofMinutes(1));
+    RoomHistory h = kept(new RoomHistory(size, Duration.ofMinutes(1)));
     for (long s = 1; s <= last; s++) h.remember(s, frame(s), T0);
     return h;
   }
@@ -36,7 +50,7 @@ class RoomHistoryTest {
 
   @Test
   void dropsMessagesOlderThanTheTtl() {
-    RoomHistory h = new RoomHistory(10, Duration.ofMinutes(1));
+    RoomHistory h = kept(new RoomHistory(10, Duration.ofMinutes(1)));
     h.remember(1, frame(1), T0);
     h.remember(2, frame(2), T0 + 30_000);
     h.trim(T0 + 60_000); // message 1 is exactly a minute old: still kept
@@ -48,7 +62,7 @@ class RoomHistoryTest {
 
   @Test
   void rememberingTrimsByAgeToo() {
-    RoomHistory h = new RoomHistory(10, Duration.ofSeconds(1));
+    RoomHistory h = kept(new RoomHistory(10, Duration.ofSeconds(1)));
     h.remember(1, frame(1), T0);
     h.remember(2, frame(2), T0 + 5_000);
     assertEquals(1, h.size());
@@ -146,7 +160,7 @@ class RoomHistoryTest {
 
   @Test
   void theHistoryQueryLeavesOutExpiredMessages() {
-    RoomHistory h = new RoomHistory(10, Duration.ofMinutes(1));
+    RoomHistory h = kept(new RoomHistory(10, Duration.ofMinutes(1)));
     h.remember(1, frame(1), T0);
     h.remember(2, frame(2), T0 + 40_000);
     assertEquals(List.of(2L), h.after(0, T0 + 70_000).stream().map(RoomHistory.Entry::seq).toList());
