@@ -7,7 +7,6 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.WriteBufferWaterMark;
@@ -27,7 +26,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
-import io.netty.util.concurrent.EventExecutor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -36,7 +34,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.Map;
 
 /**
@@ -49,14 +46,11 @@ public final class NettySocketServer implements AutoCloseable {
   private static final String ACCEPT_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
   private final EventLoopGroup group;
   private final Channel server;
-  /** One per event loop; fixed once the group exists, so read without locking. */
-  private final Map<EventExecutor, WriteScheduler> writeSchedulers = new IdentityHashMap<>();
 
   public NettySocketServer(ServerSettings settings, ConnectionAdmission admission, Sessions sessions)
       throws InterruptedException {
     boolean epoll = Epoll.isAvailable();
     group = epoll ? new EpollEventLoopGroup(settings.ioThreads()) : new NioEventLoopGroup(settings.ioThreads());
-    for (EventExecutor loop : group) writeSchedulers.put(loop, new WriteScheduler((EventLoop) loop));
     ServerBootstrap b = new ServerBootstrap()
         .group(group)
         .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
@@ -72,7 +66,7 @@ public final class NettySocketServer implements AutoCloseable {
           protected void initChannel(SocketChannel ch) {
             ch.pipeline().addLast("http", new HttpServerCodec());
             ch.pipeline().addLast("aggregate", new HttpObjectAggregator(settings.maxRequestBytes()));
-            ch.pipeline().addLast("handshake", new Handshake(admission, sessions, writeSchedulers.get(ch.eventLoop())));
+            ch.pipeline().addLast("handshake", new Handshake(admission, sessions));
           }
         });
     server = b.bind(settings.host(), settings.port()).sync().channel();
@@ -92,12 +86,10 @@ public final class NettySocketServer implements AutoCloseable {
   private static final class Handshake extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final ConnectionAdmission admission;
     private final Sessions sessions;
-    private final WriteScheduler writes;
 
-    Handshake(ConnectionAdmission admission, Sessions sessions, WriteScheduler writes) {
+    Handshake(ConnectionAdmission admission, Sessions sessions) {
       this.admission = admission;
       this.sessions = sessions;
-      this.writes = writes;
     }
 
     @Override
@@ -136,7 +128,7 @@ public final class NettySocketServer implements AutoCloseable {
       ctx.pipeline().remove("aggregate");
       ctx.pipeline().remove("http");
       ctx.pipeline().replace(this, "websocket", new WebSocketConnection(
-          admission.settings(), admission.metrics(), admitted.queue(), sessions, admitted.params(), writes));
+          admission.settings(), admission.metrics(), admitted.queue(), sessions, admitted.params()));
     }
 
     private static void page(ChannelHandlerContext ctx, String resource, String contentType) {

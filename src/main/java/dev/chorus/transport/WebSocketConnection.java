@@ -30,7 +30,7 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter {
   private final ConnectParams params;
   private final TokenBucket inboundRate;
   private final long idleNanos;
-  private final WriteScheduler writes;
+  private final Runnable writeTask = this::write;
   private WebSocketFrameReader reader;
   private Sessions.Inbound session;
   private ChannelHandlerContext ctx;
@@ -42,10 +42,8 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter {
   private CloseReason closing; // set once the writer has seen the close request
   private boolean closeFrameSent;
 
-  WebSocketConnection(ConnectionSettings settings, Metrics metrics, OutboundQueue queue, Sessions sessions,
-      ConnectParams params, WriteScheduler writes) {
+  WebSocketConnection(ConnectionSettings settings, Metrics metrics, OutboundQueue queue, Sessions sessions, ConnectParams params) {
     this.settings = settings;
-    this.writes = writes;
     this.metrics = metrics;
     this.queue = queue;
     this.sessions = sessions;
@@ -60,7 +58,10 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter {
     this.reader = new WebSocketFrameReader(settings.maxFrameBytes(), ctx.alloc());
     metrics.connectionsOpened.increment();
     session = sessions.open(queue, params);
-    queue.attach(() -> writes.schedule(this));
+    // One task per wake-up and connection: Netty interleaves them with its I/O. (One task per
+    // event loop writing every ready connection was tried: it starved the loop's reads under
+    // load, p99 2x worse at 100 000 deliveries/s; docs/benchmarks.md.)
+    queue.attach(() -> ctx.channel().eventLoop().execute(writeTask));
     scheduleIdleCheck(idleNanos);
     // The close future completes even for a channel that closed before this handler was added.
     ctx.channel().closeFuture().addListener(f -> ended());
@@ -143,7 +144,7 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter {
    * Writes what is queued while the socket takes it (Netty gathers the buffers into one
    * writev), then, once the queue is drained and the connection is closing, the close frame.
    */
-  void write() {
+  private void write() {
     if (!ctx.channel().isActive()) return;
     if (closing == null && !closeFrameSent && (closing = queue.closeRequest()) != null) {
       // A slow consumer's socket may never drain: its close has a deadline.
