@@ -6,6 +6,7 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chorus.metrics.Metrics;
 import dev.chorus.ops.BearerAuth;
 import dev.chorus.ops.Operations;
 import dev.chorus.ops.UserConnections;
@@ -66,7 +67,8 @@ public final class ApiRoutes implements ManagementRouteProvider {
     this.system = Adapter.toTyped(classic);
     this.operations = Operations.get(classic);
     ApiSettings api = ApiSettings.fromConfig(classic.settings().config().getConfig("chorus"));
-    this.auth = new BearerAuth(api.key(), "API disabled: set chorus.api.key (--api-key, CHORUS_API_KEY)");
+    this.auth = new BearerAuth(api.key(), "API disabled: set chorus.api.key (--api-key, CHORUS_API_KEY)",
+        Metrics.get(classic));
     this.askTimeout = api.askTimeout();
     this.sharding = ClusterSharding.get(system);
     this.maxTopicsPerPublish = api.maxTopicsPerPublish();

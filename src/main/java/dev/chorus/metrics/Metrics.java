@@ -48,6 +48,7 @@ public final class Metrics implements Extension {
   public final LongAdder presenceDiffs = new LongAdder();
   private final ConcurrentHashMap<String, LongAdder> closedByReason = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, LongAdder> refusedByReason = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, LongAdder> managementRefusedByReason = new ConcurrentHashMap<>();
 
   /** Upper bounds of the room size buckets; a room counts in the first bucket it fits. */
   public static final int[] ROOM_SIZE_BOUNDS = {1, 10, 100, 1000, 10000, Integer.MAX_VALUE};
@@ -89,6 +90,12 @@ public final class Metrics implements Extension {
         .labelNames("reason")
         .callback(cb -> refusedByReason.forEach((reason, n) -> cb.call(n.sum(), reason)))
         .register(registry);
+    CounterWithCallback.builder()
+        .name("chorus_management_refused")
+        .help("requests of the management port refused, by reason (unauthorized, disabled, body_too_large, too_deep)")
+        .labelNames("reason")
+        .callback(cb -> managementRefusedByReason.forEach((reason, n) -> cb.call(n.sum(), reason)))
+        .register(registry);
     GaugeWithCallback.builder()
         .name("chorus_connections")
         .help("open WebSocket connections")
@@ -123,6 +130,16 @@ public final class Metrics implements Extension {
   /** A WebSocket upgrade refused (token, user_limit, ip_rate, draining). */
   public void connectionRefused(String reasonLabel) {
     refusedByReason.computeIfAbsent(reasonLabel, k -> new LongAdder()).increment();
+  }
+
+  /** A request of the management port refused (unauthorized, disabled, body_too_large, too_deep). */
+  public void managementRefused(String reasonLabel) {
+    managementRefusedByReason.computeIfAbsent(reasonLabel, k -> new LongAdder()).increment();
+  }
+
+  public long managementRefusedBy(String reasonLabel) {
+    LongAdder a = managementRefusedByReason.get(reasonLabel);
+    return a == null ? 0 : a.sum();
   }
 
   public long refusedBy(String reasonLabel) {
