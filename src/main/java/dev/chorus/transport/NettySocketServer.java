@@ -122,7 +122,8 @@ public final class NettySocketServer implements AutoCloseable {
       }
       Map<String, String> query = new HashMap<>();
       uri.parameters().forEach((k, v) -> query.put(k, v.get(0)));
-      ConnectionAdmission.Admission admitted = admission.admit(query, String.valueOf(ctx.channel().remoteAddress()));
+      ConnectionAdmission.Admission admitted = admission.admit(query, String.valueOf(ctx.channel().remoteAddress()),
+          req.headers().get(HttpHeaderNames.ORIGIN), req.headers().get(HttpHeaderNames.HOST));
       if (admitted.refusal() != null) {
         reply(ctx, HttpResponseStatus.valueOf(admitted.status()), admitted.refusal());
         return;

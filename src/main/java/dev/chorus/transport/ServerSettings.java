@@ -11,7 +11,8 @@ public record ServerSettings(
     int backlog,
     int writeLowWaterMark,
     int writeHighWaterMark,
-    int maxRequestBytes) {
+    int maxRequestBytes,
+    OriginPolicy allowedOrigins) {
 
   public static ServerSettings fromConfig(Config http) {
     ServerSettings s = new ServerSettings(
@@ -22,7 +23,8 @@ public record ServerSettings(
         http.getInt("backlog"),
         (int) http.getBytes("write-low-water-mark").longValue(),
         (int) http.getBytes("write-high-water-mark").longValue(),
-        (int) http.getBytes("max-request-bytes").longValue());
+        (int) http.getBytes("max-request-bytes").longValue(),
+        OriginPolicy.of(http.getStringList("allowed-origins")));
     if (s.writeLowWaterMark > s.writeHighWaterMark) {
       throw new IllegalArgumentException("chorus.http.write-low-water-mark must not exceed write-high-water-mark");
     }
