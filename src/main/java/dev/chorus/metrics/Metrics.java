@@ -86,7 +86,8 @@ public final class Metrics implements Extension {
         .register(registry);
     CounterWithCallback.builder()
         .name("chorus_connections_refused")
-        .help("WebSocket upgrades refused, by reason (token, user_limit, ip_rate, draining)")
+        .help("WebSocket upgrades and connections refused, by reason (version, origin, ip_rate, token, user_limit,"
+            + " draining, node_limit, ip_limit, handshake_timeout)")
         .labelNames("reason")
         .callback(cb -> refusedByReason.forEach((reason, n) -> cb.call(n.sum(), reason)))
         .register(registry);
@@ -127,7 +128,7 @@ public final class Metrics implements Extension {
     return registry;
   }
 
-  /** A WebSocket upgrade refused (token, user_limit, ip_rate, draining). */
+  /** A WebSocket upgrade or connection refused (its reason label: see chorus_connections_refused). */
   public void connectionRefused(String reasonLabel) {
     refusedByReason.computeIfAbsent(reasonLabel, k -> new LongAdder()).increment();
   }

@@ -47,17 +47,17 @@ public final class ConnectionAdmission {
   }
 
   /**
-   * Decides an upgrade from {@code remoteAddress} with the given {@code Origin} and {@code Host}
-   * headers (null: absent): 503 while draining, 400 for another protocol version, 403 for an
-   * origin not allowed, 429 over the IP's connect rate, 403 for a missing or bad token, 429 over
-   * the user's connections; each refusal counted by reason.
+   * Decides an upgrade from {@code ip} with the given {@code Origin} and {@code Host} headers
+   * (null: absent): 503 while draining, 400 for another protocol version, 403 for an origin
+   * not allowed, 429 over the IP's connect rate, 403 for a missing or bad token, 429 over the
+   * user's connections; each refusal counted by reason.
    */
-  Admission admit(Map<String, String> query, String remoteAddress, String origin, String host) {
+  Admission admit(Map<String, String> query, String ip, String origin, String host) {
     if (connections.draining()) return refused(503, DRAINING, "draining");
     String refusal = refusal(query);
     if (refusal != null) return refused(400, refusal, "version");
     if (!origins.allows(origin, host)) return refused(403, ORIGIN_REFUSED, "origin");
-    if (!connectRate.tryConnect(ipOf(remoteAddress))) return refused(429, "connect rate exceeded", "ip_rate");
+    if (!connectRate.tryConnect(ip)) return refused(429, "connect rate exceeded", "ip_rate");
     Identity identity;
     try {
       identity = authenticator.authenticate(query.get("token"));
@@ -73,14 +73,6 @@ public final class ConnectionAdmission {
   private Admission refused(int status, String reason, String label) {
     metrics.connectionRefused(label);
     return Admission.refused(status, reason);
-  }
-
-  /** The IP address of "/1.2.3.4:5678", "1.2.3.4:5678" or "[::1]:5678". */
-  static String ipOf(String address) {
-    String a = address.startsWith("/") ? address.substring(1) : address;
-    int colon = a.lastIndexOf(':');
-    if (colon > 0 && a.indexOf(':') == colon || a.startsWith("[")) a = a.substring(0, colon);
-    return a.replace("[", "").replace("]", "");
   }
 
   /** Why an upgrade from a page of another site is refused (HTTP 403). */
