@@ -99,7 +99,12 @@ public final class ChorusNode implements AutoCloseable {
         system.log().warn("Profile dev: connections without a token are let in as anonymous users. Production runs"
             + " chorus.profile = prod (--profile prod), which requires tokens and a key to verify them.");
       }
-      ConnectionAdmission admission = new ConnectionAdmission(connectionSettings, metrics, connections, authenticator);
+      if (settings.http().allowedOrigins().allowsAll()) {
+        system.log().warn("chorus.http.allowed-origins has \"*\": a page of any site may open WebSockets to this node"
+            + " with its visitors' cookies and network position. List the sites that serve your pages instead.");
+      }
+      ConnectionAdmission admission = new ConnectionAdmission(
+          connectionSettings, metrics, connections, authenticator, settings.http().allowedOrigins());
       SessionStarter sessions = new SessionStarter(system, new Session.Settings(
           connectionSettings.maxJoins(), connectionSettings.maxEarlyPushes(), localRooms, namespaces, metrics));
       NettySocketServer server = new NettySocketServer(settings.http(), admission, sessions);

@@ -3,15 +3,20 @@ package dev.chorus.api;
 import static org.apache.pekko.http.javadsl.server.Directives.*;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chorus.metrics.Metrics;
 import dev.chorus.ops.BearerAuth;
 import dev.chorus.ops.Operations;
 import dev.chorus.ops.UserConnections;
 import dev.chorus.presence.PresenceEntry;
 import dev.chorus.presence.PresenceFrames;
 import dev.chorus.presence.PresenceReplica;
+import dev.chorus.protocol.FrameCodec;
 import dev.chorus.protocol.Topic;
 import dev.chorus.room.Namespace;
 import dev.chorus.room.RoomEntity;
@@ -22,7 +27,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.http.javadsl.model.StatusCode;
-import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
+import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 import org.apache.pekko.util.ByteString;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -50,23 +55,37 @@ import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
  *   <li>{@code POST /api/disconnect} {@code {"user": "..."}}: closes the user's connections on
  *       every node (4005).
  * </ul>
- * Errors are JSON {@code {"error": "..."}} with 400 (bad request), 401/403 (key), 404 (unknown
- * namespace), 413 (payload over the namespace's max-message-bytes).
+ * Errors are JSON {@code {"error": "..."}} with 400 (bad request, also a body nested deeper than
+ * client frames may be, {@link FrameCodec#MAX_DEPTH}), 401/403 (key), 404 (unknown namespace),
+ * 413 (a body over {@code chorus.api.max-body-bytes}, refused while it is read; a payload over
+ * the namespace's max-message-bytes).
  */
 public final class ApiRoutes implements ManagementRouteProvider {
+  /** Reads what Chorus itself rendered (history frames, presence state). */
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** Reads request bodies: no deeper than a client's frames may be. */
+  private static final ObjectMapper BODY = new ObjectMapper(JsonFactory.builder()
+      .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(FrameCodec.MAX_DEPTH).build())
+      .build());
+  static final String TOO_DEEP = "body nested deeper than " + FrameCodec.MAX_DEPTH + " levels";
+  /** How long a body may take to arrive once its head has. */
+  private static final long BODY_TIMEOUT_MILLIS = 5000;
   private final ActorSystem<Void> system;
   private final Operations operations;
   private final BearerAuth auth;
   private final Duration askTimeout;
   private final ClusterSharding sharding;
   private final int maxTopicsPerPublish;
+  private final int maxBodyBytes;
+  private final Metrics metrics;
 
   public ApiRoutes(ExtendedActorSystem classic) {
     this.system = Adapter.toTyped(classic);
     this.operations = Operations.get(classic);
+    this.metrics = Metrics.get(classic);
     ApiSettings api = ApiSettings.fromConfig(classic.settings().config().getConfig("chorus"));
-    this.auth = new BearerAuth(api.key(), "API disabled: set chorus.api.key (--api-key, CHORUS_API_KEY)");
+    this.auth = new BearerAuth(api.key(), "API disabled: set chorus.api.key (--api-key, CHORUS_API_KEY)", metrics);
+    this.maxBodyBytes = api.maxBodyBytes();
     this.askTimeout = api.askTimeout();
     this.sharding = ClusterSharding.get(system);
     this.maxTopicsPerPublish = api.maxTopicsPerPublish();
@@ -77,10 +96,48 @@ public final class ApiRoutes implements ManagementRouteProvider {
     return pathPrefix("api", () -> auth.authorized(() -> BearerAuth.serving(operations, node -> concat(
         path(segment("presence").slash(segment()), topic -> get(() ->
             parameterOptional("count", count -> presence(node, topic, count.map(Boolean::parseBoolean).orElse(false))))),
-        path("publish", () -> post(() -> entity(Unmarshaller.entityToString(), body -> publish(node, body)))),
-        path("disconnect", () -> post(() -> entity(Unmarshaller.entityToString(), body -> disconnect(node, body)))),
+        path("publish", () -> post(() -> body(body -> publish(node, body)))),
+        path("disconnect", () -> post(() -> body(body -> disconnect(node, body)))),
         path(segment("history").slash(segment()), topic -> get(() ->
             parameterOptional("since", since -> history(node, topic, since.orElse("0")))))))));
+  }
+
+  /**
+   * The request body as text, read up to {@code chorus.api.max-body-bytes}: a larger one is
+   * refused with 413 as soon as that is known (at once when its Content-Length says so, else
+   * when the limit is passed), without reading the rest.
+   */
+  private Route body(java.util.function.Function<String, Route> inner) {
+    return extractRequestEntity(entity -> extractMaterializer(materializer -> onComplete(
+        entity.withSizeLimit(maxBodyBytes).toStrict(BODY_TIMEOUT_MILLIS, materializer), strict -> {
+          if (strict.isSuccess()) return inner.apply(strict.get().getData().utf8String());
+          for (Throwable t = strict.failed().get(); t != null; t = t.getCause()) {
+            if (t instanceof EntityStreamSizeException) {
+              metrics.managementRefused("body_too_large");
+              return BearerAuth.json(StatusCodes.PAYLOAD_TOO_LARGE,
+                  BearerAuth.error("body too large: at most " + maxBodyBytes + " bytes (chorus.api.max-body-bytes)"));
+            }
+            if (t instanceof java.util.concurrent.TimeoutException) {
+              return BearerAuth.json(StatusCodes.REQUEST_TIMEOUT, BearerAuth.error("the body did not arrive in time"));
+            }
+          }
+          return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("cannot read the body"));
+        })));
+  }
+
+  /** A request body as JSON; its nesting is bounded like a client frame's. */
+  private static JsonNode readBody(String body) throws java.io.IOException {
+    return BODY.readTree(body);
+  }
+
+  private static boolean tooDeep(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) if (t instanceof StreamConstraintsException) return true;
+    return false;
+  }
+
+  private Route tooDeep() {
+    metrics.managementRefused("too_deep");
+    return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error(TOO_DEEP));
   }
 
   /** One topic's answer to a publish: its position, or why not. */
@@ -109,8 +166,9 @@ public final class ApiRoutes implements ManagementRouteProvider {
   private Route publish(Operations.Node node, String body) {
     JsonNode request;
     try {
-      request = JSON.readTree(body);
+      request = readBody(body);
     } catch (java.io.IOException e) {
+      if (tooDeep(e)) return tooDeep();
       return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("body must be JSON"));
     }
     if (request == null || !request.isObject()) return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("body must be a JSON object"));
@@ -148,9 +206,10 @@ public final class ApiRoutes implements ManagementRouteProvider {
   private Route disconnect(Operations.Node self, String body) {
     String user;
     try {
-      JsonNode request = JSON.readTree(body);
+      JsonNode request = readBody(body);
       user = request != null && request.path("user").isTextual() ? request.get("user").asText() : "";
     } catch (java.io.IOException e) {
+      if (tooDeep(e)) return tooDeep();
       user = "";
     }
     if (user.isEmpty()) return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("body must be {\"user\": \"<user id>\"}"));

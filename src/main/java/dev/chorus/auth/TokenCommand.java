@@ -12,9 +12,9 @@ import java.util.Date;
 import java.util.List;
 
 /**
- * {@code java -jar chorus.jar token --secret S --sub ada [--topics 'room:*,user:{sub}'] [--ttl 1h]}:
- * prints an HS256 connection token, for trying a node that runs profile prod (a backend mints
- * its own tokens the same way).
+ * {@code java -jar chorus.jar token --secret S --sub ada [--topics 'room:*,user:{sub}'] [--ttl 1h]
+ * [--issuer I] [--audience A]}: prints an HS256 connection token (with {@code iat}), for trying a
+ * node that runs profile prod (a backend mints its own tokens the same way).
  */
 public final class TokenCommand {
   private TokenCommand() {}
@@ -24,6 +24,8 @@ public final class TokenCommand {
     String sub = null;
     String topics = "room:*,user:{sub}";
     Duration ttl = Duration.ofHours(1);
+    String issuer = System.getenv().getOrDefault("CHORUS_AUTH_ISSUER", "");
+    String audience = System.getenv().getOrDefault("CHORUS_AUTH_AUDIENCE", "");
     for (int i = 0; i + 1 < args.size(); i += 2) {
       String v = args.get(i + 1);
       switch (args.get(i)) {
@@ -31,6 +33,8 @@ public final class TokenCommand {
         case "--sub" -> sub = v;
         case "--topics" -> topics = v;
         case "--ttl" -> ttl = Duration.parse("PT" + v.toUpperCase());
+        case "--issuer" -> issuer = v;
+        case "--audience" -> audience = v;
         default -> {
           return usage("unknown flag " + args.get(i));
         }
@@ -39,12 +43,15 @@ public final class TokenCommand {
     if (args.size() % 2 != 0) return usage("flag " + args.get(args.size() - 1) + " needs a value");
     if (sub == null) return usage("--sub is required");
     if (secret.length() < 32) return usage("--secret (or CHORUS_AUTH_SECRET) of at least 32 bytes is required");
-    JWTClaimsSet claims = new JWTClaimsSet.Builder()
+    Instant now = Instant.now();
+    JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder()
         .subject(sub)
-        .expirationTime(Date.from(Instant.now().plus(ttl)))
-        .claim("topics", Arrays.stream(topics.split(",")).map(String::trim).filter(t -> !t.isEmpty()).toList())
-        .build();
-    SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
+        .issueTime(Date.from(now))
+        .expirationTime(Date.from(now.plus(ttl)))
+        .claim("topics", Arrays.stream(topics.split(",")).map(String::trim).filter(t -> !t.isEmpty()).toList());
+    if (!issuer.isEmpty()) claims.issuer(issuer);
+    if (!audience.isEmpty()) claims.audience(audience);
+    SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims.build());
     jwt.sign(new MACSigner(secret));
     System.out.println(jwt.serialize());
     return 0;
@@ -52,7 +59,8 @@ public final class TokenCommand {
 
   private static int usage(String problem) {
     System.err.println("chorus token: " + problem + "\n\nUsage: java -jar chorus.jar token --sub USER [--secret S]"
-        + " [--topics 'room:*,user:{sub}'] [--ttl 1h]\n  --secret defaults to CHORUS_AUTH_SECRET; --ttl as 30m, 1h, 12h");
+        + " [--topics 'room:*,user:{sub}'] [--ttl 1h] [--issuer I] [--audience A]\n  --secret defaults to CHORUS_AUTH_SECRET,"
+        + " --issuer to CHORUS_AUTH_ISSUER, --audience to CHORUS_AUTH_AUDIENCE; --ttl as 30m, 1h, 12h");
     return 2;
   }
 }

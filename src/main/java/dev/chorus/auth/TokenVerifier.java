@@ -10,11 +10,13 @@ import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
+import com.nimbusds.jose.proc.BadJOSEException;
+import com.nimbusds.jose.proc.BadJWSException;
 import com.nimbusds.jose.proc.JWSKeySelector;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
+import com.nimbusds.jwt.proc.BadJWTException;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import com.typesafe.config.Config;
 import java.io.IOException;
@@ -28,8 +30,12 @@ import java.security.interfaces.RSAPublicKey;
 import java.security.spec.InvalidKeySpecException;
 import java.security.spec.X509EncodedKeySpec;
 import java.text.ParseException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.ArrayList;
+import java.util.Date;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -40,25 +46,61 @@ import javax.crypto.spec.SecretKeySpec;
  * Verifies connection tokens (JWT, nimbus-jose-jwt): HS256 with the shared secret, RS256 and
  * ES256 with a public key (PEM) or a JWKS file. Each algorithm is accepted only with the key
  * configured for it, so an unsigned token ({@code none}) or an HS256 token "signed" with the
- * public key is refused. Requires {@code sub} and {@code exp}; checks {@code iss} and
- * {@code aud} when configured; {@code topics} (patterns) and {@code meta} (presence) are optional.
+ * public key is refused. Requires {@code sub} and {@code exp}; checks {@code nbf}, {@code iss}
+ * and {@code aud} when configured, and the token's lifetime when bounded; {@code topics}
+ * (patterns) and {@code meta} (presence) are optional.
+ *
+ * <p>A refused token gets one of a fixed set of reasons (the constants below), never the JWT
+ * library's own text, which would tell a prober how far its forgery got. The library checks the
+ * form and the signature; the claims are checked here, after the signature.
  */
 public final class TokenVerifier {
+  public static final String MALFORMED = "malformed token";
+  public static final String ALGORITHM = "token algorithm not accepted";
+  public static final String BAD_SIGNATURE = "bad token signature";
+  public static final String INVALID = "invalid token";
+  public static final String LACKS_SUB_OR_EXP = "token lacks sub or exp";
+  public static final String EXPIRED = "token expired";
+  public static final String NOT_YET_VALID = "token not yet valid";
+  public static final String WRONG_ISSUER = "wrong issuer";
+  public static final String WRONG_AUDIENCE = "wrong audience";
+  public static final String LIFETIME_TOO_LONG = "token lifetime too long";
+  public static final String BAD_TOPICS = "token claim topics must be a list of patterns";
+  public static final String BAD_META = "token claim meta must be an object";
+
   private static final ObjectMapper JSON = new ObjectMapper();
   private final List<DefaultJWTProcessor<SecurityContext>> processors = new ArrayList<>();
+  private final String issuer;
+  private final String audience;
+  private final Duration clockSkew;
+  private final Duration maxLifetime;
+  private final Clock clock;
 
-  private TokenVerifier() {}
+  private TokenVerifier(Config auth, Clock clock) {
+    this.issuer = auth.getString("issuer");
+    this.audience = auth.getString("audience");
+    this.clockSkew = auth.getDuration("clock-skew");
+    this.maxLifetime = auth.getDuration("max-token-lifetime");
+    this.clock = clock;
+    if (clockSkew.isNegative()) throw new IllegalArgumentException("chorus.auth.clock-skew must not be negative");
+    if (maxLifetime.isNegative()) throw new IllegalArgumentException("chorus.auth.max-token-lifetime must be 0 (no limit) or more");
+  }
 
   /** The verifier of {@code chorus.auth}, or null when no key is configured. */
   public static TokenVerifier fromConfig(Config auth) {
-    TokenVerifier v = new TokenVerifier();
+    return fromConfig(auth, Clock.systemUTC());
+  }
+
+  /** As {@link #fromConfig(Config)}, telling the time by {@code clock}. */
+  public static TokenVerifier fromConfig(Config auth, Clock clock) {
+    TokenVerifier v = new TokenVerifier(auth, clock);
     String secret = auth.getString("hs256-secret");
     if (!secret.isEmpty()) {
       byte[] bytes = secret.getBytes(StandardCharsets.UTF_8);
       if (bytes.length < 32) throw new IllegalArgumentException("chorus.auth.hs256-secret must be at least 32 bytes");
       // The secret answers any HS256 token, whatever kid it names (a key set would match kids).
       SecretKeySpec key = new SecretKeySpec(bytes, "HmacSHA256");
-      v.add((header, context) -> JWSAlgorithm.HS256.equals(header.getAlgorithm()) ? List.of(key) : List.of(), auth);
+      v.add((header, context) -> JWSAlgorithm.HS256.equals(header.getAlgorithm()) ? List.of(key) : List.of());
     }
     String pem = auth.getString("public-key-file");
     if (!pem.isEmpty()) {
@@ -66,7 +108,7 @@ public final class TokenVerifier {
       JWK key = readPem(Path.of(pem));
       JWSAlgorithm alg = key instanceof RSAKey ? JWSAlgorithm.RS256 : JWSAlgorithm.ES256;
       java.security.Key publicKey = toPublicKey(key);
-      v.add((header, context) -> alg.equals(header.getAlgorithm()) ? List.of(publicKey) : List.of(), auth);
+      v.add((header, context) -> alg.equals(header.getAlgorithm()) ? List.of(publicKey) : List.of());
     }
     String jwks = auth.getString("jwks-file");
     if (!jwks.isEmpty()) {
@@ -74,56 +116,71 @@ public final class TokenVerifier {
       List<JWK> keys = readJwks(Path.of(jwks));
       List<JWK> rsa = keys.stream().filter(k -> k instanceof RSAKey).toList();
       List<JWK> ec = keys.stream().filter(k -> k instanceof ECKey).toList();
-      if (!rsa.isEmpty()) v.add(new JWSVerificationKeySelector<>(JWSAlgorithm.RS256, new ImmutableJWKSet<>(new JWKSet(rsa))), auth);
-      if (!ec.isEmpty()) v.add(new JWSVerificationKeySelector<>(JWSAlgorithm.ES256, new ImmutableJWKSet<>(new JWKSet(ec))), auth);
+      if (!rsa.isEmpty()) v.add(new JWSVerificationKeySelector<>(JWSAlgorithm.RS256, new ImmutableJWKSet<>(new JWKSet(rsa))));
+      if (!ec.isEmpty()) v.add(new JWSVerificationKeySelector<>(JWSAlgorithm.ES256, new ImmutableJWKSet<>(new JWKSet(ec))));
     }
     return v.processors.isEmpty() ? null : v;
   }
 
-  private void add(JWSKeySelector<SecurityContext> keys, Config auth) {
+  private void add(JWSKeySelector<SecurityContext> keys) {
     DefaultJWTProcessor<SecurityContext> p = new DefaultJWTProcessor<>();
     p.setJWSKeySelector(keys);
-    JWTClaimsSet.Builder exact = new JWTClaimsSet.Builder();
-    if (!auth.getString("issuer").isEmpty()) exact.issuer(auth.getString("issuer"));
-    String audience = auth.getString("audience");
-    DefaultJWTClaimsVerifier<SecurityContext> claims = new DefaultJWTClaimsVerifier<>(
-        audience.isEmpty() ? null : audience, exact.build(), Set.of("sub", "exp"));
-    claims.setMaxClockSkew((int) auth.getDuration("clock-skew").toSeconds());
-    p.setJWTClaimsSetVerifier(claims);
+    p.setJWTClaimsSetVerifier(null); // claims: checkClaims, with Chorus's own reasons
     processors.add(p);
   }
 
   /**
    * The identity a token proves.
    *
-   * @throws InvalidTokenException with the reason it is refused
+   * @throws InvalidTokenException with the reason it is refused, one of the constants above
    */
   public Identity verify(String token) throws InvalidTokenException {
     // Each processor knows one algorithm; a token fails all but (at most) its own, so the
     // reason reported is the most telling one: its own processor's, else "algorithm".
-    String why = "token algorithm not accepted";
+    String why = ALGORITHM;
+    JWTClaimsSet claims = null;
     for (DefaultJWTProcessor<SecurityContext> p : processors) {
       try {
-        return identity(p.process(token, null));
+        claims = p.process(token, null);
+        break;
       } catch (ParseException e) {
-        throw new InvalidTokenException("malformed token");
-      } catch (com.nimbusds.jose.proc.BadJOSEException | JOSEException e) {
-        String reason = reason(e);
-        if (!reason.equals("token algorithm not accepted")) why = reason;
+        throw new InvalidTokenException(MALFORMED);
+      } catch (BadJWTException e) {
+        // With no claims verifier set, nimbus raises this only for claims that are not a JSON object.
+        throw new InvalidTokenException(MALFORMED);
+      } catch (BadJWSException e) {
+        why = BAD_SIGNATURE; // its algorithm and key, but not its signature
+      } catch (BadJOSEException e) {
+        // another algorithm, no key of its kid, unsigned or encrypted: another processor may take it
+      } catch (JOSEException | RuntimeException e) {
+        if (why.equals(ALGORITHM)) why = INVALID;
       }
     }
-    throw new InvalidTokenException(why);
+    if (claims == null) throw new InvalidTokenException(why);
+    checkClaims(claims);
+    return identity(claims);
   }
 
-  private static String reason(Exception e) {
-    String m = String.valueOf(e.getMessage());
-    if (m.contains("Expired")) return "token expired";
-    if (m.contains("missing required claims")) return "token lacks sub or exp";
-    if (m.contains("Another algorithm expected") || m.contains("Unsecured") || m.contains("not allowed")) {
-      return "token algorithm not accepted";
+  /** The registered claims of a token whose signature holds. */
+  private void checkClaims(JWTClaimsSet claims) throws InvalidTokenException {
+    Date expiry = claims.getExpirationTime();
+    if (claims.getSubject() == null || expiry == null) throw new InvalidTokenException(LACKS_SUB_OR_EXP);
+    Instant now = clock.instant();
+    Instant exp = expiry.toInstant();
+    if (!exp.plus(clockSkew).isAfter(now)) throw new InvalidTokenException(EXPIRED);
+    Date notBefore = claims.getNotBeforeTime();
+    if (notBefore != null && notBefore.toInstant().minus(clockSkew).isAfter(now)) {
+      throw new InvalidTokenException(NOT_YET_VALID);
     }
-    if (m.contains("signature")) return "bad token signature";
-    return "invalid token: " + m;
+    if (!issuer.isEmpty() && !issuer.equals(claims.getIssuer())) throw new InvalidTokenException(WRONG_ISSUER);
+    if (!audience.isEmpty() && (claims.getAudience() == null || !claims.getAudience().contains(audience))) {
+      throw new InvalidTokenException(WRONG_AUDIENCE);
+    }
+    if (!maxLifetime.isZero()) {
+      Date issued = claims.getIssueTime();
+      Instant from = issued == null || issued.toInstant().isAfter(now) ? now : issued.toInstant();
+      if (Duration.between(from, exp).compareTo(maxLifetime) > 0) throw new InvalidTokenException(LIFETIME_TOO_LONG);
+    }
   }
 
   private static Identity identity(JWTClaimsSet claims) throws InvalidTokenException {
@@ -132,14 +189,14 @@ public final class TokenVerifier {
     if (t instanceof List<?> list) {
       for (Object o : list) if (o instanceof String s) topics.add(s);
     } else if (t != null) {
-      throw new InvalidTokenException("token claim topics must be a list of patterns");
+      throw new InvalidTokenException(BAD_TOPICS);
     }
     ObjectNode meta = JSON.createObjectNode();
     Object m = claims.getClaim("meta");
     if (m instanceof Map<?, ?> map) {
       meta = JSON.valueToTree(map);
     } else if (m != null) {
-      throw new InvalidTokenException("token claim meta must be an object");
+      throw new InvalidTokenException(BAD_META);
     }
     return new Identity(claims.getSubject(), List.copyOf(topics), meta, claims.getExpirationTime().toInstant());
   }

@@ -48,6 +48,7 @@ public final class Metrics implements Extension {
   public final LongAdder presenceDiffs = new LongAdder();
   private final ConcurrentHashMap<String, LongAdder> closedByReason = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, LongAdder> refusedByReason = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, LongAdder> managementRefusedByReason = new ConcurrentHashMap<>();
 
   /** Upper bounds of the room size buckets; a room counts in the first bucket it fits. */
   public static final int[] ROOM_SIZE_BOUNDS = {1, 10, 100, 1000, 10000, Integer.MAX_VALUE};
@@ -85,9 +86,16 @@ public final class Metrics implements Extension {
         .register(registry);
     CounterWithCallback.builder()
         .name("chorus_connections_refused")
-        .help("WebSocket upgrades refused, by reason (token, user_limit, ip_rate, draining)")
+        .help("WebSocket upgrades and connections refused, by reason (version, origin, ip_rate, token, user_limit,"
+            + " draining, node_limit, ip_limit, handshake_timeout)")
         .labelNames("reason")
         .callback(cb -> refusedByReason.forEach((reason, n) -> cb.call(n.sum(), reason)))
+        .register(registry);
+    CounterWithCallback.builder()
+        .name("chorus_management_refused")
+        .help("requests of the management port refused, by reason (unauthorized, disabled, body_too_large, too_deep)")
+        .labelNames("reason")
+        .callback(cb -> managementRefusedByReason.forEach((reason, n) -> cb.call(n.sum(), reason)))
         .register(registry);
     GaugeWithCallback.builder()
         .name("chorus_connections")
@@ -120,9 +128,19 @@ public final class Metrics implements Extension {
     return registry;
   }
 
-  /** A WebSocket upgrade refused (token, user_limit, ip_rate, draining). */
+  /** A WebSocket upgrade or connection refused (its reason label: see chorus_connections_refused). */
   public void connectionRefused(String reasonLabel) {
     refusedByReason.computeIfAbsent(reasonLabel, k -> new LongAdder()).increment();
+  }
+
+  /** A request of the management port refused (unauthorized, disabled, body_too_large, too_deep). */
+  public void managementRefused(String reasonLabel) {
+    managementRefusedByReason.computeIfAbsent(reasonLabel, k -> new LongAdder()).increment();
+  }
+
+  public long managementRefusedBy(String reasonLabel) {
+    LongAdder a = managementRefusedByReason.get(reasonLabel);
+    return a == null ? 0 : a.sum();
   }
 
   public long refusedBy(String reasonLabel) {

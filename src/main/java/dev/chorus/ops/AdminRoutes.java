@@ -62,7 +62,8 @@ public final class AdminRoutes implements ManagementRouteProvider {
     this.operations = Operations.get(classic);
     Config chorus = classic.settings().config().getConfig("chorus");
     AdminSettings admin = AdminSettings.fromConfig(chorus);
-    this.auth = new BearerAuth(admin.key(), "admin API disabled: set chorus.admin.key (--admin-key, CHORUS_ADMIN_KEY)");
+    this.auth = new BearerAuth(admin.key(), "admin API disabled: set chorus.admin.key (--admin-key, CHORUS_ADMIN_KEY)",
+        dev.chorus.metrics.Metrics.get(classic));
     this.maxRooms = admin.maxRoomsListed();
     this.askTimeout = admin.askTimeout();
     this.drainWindow = chorus.getDuration("drain.window");

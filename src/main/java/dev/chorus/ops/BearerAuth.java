@@ -4,6 +4,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.*;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chorus.metrics.Metrics;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Map;
@@ -17,23 +18,30 @@ import org.apache.pekko.http.javadsl.server.Route;
 
 /**
  * {@code Authorization: Bearer <key>} for the HTTP APIs on the management port, compared in
- * constant time; no key configured: 403 for everything. Errors are JSON {@code {"error": ...}}.
+ * constant time; no key configured: 403 for everything. Errors are JSON {@code {"error": ...}};
+ * each refusal is counted in {@code chorus_management_refused_total} (unauthorized, disabled).
  */
 public final class BearerAuth {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final byte[] key;
   private final String disabledReason;
+  private final Metrics metrics;
 
-  public BearerAuth(String key, String disabledReason) {
+  public BearerAuth(String key, String disabledReason, Metrics metrics) {
     this.key = key.getBytes(StandardCharsets.UTF_8);
     this.disabledReason = disabledReason;
+    this.metrics = metrics;
   }
 
   public Route authorized(Supplier<Route> inner) {
     return optionalHeaderValueByName("Authorization", header -> {
-      if (key.length == 0) return json(StatusCodes.FORBIDDEN, error(disabledReason));
+      if (key.length == 0) {
+        metrics.managementRefused("disabled");
+        return json(StatusCodes.FORBIDDEN, error(disabledReason));
+      }
       String given = header.filter(h -> h.startsWith("Bearer ")).map(h -> h.substring(7).trim()).orElse("");
       if (!MessageDigest.isEqual(key, given.getBytes(StandardCharsets.UTF_8))) {
+        metrics.managementRefused("unauthorized");
         return respondWithHeader(RawHeader.create("WWW-Authenticate", "Bearer"), () ->
             json(StatusCodes.UNAUTHORIZED, error("missing or wrong key (Authorization: Bearer <key>)")));
       }

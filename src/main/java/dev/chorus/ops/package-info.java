@@ -1,6 +1,8 @@
 /**
  * The operators' side, on the Pekko Management port: health and readiness, Prometheus
- * {@code /metrics}, the admin API (connections, rooms, drain) behind a bearer key, the
+ * {@code /metrics}, the cluster HTTP API with its changes behind the admin key
+ * ({@link dev.chorus.ops.ClusterRoutes}), the admin API (connections, rooms, drain) behind a
+ * bearer key, the
  * {@link dev.chorus.ops.Drainer} that closes a node's WebSockets in batches before it leaves, and
  * {@link dev.chorus.ops.Operations}, through which these routes reach the running node.
  */

@@ -3,6 +3,7 @@ package dev.chorus.presence;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -10,7 +11,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * A join's presence meta: {@code phx_ref} (unique per join), {@code online_at} (epoch
  * milliseconds) and the custom fields the client sent as {@code "meta"} in its join payload,
  * e.g. {@code channel.join({meta: {status: "away"}})}, bounded by
- * {@code chorus.presence.max-meta-bytes}.
+ * {@code chorus.presence.max-meta-bytes} in bytes of UTF-8 JSON, as it is stored, replicated and
+ * sent (a character may take up to four).
  */
 public final class PresenceMeta {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -29,7 +31,9 @@ public final class PresenceMeta {
     ObjectNode custom = ((ObjectNode) meta).deepCopy();
     custom.remove("phx_ref");
     custom.remove("online_at");
-    if (custom.toString().length() > maxBytes) throw new IllegalArgumentException("presence meta too large");
+    if (custom.toString().getBytes(StandardCharsets.UTF_8).length > maxBytes) {
+      throw new IllegalArgumentException("presence meta too large");
+    }
     return custom;
   }
 

@@ -17,9 +17,15 @@ import org.apache.pekko.util.ByteStringBuilder;
  * subscribers.
  */
 public final class FrameCodec {
+  /**
+   * The deepest JSON nesting read from clients and backends: the frame's array is level 1 and
+   * its payload level 2 (the API for backends applies it to its bodies, where the payload is
+   * level 2 as well).
+   */
+  public static final int MAX_DEPTH = 64;
   private static final JsonFactory JSON =
       JsonFactory.builder()
-          .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build())
+          .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
           .build();
   private static final ByteString NULL = ByteString.fromString("null");
   private static final ByteString EMPTY_OBJECT = ByteString.fromString("{}");

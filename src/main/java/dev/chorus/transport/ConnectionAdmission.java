@@ -8,8 +8,9 @@ import java.util.Map;
 
 /**
  * Decides whether a WebSocket upgrade becomes a connection: the node is not draining, the
- * protocol version is one Chorus speaks, the client's address is within its connect rate, its
- * token (if any) is valid, and its user has room for one more connection. An admitted upgrade
+ * protocol version is one Chorus speaks, the page that opens it is allowed ({@link OriginPolicy}),
+ * the client's address is within its connect rate, its token (if any) is valid, and its user has
+ * room for one more connection. An admitted upgrade
  * gets its connection's {@link OutboundQueue}, registered with the node's {@link Connections}.
  */
 public final class ConnectionAdmission {
@@ -18,9 +19,16 @@ public final class ConnectionAdmission {
   private final Connections connections;
   private final Authenticator authenticator;
   private final ConnectRateLimiter connectRate;
+  private final OriginPolicy origins;
 
   public ConnectionAdmission(
       ConnectionSettings settings, Metrics metrics, Connections connections, Authenticator authenticator) {
+    this(settings, metrics, connections, authenticator, OriginPolicy.sameHostOnly());
+  }
+
+  public ConnectionAdmission(ConnectionSettings settings, Metrics metrics, Connections connections,
+      Authenticator authenticator, OriginPolicy origins) {
+    this.origins = origins;
     this.settings = settings;
     this.metrics = metrics;
     this.connections = connections;
@@ -39,15 +47,17 @@ public final class ConnectionAdmission {
   }
 
   /**
-   * Decides an upgrade: 503 while draining, 400 for another protocol
-   * version, 429 over the IP's connect rate, 403 for a missing or bad token, 429 over the user's
-   * connections; each refusal counted by reason.
+   * Decides an upgrade from {@code ip} with the given {@code Origin} and {@code Host} headers
+   * (null: absent): 503 while draining, 400 for another protocol version, 403 for an origin
+   * not allowed, 429 over the IP's connect rate, 403 for a missing or bad token, 429 over the
+   * user's connections; each refusal counted by reason.
    */
-  Admission admit(Map<String, String> query, String remoteAddress) {
+  Admission admit(Map<String, String> query, String ip, String origin, String host) {
     if (connections.draining()) return refused(503, DRAINING, "draining");
     String refusal = refusal(query);
     if (refusal != null) return refused(400, refusal, "version");
-    if (!connectRate.tryConnect(ipOf(remoteAddress))) return refused(429, "connect rate exceeded", "ip_rate");
+    if (!origins.allows(origin, host)) return refused(403, ORIGIN_REFUSED, "origin");
+    if (!connectRate.tryConnect(ip)) return refused(429, "connect rate exceeded", "ip_rate");
     Identity identity;
     try {
       identity = authenticator.authenticate(query.get("token"));
@@ -65,13 +75,8 @@ public final class ConnectionAdmission {
     return Admission.refused(status, reason);
   }
 
-  /** The IP address of "/1.2.3.4:5678", "1.2.3.4:5678" or "[::1]:5678". */
-  static String ipOf(String address) {
-    String a = address.startsWith("/") ? address.substring(1) : address;
-    int colon = a.lastIndexOf(':');
-    if (colon > 0 && a.indexOf(':') == colon || a.startsWith("[")) a = a.substring(0, colon);
-    return a.replace("[", "").replace("]", "");
-  }
+  /** Why an upgrade from a page of another site is refused (HTTP 403). */
+  static final String ORIGIN_REFUSED = "origin not allowed (chorus.http.allowed-origins)";
 
   /** Why an upgrade is refused with HTTP 503 while the node drains. */
   static final String DRAINING = "this node is draining: connect to another node";

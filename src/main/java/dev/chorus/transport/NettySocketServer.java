@@ -46,9 +46,12 @@ public final class NettySocketServer implements AutoCloseable {
   private static final String ACCEPT_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
   private final EventLoopGroup group;
   private final Channel server;
+  /** Every open connection of this port, from accept to close (chorus.http.max-connections, -per-ip). */
+  private final OpenSockets sockets;
 
   public NettySocketServer(ServerSettings settings, ConnectionAdmission admission, Sessions sessions)
       throws InterruptedException {
+    sockets = new OpenSockets(settings.maxConnections(), settings.maxConnectionsPerIp());
     boolean epoll = Epoll.isAvailable();
     group = epoll ? new EpollEventLoopGroup(settings.ioThreads()) : new NioEventLoopGroup(settings.ioThreads());
     ServerBootstrap b = new ServerBootstrap()
@@ -64,6 +67,8 @@ public final class NettySocketServer implements AutoCloseable {
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
+            // First, before a byte is decoded: the open-connection limits and the handshake timeout.
+            ch.pipeline().addLast(SocketGate.NAME, new SocketGate(sockets, settings.handshakeTimeout(), admission.metrics()));
             ch.pipeline().addLast("http", new HttpServerCodec());
             ch.pipeline().addLast("aggregate", new HttpObjectAggregator(settings.maxRequestBytes()));
             ch.pipeline().addLast("handshake", new Handshake(admission, sessions));
@@ -74,6 +79,11 @@ public final class NettySocketServer implements AutoCloseable {
 
   public InetSocketAddress localAddress() {
     return (InetSocketAddress) server.localAddress();
+  }
+
+  /** Connections open on this port now, WebSockets and requests not yet answered. */
+  public int openSockets() {
+    return sockets.open();
   }
 
   @Override
@@ -94,6 +104,8 @@ public final class NettySocketServer implements AutoCloseable {
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+      SocketGate gate = ctx.pipeline().get(SocketGate.class);
+      if (gate != null) gate.requestRead();
       QueryStringDecoder uri = new QueryStringDecoder(req.uri());
       switch (uri.path()) {
         case "/socket/websocket" -> upgrade(ctx, req, uri);
@@ -114,7 +126,8 @@ public final class NettySocketServer implements AutoCloseable {
       }
       Map<String, String> query = new HashMap<>();
       uri.parameters().forEach((k, v) -> query.put(k, v.get(0)));
-      ConnectionAdmission.Admission admitted = admission.admit(query, String.valueOf(ctx.channel().remoteAddress()));
+      ConnectionAdmission.Admission admitted = admission.admit(query, SocketGate.ipOf(ctx.channel().remoteAddress()),
+          req.headers().get(HttpHeaderNames.ORIGIN), req.headers().get(HttpHeaderNames.HOST));
       if (admitted.refusal() != null) {
         reply(ctx, HttpResponseStatus.valueOf(admitted.status()), admitted.refusal());
         return;
@@ -127,6 +140,7 @@ public final class NettySocketServer implements AutoCloseable {
       // From here on the connection's bytes are WebSocket frames, read by our own reader.
       ctx.pipeline().remove("aggregate");
       ctx.pipeline().remove("http");
+      if (ctx.pipeline().get(SocketGate.NAME) != null) ctx.pipeline().remove(SocketGate.NAME); // its deadline ends here
       ctx.pipeline().replace(this, "websocket", new WebSocketConnection(
           admission.settings(), admission.metrics(), admitted.queue(), sessions, admitted.params()));
     }

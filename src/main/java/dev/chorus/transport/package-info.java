@@ -2,9 +2,12 @@
  * The WebSocket transport, on Netty. Read it in this order:
  *
  * <ol>
- *   <li>{@link dev.chorus.transport.NettySocketServer} accepts TCP connections and answers the
- *       upgrade of {@code /socket/websocket}, once {@link dev.chorus.transport.ConnectionAdmission}
- *       admits it (draining, protocol version, connect rate per IP, token, connections per user);
+ *   <li>{@link dev.chorus.transport.NettySocketServer} accepts TCP connections
+ *       ({@link dev.chorus.transport.SocketGate} counts them from accept, per node and per address,
+ *       and gives each the handshake timeout to complete its request) and answers the upgrade of
+ *       {@code /socket/websocket}, once {@link dev.chorus.transport.ConnectionAdmission} admits it
+ *       (draining, protocol version, origin ({@link dev.chorus.transport.OriginPolicy}), connect
+ *       rate per IP, token, connections per user);
  *   <li>{@link dev.chorus.transport.WebSocketConnection}, one per connection on its event loop,
  *       reads frames ({@link dev.chorus.transport.WebSocketFrameReader}), hands text frames to the
  *       session through {@link dev.chorus.transport.Sessions}, and writes what is queued;

@@ -394,6 +394,25 @@ class DeployManifestsTest {
     }
   }
 
+  /**
+   * The production configuration checks who minted a token and for whom and bounds its
+   * lifetime, and bounds connections per node and per address; and it is a configuration the
+   * node accepts (every key known, every value valid).
+   */
+  @Test
+  void kubernetesConfChecksTokensAndBoundsConnections() {
+    Config conf = kubernetesConf();
+    assertFalse(conf.getString("chorus.auth.issuer").isBlank(), "chorus.auth.issuer is set");
+    assertFalse(conf.getString("chorus.auth.audience").isBlank(), "chorus.auth.audience is set");
+    Duration lifetime = conf.getDuration("chorus.auth.max-token-lifetime");
+    assertTrue(!lifetime.isZero() && lifetime.compareTo(Duration.ofDays(7)) <= 0, "a token lifetime of days at most: " + lifetime);
+    assertTrue(conf.getInt("chorus.http.max-connections-per-ip") > 0, "open connections per address are bounded");
+    assertTrue(conf.getInt("chorus.http.max-connections") > 0);
+    Config resolved = conf.withFallback(ConfigFactory.defaultReference()).resolve();
+    dev.chorus.ChorusSettings.fromConfig(resolved.getConfig("chorus")); // throws for a bad value
+    dev.chorus.auth.TokenVerifier.fromConfig(resolved.getConfig("chorus.auth")); // (no key here: the Secret has it)
+  }
+
   @Test
   void dockerfileExposesThePortsAndRunsTheJar() throws IOException {
     Path dockerfile = Files.exists(DEPLOY.resolve("docker/Dockerfile"))

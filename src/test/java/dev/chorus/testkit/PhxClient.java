@@ -116,13 +116,25 @@ public final class PhxClient implements AutoCloseable {
 
   /** As {@link #connect(int, String)}, to {@code host}; a receiveBuffer above 0 sets SO_RCVBUF first. */
   public static PhxClient connect(String host, int port, String query, int receiveBuffer) throws IOException {
+    return connect(host, port, query, receiveBuffer, "");
+  }
+
+  /**
+   * As {@link #connect(int, String)}, with more request headers ({@code "Origin: https://a.example\r\n"}
+   * for a browser's page; each ends with CRLF).
+   */
+  public static PhxClient connectWithHeaders(int port, String query, String headers) throws IOException {
+    return connect("127.0.0.1", port, query, 0, headers);
+  }
+
+  private static PhxClient connect(String host, int port, String query, int receiveBuffer, String headers) throws IOException {
     Socket s = new Socket();
     try {
       if (receiveBuffer > 0) s.setReceiveBufferSize(receiveBuffer);
       s.connect(new InetSocketAddress(host, port), 5000);
       s.setSoTimeout(10_000);
       PhxClient c = new PhxClient(s, host, port);
-      c.handshake(query.isEmpty() ? "/socket/websocket" : "/socket/websocket?" + query);
+      c.handshake(query.isEmpty() ? "/socket/websocket" : "/socket/websocket?" + query, headers);
       return c;
     } catch (IOException | RuntimeException e) {
       s.close();
@@ -158,7 +170,7 @@ public final class PhxClient implements AutoCloseable {
     return wait;
   }
 
-  private void handshake(String pathAndQuery) throws IOException {
+  private void handshake(String pathAndQuery, String headers) throws IOException {
     byte[] key = new byte[16];
     ThreadLocalRandom.current().nextBytes(key);
     String request = "GET " + pathAndQuery + " HTTP/1.1\r\n"
@@ -166,7 +178,8 @@ public final class PhxClient implements AutoCloseable {
         + "Upgrade: websocket\r\n"
         + "Connection: Upgrade\r\n"
         + "Sec-WebSocket-Key: " + Base64.getEncoder().encodeToString(key) + "\r\n"
-        + "Sec-WebSocket-Version: 13\r\n\r\n";
+        + "Sec-WebSocket-Version: 13\r\n"
+        + headers + "\r\n";
     out.write(request.getBytes(StandardCharsets.US_ASCII));
     out.flush();
     String head = readHttpHead();

@@ -6,6 +6,7 @@ import dev.chorus.ChorusNode;
 import dev.chorus.testkit.PhxClient;
 import dev.chorus.testkit.TestNode;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -48,8 +49,9 @@ class ConnectLimitsTest {
 
   @Test
   void theIpOfAnAddress() {
-    assertEquals("127.0.0.1", ConnectionAdmission.ipOf("/127.0.0.1:5000"));
-    assertEquals("10.0.0.2", ConnectionAdmission.ipOf("10.0.0.2:80"));
-    assertEquals("::1", ConnectionAdmission.ipOf("[::1]:5000"));
+    assertEquals("127.0.0.1", SocketGate.ipOf(new InetSocketAddress("127.0.0.1", 5000)));
+    assertEquals("10.0.0.2", SocketGate.ipOf(new InetSocketAddress("10.0.0.2", 80)));
+    // IPv6 peers too are one address whatever their port (the old text parsing kept the port)
+    assertEquals(SocketGate.ipOf(new InetSocketAddress("::1", 5000)), SocketGate.ipOf(new InetSocketAddress("::1", 5001)));
   }
 }
