@@ -13,6 +13,8 @@ public record ConnectionSettings(
     int floodTolerance,
     int outboundMaxFrames,
     long outboundMaxBytes,
+    Duration outboundStallTimeout,
+    Duration slowCloseTimeout,
     int writeBatchBytes,
     int maxJoins,
     int maxEarlyPushes,
@@ -31,6 +33,8 @@ public record ConnectionSettings(
         c.getInt("flood-tolerance"),
         c.getInt("outbound-max-frames"),
         c.getBytes("outbound-max-bytes"),
+        positive(c.getDuration("outbound-stall-timeout"), "outbound-stall-timeout"),
+        c.getDuration("slow-close-timeout"),
         (int) c.getBytes("write-batch-bytes").longValue(),
         c.getInt("max-joins"),
         c.getInt("max-early-pushes"),
@@ -38,5 +42,10 @@ public record ConnectionSettings(
         c.getDouble("connect-rate-per-ip"),
         c.getInt("connect-burst-per-ip"),
         c.getInt("tracked-ips"));
+  }
+
+  private static Duration positive(Duration d, String key) {
+    if (d.isNegative() || d.isZero()) throw new IllegalArgumentException("chorus.connection." + key + " must be above 0");
+    return d;
   }
 }

@@ -12,6 +12,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioEventLoopGroup;
@@ -75,6 +76,9 @@ public final class NettySocketServer implements AutoCloseable {
             ch.pipeline().addLast("handshake", new Handshake(admission, sessions, writeSchedulers.get(ch.eventLoop())));
           }
         });
+    // What the kernel holds unsent for a client that does not read stays small: its backlog is
+    // ours to count and to drop (outbound-stall-timeout). Linux only.
+    if (epoll) b.childOption(EpollChannelOption.TCP_NOTSENT_LOWAT, (long) settings.socketNotsentLowat());
     server = b.bind(settings.host(), settings.port()).sync().channel();
   }
 
