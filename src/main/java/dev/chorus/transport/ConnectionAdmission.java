@@ -90,4 +90,8 @@ public final class ConnectionAdmission {
   Metrics metrics() {
     return metrics;
   }
+
+  Connections connections() {
+    return connections;
+  }
 }

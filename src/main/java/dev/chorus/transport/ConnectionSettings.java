@@ -1,6 +1,7 @@
 package dev.chorus.transport;
 
 import com.typesafe.config.Config;
+import io.netty.util.internal.PlatformDependent;
 import java.time.Duration;
 
 /** The {@code chorus.connection} section of reference.conf, where each key is documented. */
@@ -14,6 +15,7 @@ public record ConnectionSettings(
     int outboundMaxFrames,
     long outboundMaxBytes,
     Duration outboundStallTimeout,
+    long outboundNodeBudget,
     Duration slowCloseTimeout,
     int writeBatchBytes,
     int maxJoins,
@@ -34,6 +36,7 @@ public record ConnectionSettings(
         c.getInt("outbound-max-frames"),
         c.getBytes("outbound-max-bytes"),
         positive(c.getDuration("outbound-stall-timeout"), "outbound-stall-timeout"),
+        OutboundBudget.parse(c, "outbound-node-budget", PlatformDependent.maxDirectMemory()),
         c.getDuration("slow-close-timeout"),
         (int) c.getBytes("write-batch-bytes").longValue(),
         c.getInt("max-joins"),

@@ -77,9 +77,13 @@ public final class NettySocketServer implements AutoCloseable {
           }
         });
     // What the kernel holds unsent for a client that does not read stays small: its backlog is
-    // ours to count and to drop (outbound-stall-timeout). Linux only.
+    // ours to count and to drop (outbound-stall-timeout, outbound-node-budget). Linux only.
     if (epoll) b.childOption(EpollChannelOption.TCP_NOTSENT_LOWAT, (long) settings.socketNotsentLowat());
     server = b.bind(settings.host(), settings.port()).sync().channel();
+    OutboundBudget budget = new OutboundBudget(
+        admission.connections(), admission.settings().outboundNodeBudget(), admission.metrics());
+    group.next().scheduleAtFixedRate(
+        budget, OutboundBudget.CHECK_MILLIS, OutboundBudget.CHECK_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   public InetSocketAddress localAddress() {
