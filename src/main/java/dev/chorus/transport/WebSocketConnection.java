@@ -17,8 +17,8 @@ import org.apache.pekko.util.ByteString;
 
 /**
  * One WebSocket connection, after its upgrade: the last handler of its Netty pipeline, and the
- * only code that runs on its event loop. It reads the client's frames (pings answered, text
- * frames decoded and handed to the session within the inbound rate, every breach of the
+ * only code that runs on its event loop. It reads the client's frames (pings answered and text
+ * frames decoded and handed to the session, both within the inbound rate; every breach of the
  * protocol or of a bound turned into a close request on the {@link OutboundQueue}), closes a
  * silent connection, and drains the queue into the socket while the socket takes it; a socket
  * that stops taking it is closed after the stall timeout ({@link StallWatch}). A close ends with
@@ -87,7 +87,9 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter {
       if (event instanceof WebSocketFrameReader.Text text) {
         onText(text.payload());
       } else if (event instanceof WebSocketFrameReader.Ping ping) {
-        queue.offer(WebSocketFrames.pong(ping.payload()));
+        if (queue.closeRequest() == null && withinRate()) queue.offer(WebSocketFrames.pong(ping.payload()));
+      } else if (event instanceof WebSocketFrameReader.Pong) {
+        if (queue.closeRequest() == null) withinRate(); // needs no answer, but counts like any frame
       } else if (event instanceof WebSocketFrameReader.Binary) {
         queue.close(CloseReason.BINARY_UNSUPPORTED, false);
       } else if (event instanceof WebSocketFrameReader.Violation v) {
@@ -101,13 +103,13 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter {
           return;
         }
         queue.close(c.code() == 1005 || c.code() < 1000 ? CloseReason.NORMAL : new CloseReason(c.code(), ""), false);
-      } // a Pong needs nothing
+      }
     }
   }
 
   private void onText(ByteString message) {
     if (queue.closeRequest() != null) return; // closing: the client's further frames are moot
-    if (inboundRate.tryTake()) {
+    if (withinRate()) {
       try {
         session.frame(FrameCodec.decode(message));
       } catch (ProtocolException e) {
@@ -115,11 +117,7 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter {
       }
       return;
     }
-    metrics.rateLimited.increment();
-    if (++rateViolations > settings.floodTolerance()) {
-      queue.close(CloseReason.RATE_LIMITED, false);
-      return;
-    }
+    if (queue.closeRequest() != null) return; // that violation was one too many
     try {
       var frame = FrameCodec.decode(message);
       if (frame.ref() != null) {
@@ -128,6 +126,17 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter {
     } catch (ProtocolException e) {
       // an over-rate frame that is also malformed gets no more attention than the rate error
     }
+  }
+
+  /**
+   * Takes one frame's token of the inbound rate. Over it: false, the violation counted, and past
+   * flood-tolerance violations the connection is closed (4003).
+   */
+  private boolean withinRate() {
+    if (inboundRate.tryTake()) return true;
+    metrics.rateLimited.increment();
+    if (++rateViolations > settings.floodTolerance()) queue.close(CloseReason.RATE_LIMITED, false);
+    return false;
   }
 
   /** Closes the connection (4001) when nothing came in for the idle timeout. */
