@@ -89,6 +89,10 @@ final class BenchReport {
     slow.put("close_code_4000", r.counter("slow_close_4000"));
     slow.put("reset", r.counter("slow_reset"));
     slow.put("closed_while_not_reading", r.counter("slow_closed_while_not_reading"));
+    // Each slow client the server cut off (reset) while it was not reading: how long after it
+    // stopped. A close frame, or a FIN, waits behind what it has not read, so only a reset
+    // ends its connection then; Chorus resets a slow consumer slow-close-timeout (1 s) after closing it.
+    slow.set("ended_after_stop_s", seconds(r.histograms.get("slow_ended_after_stop")));
     slow.put("received_measured", r.counter("measured.received_slow"));
 
     root.put("healthy_closed_by_server", r.counter("healthy_closed_by_server"));
@@ -107,8 +111,16 @@ final class BenchReport {
       server.put("cpu_per_second", round(cpu / Math.max(1e-9, r.gauge("measured_seconds"))));
       server.put("cpu_us_per_delivery", round(cpu * 1e6 / Math.max(1, delivered)));
       if (r.gauges.containsKey("server_rss_measured_start_kib")) {
-        server.put("rss_start_mib", round(r.gauge("server_rss_measured_start_kib") / 1024));
+        double start = r.gauge("server_rss_measured_start_kib");
+        server.put("rss_start_mib", round(start / 1024));
         server.put("rss_end_mib", round(r.gauge("server_rss_measured_end_kib") / 1024));
+        server.put("rss_peak_mib", round(r.gauge("server_rss_measured_peak_kib") / 1024));
+        // Over the measured phase, which starts as the slow clients stop reading.
+        server.put("rss_growth_mib", round((r.gauge("server_rss_measured_end_kib") - start) / 1024));
+        server.put("rss_peak_growth_mib", round((r.gauge("server_rss_measured_peak_kib") - start) / 1024));
+        if (r.gauges.containsKey("server_rss_warmup_start_kib")) {
+          server.put("rss_warmup_start_mib", round(r.gauge("server_rss_warmup_start_kib") / 1024));
+        }
       }
     }
 
@@ -143,6 +155,21 @@ final class BenchReport {
     s.put("received_deliveries", r.counter(p + "received_slow"));
     s.set("latency_us", latency(r.histograms.get(p + "latency_slow")));
     return n;
+  }
+
+  /** A histogram of µs as seconds: count, p50, p99, max. */
+  static ObjectNode seconds(Histogram h) {
+    ObjectNode n = JsonNodeFactory.instance.objectNode();
+    if (h == null) h = BenchResult.newHistogram();
+    n.put("count", h.getTotalCount());
+    n.put("p50", round2(h.getValueAtPercentile(50) / 1e6));
+    n.put("p99", round2(h.getValueAtPercentile(99) / 1e6));
+    n.put("max", round2(h.getMaxValue() / 1e6));
+    return n;
+  }
+
+  private static double round2(double d) {
+    return Math.round(d * 100.0) / 100.0;
   }
 
   static ObjectNode latency(Histogram h) {

@@ -12,6 +12,7 @@ import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.unix.IntegerUnixChannelOption;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
@@ -30,14 +31,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * The Netty side of the bench: one event loop group (epoll when available, else NIO) shared by
  * every connection, and the pipeline of a WebSocket client connection.
  *
- * <p>Slow clients get a 4 KiB receive buffer so that the kernel stops absorbing the server's
- * writes early and the server's own outbound queue fills. A 1460-byte MSS cannot be set:
- * Netty 4.1.118's {@link EpollChannelOption} has no TCP_MAXSEG, so over loopback (MTU 65536)
- * the MSS stays large; the small receive buffer alone limits what the kernel buffers.
+ * <p>Slow clients are shaped like a client on a real network: a 4 KiB receive buffer, so that
+ * the kernel stops absorbing the server's writes early and the server's own outbound queue
+ * fills, and (epoll) a 1460-byte MSS, Ethernet's, instead of loopback's 65 483, so that the
+ * server's kernel sends it segments of that size.
  */
 final class ClientTransport implements AutoCloseable {
   /** Slow clients' SO_RCVBUF (the kernel doubles it and keeps a floor). */
   static final int SLOW_RCVBUF = 4096;
+  /** Slow clients' MSS, set with TCP_MAXSEG (level IPPROTO_TCP = 6, option 2) before connecting. */
+  static final int SLOW_MSS = 1460;
+  private static final IntegerUnixChannelOption TCP_MAXSEG = new IntegerUnixChannelOption("TCP_MAXSEG", 6, 2);
 
   private final URI uri;
   private final InetSocketAddress remote;
@@ -95,7 +99,10 @@ final class ClientTransport implements AutoCloseable {
                 client);
           }
         });
-    if (client.slow) b.option(ChannelOption.SO_RCVBUF, SLOW_RCVBUF);
+    if (client.slow) {
+      b.option(ChannelOption.SO_RCVBUF, SLOW_RCVBUF);
+      if (epoll) b.option(TCP_MAXSEG, SLOW_MSS);
+    }
     ChannelFuture future;
     client.markStart();
     if (sources.isEmpty()) {

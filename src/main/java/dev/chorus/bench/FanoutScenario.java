@@ -14,8 +14,10 @@ import java.util.concurrent.atomic.LongAdder;
  * phase, then a measured phase. Deliveries are counted by the phase stamped in the payload, so
  * expected = publishes × room size holds exactly, whatever the timing between processes.
  *
- * <p>With --slow-fraction, that share of subscribers (small receive buffer) stops reading when
- * the measured phase starts; they are reported apart, with how many the server closed.
+ * <p>With --slow-fraction, that share of subscribers (small receive buffer and MSS, see
+ * {@link ClientTransport}) stops reading when the measured phase starts; they are reported
+ * apart: how many the server closed, and for those it cut off while they were not reading, how
+ * long after they stopped. The server's resident memory is sampled through the measured phase.
  */
 final class FanoutScenario {
   private FanoutScenario() {}
@@ -95,6 +97,9 @@ final class FanoutScenario {
       signals.readyAndAwaitGo();
 
       // Warm-up: publish, let JIT and pools settle; counted but not the measured figures.
+      String serverPid = o.get("server-pid");
+      long rssWarmup = ServerMemory.rssKib(serverPid);
+      if (rssWarmup >= 0) result.gauge("server_rss_warmup_start_kib", rssWarmup);
       phase.set(Publisher.WARMUP);
       long warmupStart = System.nanoTime();
       publishers.forEach(Publisher::start);
@@ -102,11 +107,10 @@ final class FanoutScenario {
       for (PhoenixClient c : subscribers) if (c.slow) c.stopReading();
 
       phase.set(Publisher.MEASURED);
-      String serverPid = o.get("server-pid");
       double cpuBefore = ServerMemory.cpuSeconds(serverPid);
       long rssBefore = ServerMemory.rssKib(serverPid);
       long measuredStart = System.nanoTime();
-      Thread.sleep(o.durationMillis("duration"));
+      long rssPeak = sampleRssUntil(serverPid, measuredStart + o.durationMillis("duration") * 1_000_000L);
       phase.set(Publisher.DONE);
       long measuredEnd = System.nanoTime();
       double cpuAfter = ServerMemory.cpuSeconds(serverPid);
@@ -115,6 +119,7 @@ final class FanoutScenario {
       if (rssBefore >= 0 && rssAfter >= 0) {
         result.gauge("server_rss_measured_start_kib", rssBefore);
         result.gauge("server_rss_measured_end_kib", rssAfter);
+        result.gauge("server_rss_measured_peak_kib", Math.max(rssPeak, rssAfter));
       }
       result.gauge("warmup_seconds", (measuredStart - warmupStart) / 1e9);
       result.gauge("measured_seconds", (measuredEnd - measuredStart) / 1e9);
@@ -140,6 +145,10 @@ final class FanoutScenario {
 
       int slowClosedWhileStopped = 0;
       for (PhoenixClient c : subscribers) if (c.slow && c.closedByServer()) slowClosedWhileStopped++;
+      for (PhoenixClient c : subscribers) {
+        long after = c.slow ? c.endedAfterStopNanos() : -1;
+        if (after >= 0) result.histogram("slow_ended_after_stop").recordValue(Math.min(BenchResult.MAX_TRACKABLE_MICROS, after / 1000));
+      }
       // Slow clients read again: a server that gave up on them has sent close 4000 (or reset
       // the connection after its close timeout), which we now see.
       waitForSlowOutcome(subscribers);
@@ -177,6 +186,20 @@ final class FanoutScenario {
       ConnectScenario.closeAll(all);
     }
     return result;
+  }
+
+  /**
+   * Sleeps until {@code endNanos}, reading the server's RSS every second meanwhile; returns the
+   * highest reading (KiB), or -1 without a server pid.
+   */
+  private static long sampleRssUntil(String serverPid, long endNanos) throws InterruptedException {
+    long peak = -1;
+    while (true) {
+      long left = endNanos - System.nanoTime();
+      if (left <= 0) return peak;
+      Thread.sleep(Math.min(1000, Math.max(1, left / 1_000_000)));
+      peak = Math.max(peak, ServerMemory.rssKib(serverPid));
+    }
   }
 
   private static void waitForSlowOutcome(List<PhoenixClient> subscribers) throws InterruptedException {

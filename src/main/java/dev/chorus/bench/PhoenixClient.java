@@ -59,6 +59,8 @@ final class PhoenixClient extends SimpleChannelInboundHandler<WebSocketFrame> {
   private volatile boolean inactive;
   private volatile int closeCode = -1;
   private volatile boolean reset;
+  /** System.nanoTime() when it stopped reading, resumed, and when its connection ended; 0 until then. */
+  private volatile long stoppedNanos, resumedNanos, endedNanos;
   private ScheduledFuture<?> heartbeat;
 
   PhoenixClient(int id, boolean slow, List<String> topics, long heartbeatMillis, Listener listener) {
@@ -110,11 +112,24 @@ final class PhoenixClient extends SimpleChannelInboundHandler<WebSocketFrame> {
   void stopReading() {
     Channel ch = channel;
     if (ch != null) ch.config().setAutoRead(false);
+    stoppedNanos = System.nanoTime();
   }
 
   void resumeReading() {
+    resumedNanos = System.nanoTime();
     Channel ch = channel;
     if (ch != null) ch.config().setAutoRead(true);
+  }
+
+  /**
+   * How long after it stopped reading the server ended its connection, in nanoseconds, when
+   * it did so while this client was still not reading (a reset: a close frame or FIN would wait
+   * behind the bytes it has not read); -1 otherwise.
+   */
+  long endedAfterStopNanos() {
+    long stopped = stoppedNanos, ended = endedNanos, resumed = resumedNanos;
+    if (stopped == 0 || ended == 0 || !closedByServer() || (resumed != 0 && ended >= resumed)) return -1;
+    return ended - stopped;
   }
 
   /** Closes politely (close frame 1000, then TCP close). */
@@ -202,6 +217,7 @@ final class PhoenixClient extends SimpleChannelInboundHandler<WebSocketFrame> {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    endedNanos = System.nanoTime();
     inactive = true;
     if (heartbeat != null) heartbeat.cancel(false);
     if (!joined) fail(closeCode > 0 ? "closed " + closeCode + " before join" : "closed before join");

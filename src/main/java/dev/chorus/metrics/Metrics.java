@@ -39,7 +39,14 @@ public final class Metrics implements Extension {
   public final LongAdder crossNodeDeliveries = new LongAdder();
   /** Counted where the bytes arrive: a node without members of a room must never see its publishes. */
   public final LongAdder crossNodeDeliveriesReceived = new LongAdder();
+  /** Slow consumers closed (4000), all reasons; {@link #slowConsumerClosed} counts them by reason. */
   public final LongAdder slowConsumerCloses = new LongAdder();
+  /**
+   * What the node holds for its clients and their sockets have not taken yet: the frames in the
+   * outbound queues (each counted with its per-frame cost) and the bytes in Netty's buffers,
+   * kept by transport/OutboundQueue; the node's outbound budget is checked against it.
+   */
+  public final LongAdder outboundBacklogBytes = new LongAdder();
   public final LongAdder badFrames = new LongAdder();
   public final LongAdder rateLimited = new LongAdder();
   public final LongAdder channelFailures = new LongAdder();
@@ -49,6 +56,9 @@ public final class Metrics implements Extension {
   private final ConcurrentHashMap<String, LongAdder> closedByReason = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, LongAdder> refusedByReason = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, LongAdder> managementRefusedByReason = new ConcurrentHashMap<>();
+  /** Why slow consumers were closed; the reasons are listed from the start, so each shows 0 until it happens. */
+  private final ConcurrentHashMap<String, LongAdder> slowByReason = new ConcurrentHashMap<>(
+      Map.of("queue_full", new LongAdder(), "stalled", new LongAdder(), "budget", new LongAdder()));
 
   /** Upper bounds of the room size buckets; a room counts in the first bucket it fits. */
   public static final int[] ROOM_SIZE_BOUNDS = {1, 10, 100, 1000, 10000, Integer.MAX_VALUE};
@@ -68,7 +78,18 @@ public final class Metrics implements Extension {
     counter("chorus_deliveries_dropped", "frames not queued: the connection was closing or overflowed", deliveriesDropped);
     counter("chorus_cross_node_deliveries", "publishes sent by room entities here to another node's local room", crossNodeDeliveries);
     counter("chorus_cross_node_deliveries_received", "publishes received here from a room entity on another node", crossNodeDeliveriesReceived);
-    counter("chorus_slow_consumer_closes", "connections closed because their outbound queue overflowed", slowConsumerCloses);
+    CounterWithCallback.builder()
+        .name("chorus_slow_consumer_closes")
+        .help("connections closed as slow consumers (4000), by reason: queue_full (outbound queue bound),"
+            + " stalled (socket not drained for outbound-stall-timeout), budget (node's outbound budget)")
+        .labelNames("reason")
+        .callback(cb -> slowByReason.forEach((reason, n) -> cb.call(n.sum(), reason)))
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("chorus_outbound_backlog_bytes")
+        .help("bytes queued for clients that their sockets have not taken yet (outbound queues and Netty's buffers)")
+        .callback(cb -> cb.call(outboundBacklogBytes.sum()))
+        .register(registry);
     counter("chorus_bad_frames", "client frames that could not be decoded", badFrames);
     counter("chorus_rate_limited", "client frames refused for exceeding a rate", rateLimited);
     counter("chorus_channel_failures", "channel actors that failed (phx_error sent)", channelFailures);
@@ -145,6 +166,17 @@ public final class Metrics implements Extension {
 
   public long refusedBy(String reasonLabel) {
     LongAdder a = refusedByReason.get(reasonLabel);
+    return a == null ? 0 : a.sum();
+  }
+
+  /** A slow consumer closed (4000) for {@code reasonLabel}: queue_full, stalled or budget. */
+  public void slowConsumerClosed(String reasonLabel) {
+    slowConsumerCloses.increment();
+    slowByReason.computeIfAbsent(reasonLabel, k -> new LongAdder()).increment();
+  }
+
+  public long slowConsumerClosesBy(String reasonLabel) {
+    LongAdder a = slowByReason.get(reasonLabel);
     return a == null ? 0 : a.sum();
   }
 

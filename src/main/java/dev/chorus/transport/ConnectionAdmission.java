@@ -95,4 +95,8 @@ public final class ConnectionAdmission {
   Metrics metrics() {
     return metrics;
   }
+
+  Connections connections() {
+    return connections;
+  }
 }

@@ -1,6 +1,7 @@
 package dev.chorus.transport;
 
 import com.typesafe.config.Config;
+import io.netty.util.internal.PlatformDependent;
 import java.time.Duration;
 
 /** The {@code chorus.connection} section of reference.conf, where each key is documented. */
@@ -13,6 +14,9 @@ public record ConnectionSettings(
     int floodTolerance,
     int outboundMaxFrames,
     long outboundMaxBytes,
+    Duration outboundStallTimeout,
+    long outboundNodeBudget,
+    Duration slowCloseTimeout,
     int writeBatchBytes,
     int maxJoins,
     int maxEarlyPushes,
@@ -31,6 +35,9 @@ public record ConnectionSettings(
         c.getInt("flood-tolerance"),
         c.getInt("outbound-max-frames"),
         c.getBytes("outbound-max-bytes"),
+        positive(c.getDuration("outbound-stall-timeout"), "outbound-stall-timeout"),
+        OutboundBudget.parse(c, "outbound-node-budget", PlatformDependent.maxDirectMemory()),
+        c.getDuration("slow-close-timeout"),
         (int) c.getBytes("write-batch-bytes").longValue(),
         c.getInt("max-joins"),
         c.getInt("max-early-pushes"),
@@ -38,5 +45,10 @@ public record ConnectionSettings(
         c.getDouble("connect-rate-per-ip"),
         c.getInt("connect-burst-per-ip"),
         c.getInt("tracked-ips"));
+  }
+
+  private static Duration positive(Duration d, String key) {
+    if (d.isNegative() || d.isZero()) throw new IllegalArgumentException("chorus.connection." + key + " must be above 0");
+    return d;
   }
 }

@@ -50,6 +50,11 @@ public final class Connections {
     return asked;
   }
 
+  /** The open connections' queues (a live view: connections come and go while it is read). */
+  Iterable<OutboundQueue> queues() {
+    return open.keySet();
+  }
+
   public int count() {
     return open.size();
   }

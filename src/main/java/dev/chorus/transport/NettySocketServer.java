@@ -11,6 +11,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioEventLoopGroup;
@@ -74,7 +75,14 @@ public final class NettySocketServer implements AutoCloseable {
             ch.pipeline().addLast("handshake", new Handshake(admission, sessions));
           }
         });
+    // What the kernel holds unsent for a client that does not read stays small: its backlog is
+    // ours to count and to drop (outbound-stall-timeout, outbound-node-budget). Linux only.
+    if (epoll) b.childOption(EpollChannelOption.TCP_NOTSENT_LOWAT, (long) settings.socketNotsentLowat());
     server = b.bind(settings.host(), settings.port()).sync().channel();
+    OutboundBudget budget = new OutboundBudget(
+        admission.connections(), admission.settings().outboundNodeBudget(), admission.metrics());
+    group.next().scheduleAtFixedRate(
+        budget, OutboundBudget.CHECK_MILLIS, OutboundBudget.CHECK_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   public InetSocketAddress localAddress() {

@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
 import java.util.ArrayDeque;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A connection's bounded outbound queue of rendered WebSocket frames. Rooms, channels and the
@@ -18,12 +19,25 @@ import java.util.ArrayDeque;
  * <p>It is bounded by frames and by bytes. An offer that would pass either bound marks the
  * connection a slow consumer: everything queued is dropped at once (its memory released) and
  * the connection is closed with {@link CloseReason#SLOW_CONSUMER}. The offering room never
- * waits, so one slow client cannot slow a room.
+ * waits, so one slow client cannot slow a room. The connection's stall deadline and the node's
+ * outbound budget close a slow consumer the same way ({@link #closeSlow}).
+ *
+ * <p>The queue keeps the node's backlog ({@link Metrics#outboundBacklogBytes}) up to date: each
+ * frame it holds counts its bytes plus {@link #FRAME_COST}, and the writer reports what Netty's
+ * buffer holds for the socket ({@link #socketBacklog}); both are taken out again when written,
+ * dropped or when the connection ends.
  *
  * <p>The writer is woken at most once per batch: an offer only wakes it when it is idle, and it
  * then drains everything queued into one write.
  */
 public final class OutboundQueue {
+  /**
+   * What a queued frame costs beyond its bytes, on the heap, per member: a broadcast's buffer
+   * duplicate and its slot in the queue measured ~54 B (a frame rendered for one member alone,
+   * with its own buffer object, 100-136 B); see outbound-node-budget in reference.conf.
+   */
+  static final int FRAME_COST = 64;
+
   private final int maxFrames;
   private final long maxBytes;
   private final Metrics metrics;
@@ -34,6 +48,8 @@ public final class OutboundQueue {
   private CloseReason close; // once set, offers are refused
   private boolean discardPending;
   private Runnable onTerminate = () -> {};
+  /** What Netty's buffer holds for the socket, as the writer last saw it. */
+  private final AtomicLong socketBytes = new AtomicLong();
 
   public OutboundQueue(int maxFrames, long maxBytes, Metrics metrics) {
     this.maxFrames = maxFrames;
@@ -57,9 +73,10 @@ public final class OutboundQueue {
       if (accepted) {
         frames.addLast(frame);
         bytes += size;
+        metrics.outboundBacklogBytes.add(size + FRAME_COST);
       } else {
         frame.release();
-        metrics.slowConsumerCloses.increment();
+        metrics.slowConsumerClosed(SlowReason.QUEUE_FULL.label());
         requestClose(CloseReason.SLOW_CONSUMER, true);
       }
       wake = accepted ? takeWakeup() : forceWakeup();
@@ -82,6 +99,22 @@ public final class OutboundQueue {
     if (wake) wakeup.run();
   }
 
+  /**
+   * Closes the connection as a slow consumer ({@link CloseReason#SLOW_CONSUMER}) for {@code why},
+   * dropping what is queued at once; false (and nothing counted) when it was already closing.
+   */
+  public boolean closeSlow(SlowReason why) {
+    boolean wake;
+    synchronized (this) {
+      if (close != null) return false;
+      metrics.slowConsumerClosed(why.label());
+      requestClose(CloseReason.SLOW_CONSUMER, true);
+      wake = forceWakeup();
+    }
+    if (wake) wakeup.run();
+    return true;
+  }
+
   private void requestClose(CloseReason reason, boolean discard) {
     close = reason;
     discardPending = discard;
@@ -89,6 +122,7 @@ public final class OutboundQueue {
   }
 
   private void releaseAll() {
+    metrics.outboundBacklogBytes.add(-(bytes + (long) frames.size() * FRAME_COST));
     ByteBuf frame;
     while ((frame = frames.pollFirst()) != null) frame.release();
     bytes = 0;
@@ -129,7 +163,7 @@ public final class OutboundQueue {
     }
     int size = first.readableBytes();
     if (frames.isEmpty() || size + frames.peekFirst().readableBytes() > maxBatchBytes) {
-      bytes -= size;
+      taken(size, 1);
       return first;
     }
     CompositeByteBuf batch = ByteBufAllocator.DEFAULT.compositeDirectBuffer(Integer.MAX_VALUE);
@@ -139,8 +173,31 @@ public final class OutboundQueue {
       size += next.readableBytes();
       batch.addComponent(true, next);
     }
-    bytes -= size;
+    taken(size, batch.numComponents());
     return batch;
+  }
+
+  private void taken(int size, int count) {
+    bytes -= size;
+    metrics.outboundBacklogBytes.add(-(size + (long) count * FRAME_COST));
+  }
+
+  /**
+   * The writer saw {@code pending} bytes in Netty's buffer that the socket has not taken yet
+   * (called by the connection's event loop after it writes, and when it checks for a stall).
+   */
+  void socketBacklog(long pending) {
+    long before = socketBytes.getAndSet(pending);
+    if (pending != before) metrics.outboundBacklogBytes.add(pending - before);
+  }
+
+  /** What the connection holds that its socket has not taken: queued frames with their cost, and Netty's buffer. */
+  long backlogBytes() {
+    long queued;
+    synchronized (this) {
+      queued = bytes + (long) frames.size() * FRAME_COST;
+    }
+    return queued + socketBytes.get();
   }
 
   /** The close requested, or null; only meaningful once {@link #poll} returned null. */
@@ -162,6 +219,7 @@ public final class OutboundQueue {
       action = onTerminate;
       onTerminate = () -> {};
     }
+    socketBacklog(0); // the channel has closed: Netty has released its buffer
     action.run();
   }
 

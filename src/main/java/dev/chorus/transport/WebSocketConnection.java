@@ -9,18 +9,20 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.util.ByteString;
 
 /**
  * One WebSocket connection, after its upgrade: the last handler of its Netty pipeline, and the
- * only code that runs on its event loop. It reads the client's frames (pings answered, text
- * frames decoded and handed to the session within the inbound rate, every breach of the
+ * only code that runs on its event loop. It reads the client's frames (pings answered and text
+ * frames decoded and handed to the session, both within the inbound rate; every breach of the
  * protocol or of a bound turned into a close request on the {@link OutboundQueue}), closes a
- * silent connection, and drains the queue into the socket while the socket takes it; a close
- * ends with the close frame, and a peer that does not answer it is cut off after the close
- * timeout.
+ * silent connection, and drains the queue into the socket while the socket takes it; a socket
+ * that stops taking it is closed after the stall timeout ({@link StallWatch}). A close ends with
+ * the close frame, and a peer that does not answer it is cut off after the close timeout.
  */
 final class WebSocketConnection extends ChannelInboundHandlerAdapter {
   private final ConnectionSettings settings;
@@ -35,6 +37,8 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter {
   private Sessions.Inbound session;
   private ChannelHandlerContext ctx;
   private ScheduledFuture<?> idleTimer;
+  private final StallWatch stall;
+  private ScheduledFuture<?> stallTimer; // set while bytes wait in Netty's buffer
   private int rateViolations;
   private long lastInbound = System.nanoTime();
   private boolean peerClosed; // the client sent its close frame
@@ -50,6 +54,7 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter {
     this.params = params;
     this.inboundRate = new TokenBucket(settings.inboundRate(), settings.inboundBurst());
     this.idleNanos = settings.idleTimeout().toNanos();
+    this.stall = new StallWatch(settings.outboundStallTimeout().toNanos(), System.nanoTime());
   }
 
   @Override
@@ -83,7 +88,9 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter {
       if (event instanceof WebSocketFrameReader.Text text) {
         onText(text.payload());
       } else if (event instanceof WebSocketFrameReader.Ping ping) {
-        queue.offer(WebSocketFrames.pong(ping.payload()));
+        if (queue.closeRequest() == null && withinRate()) queue.offer(WebSocketFrames.pong(ping.payload()));
+      } else if (event instanceof WebSocketFrameReader.Pong) {
+        if (queue.closeRequest() == null) withinRate(); // needs no answer, but counts like any frame
       } else if (event instanceof WebSocketFrameReader.Binary) {
         queue.close(CloseReason.BINARY_UNSUPPORTED, false);
       } else if (event instanceof WebSocketFrameReader.Violation v) {
@@ -97,13 +104,13 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter {
           return;
         }
         queue.close(c.code() == 1005 || c.code() < 1000 ? CloseReason.NORMAL : new CloseReason(c.code(), ""), false);
-      } // a Pong needs nothing
+      }
     }
   }
 
   private void onText(ByteString message) {
     if (queue.closeRequest() != null) return; // closing: the client's further frames are moot
-    if (inboundRate.tryTake()) {
+    if (withinRate()) {
       try {
         session.frame(FrameCodec.decode(message));
       } catch (ProtocolException e) {
@@ -111,11 +118,7 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter {
       }
       return;
     }
-    metrics.rateLimited.increment();
-    if (++rateViolations > settings.floodTolerance()) {
-      queue.close(CloseReason.RATE_LIMITED, false);
-      return;
-    }
+    if (queue.closeRequest() != null) return; // that violation was one too many
     try {
       var frame = FrameCodec.decode(message);
       if (frame.ref() != null) {
@@ -124,6 +127,17 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter {
     } catch (ProtocolException e) {
       // an over-rate frame that is also malformed gets no more attention than the rate error
     }
+  }
+
+  /**
+   * Takes one frame's token of the inbound rate. Over it: false, the violation counted, and past
+   * flood-tolerance violations the connection is closed (4003).
+   */
+  private boolean withinRate() {
+    if (inboundRate.tryTake()) return true;
+    metrics.rateLimited.increment();
+    if (++rateViolations > settings.floodTolerance()) queue.close(CloseReason.RATE_LIMITED, false);
+    return false;
   }
 
   /** Closes the connection (4001) when nothing came in for the idle timeout. */
@@ -146,9 +160,12 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter {
    */
   private void write() {
     if (!ctx.channel().isActive()) return;
+    long now = System.nanoTime();
+    stall.observe(socketPending(), now);
     if (closing == null && !closeFrameSent && (closing = queue.closeRequest()) != null) {
-      // A slow consumer's socket may never drain: its close has a deadline.
-      ctx.executor().schedule(this::abort, settings.closeTimeout().toNanos(), TimeUnit.NANOSECONDS);
+      // The peer may never answer, or a slow consumer's socket never drain: the close has a deadline.
+      Duration deadline = closing.code() == CloseReason.SLOW_CONSUMER.code() ? settings.slowCloseTimeout() : settings.closeTimeout();
+      ctx.executor().schedule(this::abort, deadline.toNanos(), TimeUnit.NANOSECONDS);
     }
     boolean wrote = false;
     ByteBuf next;
@@ -162,6 +179,42 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter {
     } else {
       ctx.flush();
     }
+    watchSocket(now);
+  }
+
+  /**
+   * After a write: reports what the socket has not taken to the queue (the node's backlog), and
+   * when bytes wait, makes sure the stall check will run.
+   */
+  private void watchSocket(long now) {
+    long pending = socketPending();
+    queue.socketBacklog(pending);
+    stall.observe(pending, now);
+    if (pending > 0 && stallTimer == null) scheduleStallCheck(stall.remaining(now));
+  }
+
+  private void scheduleStallCheck(long nanos) {
+    stallTimer = ctx.executor().schedule(this::checkStall, nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** Closes the connection as a slow consumer (4000) when its socket has stalled ({@link StallWatch}). */
+  private void checkStall() {
+    stallTimer = null;
+    if (!ctx.channel().isActive() || queue.closeRequest() != null) return; // a closing one is cut off by the close timeout
+    long now = System.nanoTime();
+    long pending = socketPending();
+    queue.socketBacklog(pending);
+    switch (stall.check(pending, now)) {
+      case DRAINED -> { }
+      case WAITING -> scheduleStallCheck(stall.remaining(now));
+      case STALLED -> queue.closeSlow(SlowReason.STALLED);
+    }
+  }
+
+  /** Bytes written to Netty's buffer that the socket has not taken yet (with Netty's small per-write overhead). */
+  private long socketPending() {
+    ChannelOutboundBuffer out = ctx.channel().unsafe().outboundBuffer();
+    return out == null ? 0 : out.totalPendingWriteBytes();
   }
 
   private ByteBuf nextWrite() {
@@ -189,6 +242,7 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter {
   /** The connection has ended, whoever ended it: free the queue, count it, tell the session. */
   private void ended() {
     if (idleTimer != null) idleTimer.cancel(false);
+    if (stallTimer != null) stallTimer.cancel(false);
     reader.release();
     queue.terminate();
     metrics.connectionClosed(closing == null ? "peer" : closing.label());

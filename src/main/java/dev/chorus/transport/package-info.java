@@ -13,7 +13,9 @@
  *       session through {@link dev.chorus.transport.Sessions}, and writes what is queued;
  *   <li>{@link dev.chorus.transport.OutboundQueue} is the connection's bounded queue of rendered
  *       frames (reference-counted buffers), where rooms and the session put what the client gets;
- *       overflowing it closes the connection as a slow consumer;
+ *       overflowing it closes the connection as a slow consumer, as does a socket that stops
+ *       draining ({@link dev.chorus.transport.StallWatch}) or the node's backlog passing its budget
+ *       ({@link dev.chorus.transport.OutboundBudget}, {@link dev.chorus.transport.BudgetPlan});
  *   <li>{@link dev.chorus.transport.CloseReason} holds every close code and reason the server sends.
  * </ol>
  *

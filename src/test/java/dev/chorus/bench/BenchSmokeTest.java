@@ -97,7 +97,8 @@ class BenchSmokeTest {
   @Test
   void slowSubscribersAreReportedApart() throws Exception {
     JsonNode r = bench("slow", "fanout", "--subscribers", "40", "--rooms", "2", "--rate", "200/s",
-        "--payload", "15000", "--slow-fraction", "0.25", "--warmup", "1s", "--duration", "6s");
+        "--payload", "15000", "--slow-fraction", "0.25", "--warmup", "1s", "--duration", "6s",
+        "--server-pid", Long.toString(ProcessHandle.current().pid()));
     JsonNode healthy = r.path("phases").path("measured").path("healthy");
     assertEquals(1.0, healthy.path("delivery_ratio").asDouble(), healthy.toString());
     JsonNode slow = r.path("slow_clients");
@@ -107,6 +108,11 @@ class BenchSmokeTest {
     }
     // Measured: all 10 closed. More than half: losing half of them to a regression fails.
     assertTrue(slow.path("closed_by_server").asInt() > 5, "slow clients closed by the server: " + slow);
+    JsonNode ended = slow.path("ended_after_stop_s");
+    assertTrue(ended.path("count").asInt() <= slow.path("closed_while_not_reading").asInt(), slow.toString());
+    for (String f : List.of("p50", "p99", "max")) assertTrue(ended.has(f), f);
+    JsonNode server = r.path("server_measured");
+    for (String f : List.of("rss_growth_mib", "rss_peak_growth_mib", "rss_warmup_start_mib")) assertTrue(server.has(f), f + ": " + server);
     assertEquals(0, r.path("healthy_closed_by_server").asInt());
   }
 

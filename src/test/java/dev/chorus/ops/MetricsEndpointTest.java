@@ -64,7 +64,10 @@ class MetricsEndpointTest {
         assertEquals(0, m.get("chorus_cross_node_deliveries_total"), "one node: nothing crosses");
         assertEquals(1, m.get("chorus_leaves_total"));
         assertEquals(1, m.get("chorus_bad_frames_total"));
-        assertEquals(0, m.get("chorus_slow_consumer_closes_total"));
+        for (String why : java.util.List.of("queue_full", "stalled", "budget")) {
+          assertEquals(0, m.get("chorus_slow_consumer_closes_total{reason=\"" + why + "\"}"), why);
+        }
+        assertTrue(m.containsKey("chorus_outbound_backlog_bytes"));
         assertEquals(3, m.get("chorus_fanout_latency_seconds_count"));
         assertTrue(m.keySet().stream().anyMatch(k -> k.startsWith("jvm_memory_used_bytes")), "JVM metrics");
         assertTrue(m.keySet().stream().anyMatch(k -> k.startsWith("jvm_gc_collection_seconds")), "GC metrics");

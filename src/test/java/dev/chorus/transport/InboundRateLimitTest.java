@@ -12,8 +12,10 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.chorus.ChorusNode;
+import dev.chorus.testkit.BadInput;
 import dev.chorus.testkit.PhxClient;
 import dev.chorus.testkit.TestNodeExtension;
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -60,6 +62,35 @@ class InboundRateLimitTest {
       long minLimited = rateLimited + limited + 1; // the violation that closed got no reply
       awaitCounter("rateLimited", () -> node().metrics().rateLimited.sum(), minLimited);
       awaitCounter("closedBy(rate_limited)", () -> node().metrics().closedBy("rate_limited"), 1);
+
+      assertRoomStillWorks(topic, witness);
+    }
+  }
+
+  @Test
+  void pingFloodAboveTheConnectionRateGoesUnansweredThenCloses4003() throws Exception {
+    String topic = room("room");
+    try (PhxClient witness = joined(NODE.port(), topic); PhxClient bad = connect(NODE.port())) {
+      long rateLimited = node().metrics().rateLimited.sum();
+      long closed = node().metrics().closedBy("rate_limited");
+
+      int pings = 60;
+      for (int i = 0; i < pings; i++) bad.sendFrame(0x9, ("p" + i).getBytes(StandardCharsets.UTF_8), true, true);
+      int pongs = 0, last = -1;
+      PhxClient.Received r;
+      while (!(r = bad.receive(BadInput.WAIT)).isClose()) {
+        assertEquals(0xA, r.opcode(), "only pongs before the close");
+        int answered = Integer.parseInt(r.text().substring(1));
+        assertTrue(answered > last, "a pong carries its ping's payload, in order: " + r.text());
+        last = answered;
+        pongs++;
+      }
+      assertEquals(4003, r.closeCode(), r.closeReason());
+      // The burst (10) and what the rate (5/s) refills meanwhile are answered, the rest are not;
+      // the 11th ping over the rate closes.
+      assertTrue(pongs >= 1 && pongs < pings - 10, "pongs before the close: " + pongs);
+      awaitCounter("rateLimited", () -> node().metrics().rateLimited.sum(), rateLimited + 11);
+      awaitCounter("closedBy(rate_limited)", () -> node().metrics().closedBy("rate_limited"), closed + 1);
 
       assertRoomStillWorks(topic, witness);
     }

@@ -356,4 +356,100 @@ class OutboundQueueTest {
     assertSame(CloseReason.IDLE_TIMEOUT, q.closeRequest());
     assertFalse(q.offer(frame("b")));
   }
+
+  // ---------------------------------------------------------------- slow-consumer reasons
+
+  @Test
+  void anOverflowIsCountedAsQueueFull() {
+    OutboundQueue q = attached(1, 1000);
+    q.offer(frame("a"));
+    q.offer(frame("b"));
+    assertEquals(1, metrics.slowConsumerClosesBy("queue_full"));
+    assertEquals(0, metrics.slowConsumerClosesBy("stalled"));
+  }
+
+  @Test
+  void closeSlowDropsTheQueueAndCountsItsReasonOnce() {
+    OutboundQueue q = attached(10, 1000);
+    q.offer(frame("a"));
+    assertTrue(q.closeSlow(SlowReason.STALLED));
+    assertSame(CloseReason.SLOW_CONSUMER, q.closeRequest());
+    assertEquals(0, q.queuedFrames(), "dropped at once");
+    assertEquals(2, wakeups.get(), "the close reaches the writer");
+    assertFalse(q.closeSlow(SlowReason.BUDGET), "already closing");
+    assertEquals(1, metrics.slowConsumerClosesBy("stalled"));
+    assertEquals(0, metrics.slowConsumerClosesBy("budget"));
+    assertEquals(1, metrics.slowConsumerCloses.sum());
+  }
+
+  @Test
+  void closeSlowOfAConnectionClosingForAnotherReasonCountsNothing() {
+    OutboundQueue q = attached(10, 1000);
+    q.close(CloseReason.IDLE_TIMEOUT, false);
+    assertFalse(q.closeSlow(SlowReason.BUDGET));
+    assertSame(CloseReason.IDLE_TIMEOUT, q.closeRequest());
+    assertEquals(0, metrics.slowConsumerCloses.sum());
+  }
+
+  // ---------------------------------------------------------------- the node's backlog
+
+  private long backlog() {
+    return metrics.outboundBacklogBytes.sum();
+  }
+
+  @Test
+  void queuedFramesCountTheirBytesAndTheirCostUntilPolled() {
+    OutboundQueue q = attached(100, 10_000);
+    q.offer(frame(100, 'a'));
+    q.offer(frame(50, 'b'));
+    long cost = OutboundQueue.FRAME_COST;
+    assertEquals(150 + 2 * cost, backlog());
+    assertEquals(150 + 2 * cost, q.backlogBytes());
+    q.offer(frame(10, 'c'));
+    assertEquals(150, str(q.poll(150)).length(), "a batch of two frames");
+    assertEquals(10 + cost, backlog());
+    assertEquals(10, str(q.poll(150)).length());
+    assertEquals(0, backlog());
+    assertEquals(0, q.backlogBytes());
+  }
+
+  @Test
+  void whatTheSocketHasNotTakenCountsAsTheWriterReportsIt() {
+    OutboundQueue q = attached(100, 10_000);
+    q.socketBacklog(5000);
+    assertEquals(5000, backlog());
+    q.offer(frame(100, 'a'));
+    assertEquals(5100 + OutboundQueue.FRAME_COST, q.backlogBytes());
+    q.socketBacklog(2000);
+    assertEquals(2100 + OutboundQueue.FRAME_COST, backlog());
+    str(q.poll(1000));
+    q.socketBacklog(0);
+    assertEquals(0, backlog());
+  }
+
+  @Test
+  void droppedAndTerminatedQueuesTakeTheirBacklogOut() {
+    OutboundQueue a = attached(100, 10_000);
+    OutboundQueue b = attached(100, 10_000);
+    a.offer(frame(100, 'a'));
+    a.socketBacklog(300);
+    b.offer(frame(200, 'b'));
+    b.socketBacklog(700);
+    a.closeSlow(SlowReason.BUDGET);
+    assertEquals(300, a.backlogBytes(), "the queue dropped; Netty's buffer goes when the connection ends");
+    assertEquals(300 + 900 + OutboundQueue.FRAME_COST, backlog());
+    a.terminate();
+    b.terminate();
+    assertEquals(0, backlog());
+    assertFalse(b.offer(frame(10, 'x')));
+    assertEquals(0, backlog(), "refused offers never count");
+  }
+
+  @Test
+  void anOverflowTakesTheWholeQueueOut() {
+    OutboundQueue q = attached(1000, 100);
+    q.offer(frame(60, 'a'));
+    q.offer(frame(60, 'b'));
+    assertEquals(0, backlog());
+  }
 }

@@ -77,7 +77,7 @@ class SlowConsumerTest {
       TestNode.await("its connection to end", Duration.ofSeconds(10),
           () -> node.metrics().closedBy("slow_consumer") == 1);
       // The slow client, reading at last, finds its stream ended: a close frame 4000 if the
-      // socket had room for it, else the connection aborted after close-timeout.
+      // socket had room for it, else the connection aborted after slow-close-timeout.
       PhxClient.Received close = slow.awaitClose(Duration.ofSeconds(10));
       if (close != null) assertEquals(4000, close.closeCode());
     }
