@@ -101,7 +101,8 @@ public final class ChorusNode implements AutoCloseable {
       }
       ConnectionAdmission admission = new ConnectionAdmission(connectionSettings, metrics, connections, authenticator);
       SessionStarter sessions = new SessionStarter(system, new Session.Settings(
-          connectionSettings.maxJoins(), connectionSettings.maxEarlyPushes(), localRooms, namespaces, metrics));
+          connectionSettings.maxJoins(), connectionSettings.maxEarlyPushes(), connectionSettings.maxEarlyPushBytes(),
+          localRooms, namespaces, metrics));
       NettySocketServer server = new NettySocketServer(settings.http(), admission, sessions);
       InetSocketAddress httpAddress = server.localAddress();
       CoordinatedShutdown.get(system).addTask(
