@@ -53,6 +53,7 @@ public final class Metrics implements Extension {
   private final ConcurrentHashMap<String, LongAdder> joinRefusedByReason = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, LongAdder> pushRefusedByReason = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, LongAdder> historyEvictedByReason = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, LongAdder> recoveryRefusedByReason = new ConcurrentHashMap<>();
   /** Bytes of room history (rendered frames, off the heap) held by the room entities of this node. */
   public final AtomicLong historyBytes = new AtomicLong();
   /** Room entities (topics' sequencers) running on this node. */
@@ -119,6 +120,8 @@ public final class Metrics implements Extension {
     labeledCounter("chorus_push_refusals", "pushes refused, by the reply's reason", pushRefusedByReason);
     labeledCounter("chorus_history_evictions", "messages dropped from room history, by cause (count, age, room_bytes, node_bytes)",
         historyEvictedByReason);
+    labeledCounter("chorus_recovery_refusals", "joins that asked to recover answered recovered: false, by reason",
+        recoveryRefusedByReason);
     gauge("chorus_history_bytes", "bytes of room history held by the room entities of this node", historyBytes);
     gauge("chorus_room_entities", "room entities (topic sequencers) running on this node", roomEntities);
     gauge("chorus_replay_held_bytes", "bytes of recovery replays held until the recovering clients' queues take them", replayBytesHeld);
@@ -173,6 +176,15 @@ public final class Metrics implements Extension {
 
   public long historyEvictedBy(String cause) {
     return sum(historyEvictedByReason, cause);
+  }
+
+  /** A join that asked to recover was answered recovered: false for this reason ("history gone", "node busy", ...). */
+  public void recoveryRefused(String reason) {
+    count(recoveryRefusedByReason, reason, 1);
+  }
+
+  public long recoveriesRefusedBy(String reason) {
+    return sum(recoveryRefusedByReason, reason);
   }
 
   /** Reasons become label values as they are, spaces made underscores: "room full" is room_full. */

@@ -293,6 +293,7 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
     Member member = new Member(channel, r.queue(), entry);
     members.add(member);
     metrics.joins.increment();
+    if (recovered == Boolean.FALSE) metrics.recoveryRefused(reason == null ? "unknown" : reason);
     // Queued here, before any later Deliver, so the client sees its join reply first, then its
     // replay, then its presence state.
     r.queue().offer(WebSocketFrames.text(FrameCodec.replyOk(r.joinRef(), r.ref(), topic, joinResponse(m.at(), recovered, reason))));

@@ -74,6 +74,7 @@ class HistoryMemoryTest {
         JsonNode r = late.join("room:pin-0", "3", "{\"since\":{\"epoch\":\"" + pinEpoch + "\",\"seq\":0}}");
         assertFalse(r.path("recovered").asBoolean(true), r.toString());
         assertEquals("history gone", r.path("reason").asText());
+        assertEquals(1, metrics.recoveriesRefusedBy("history gone"));
       }
       // The small room kept all of its history (the biggest histories paid), and still serves.
       try (PhxClient rejoined = PhxClient.connect(NODE.port())) {

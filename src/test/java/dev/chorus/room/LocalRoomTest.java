@@ -406,6 +406,7 @@ class LocalRoomTest {
     assertFalse(reply.response().path("recovered").asBoolean(true));
     assertEquals("node busy", reply.response().path("reason").asText());
     assertEquals(20, reply.response().path("seq").asLong(), "the client goes on from here");
+    assertEquals(1, metrics.recoveriesRefusedBy("node busy"));
     m.out().expectNothingQueued();
     assertEquals(0, node.replayBytes());
     testKit.stop(busy, WAIT);
