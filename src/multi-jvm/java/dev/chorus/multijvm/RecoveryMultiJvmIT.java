@@ -16,7 +16,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Messages between nodes, and joins whose room is on another node, with three real JVMs at
- * their default settings:
+ * their default settings (but for a namespace {@code wide} whose events may be long, and a
+ * frame limit to carry them):
  *
  * <ol>
  *   <li>a member on node 1 recovers the full default history (100 messages of 16 KiB, 1.6 MiB)
@@ -24,8 +25,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  *       frame (once it was one message, dropped: the join hung, the history API answered 500,
  *       and the local room leaked), and goes to the client at its pace, larger than its 1 MiB
  *       queue; the history API of node 1 answers the same history;
- *   <li>a backend publish whose event is 20 000 emoji (80 KB of UTF-8) crosses nodes (once
- *       writeUTF failed on it, with an ERROR per message, and it was lost);
+ *   <li>a push whose event is 20 000 emoji (80 KB of UTF-8) crosses nodes (once writeUTF
+ *       failed on it, with an ERROR per message, and it was lost);
  *   <li>a join whose room entity is on a node that answers nothing (SIGSTOPped) ends with
  *       "join timed out" within chorus.room.join-timeout (5 s), and the local room it made is
  *       gone; a witness in a room of a live node keeps receiving meanwhile.
@@ -43,7 +44,9 @@ class RecoveryMultiJvmIT {
 
   @BeforeAll
   static void startCluster() throws Exception {
-    cluster = LocalCluster.start("recovery", 3, List.of());
+    cluster = LocalCluster.start("recovery", 3, List.of(
+        "-Dchorus.connection.max-frame-bytes=128KiB",
+        "-Dchorus.namespaces.wide.max-event-bytes=100000", "-Dchorus.namespaces.wide.max-message-bytes=120000"));
   }
 
   @AfterAll
@@ -105,17 +108,16 @@ class RecoveryMultiJvmIT {
 
   @Test
   @Order(20)
-  void aLongNonBmpEventCrossesNodes() throws Exception {
+  void aPushWithALongNonBmpEventCrossesNodes() throws Exception {
     NodeProcess node1 = cluster.node(1), node2 = cluster.node(2);
-    try (PhxClient placer = node2.client(); PhxClient subscriber = node1.client()) {
-      String topic = Shards.topicWithEntity("room:emoji-", node2, true, placer);
-      subscriber.join(topic, "1", "{}");
+    try (PhxClient placer = node2.client(); PhxClient pusher = node1.client()) {
+      String topic = Shards.topicWithEntity("wide:emoji-", node2, true, placer);
+      pusher.join(topic, "1", "{}");
       String event = "\ud83d\ude00".repeat(20_000); // 80 000 bytes of UTF-8: over writeUTF's 65 535
-      String body = JSON.writeValueAsString(java.util.Map.of("topic", topic, "event", event, "payload", java.util.Map.of("k", "v")));
-      NodeProcess.Response r = node1.apiPost("/api/publish", body); // node 1 -> the entity on node 2 -> node 1
-      assertEquals(200, r.status(), r.body().substring(0, Math.min(300, r.body().length())));
-      JsonNode got = subscriber.broadcasts(topic, 1, Duration.ofSeconds(10)).get(0);
+      pusher.pushOk(topic, event, "{\"k\":\"v\"}"); // node 1 -> the entity on node 2 -> node 1
+      JsonNode got = pusher.broadcasts(topic, 1, Duration.ofSeconds(10)).get(0);
       assertEquals(event, got.path(3).asText());
+      assertEquals(event, placer.broadcasts(topic, 1, Duration.ofSeconds(10)).get(0).path(3).asText());
       for (NodeProcess n : List.of(node1, node2)) assertFalse(n.logText().contains("UTFDataFormatException"), "node " + n.index);
     }
   }
