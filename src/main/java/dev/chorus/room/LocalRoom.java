@@ -57,7 +57,7 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
       implements Command, CrossNode {
     /** A complete answer in one message. */
     public Admitted(long joinId, Position at, Boolean recovered, List<ByteString> replay) {
-      this(joinId, at, recovered, recovered == Boolean.FALSE ? RoomHistory.GONE : null, replay, true);
+      this(joinId, at, recovered, Boolean.FALSE.equals(recovered) ? RoomHistory.GONE : null, replay, true);
     }
   }
 
@@ -293,7 +293,7 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
     Member member = new Member(channel, r.queue(), entry);
     members.add(member);
     metrics.joins.increment();
-    if (recovered == Boolean.FALSE) metrics.recoveryRefused(reason == null ? "unknown" : reason);
+    if (Boolean.FALSE.equals(recovered)) metrics.recoveryRefused(reason == null ? "unknown" : reason);
     // Queued here, before any later Deliver, so the client sees its join reply first, then its
     // replay, then its presence state.
     r.queue().offer(WebSocketFrames.text(FrameCodec.replyOk(r.joinRef(), r.ref(), topic, joinResponse(m.at(), recovered, reason))));
@@ -302,9 +302,8 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
       member.replay = new ArrayDeque<>(replay);
       member.replayBytes = replayBytes;
       member.held = new ArrayDeque<>();
-      if (state != null) hold(member, state);
       if (recovering++ == 0) timers.startTimerWithFixedDelay(PumpReplays.INSTANCE, PUMP_INTERVAL);
-      pump(member);
+      if (state == null || hold(member, state)) pump(member);
     } else {
       for (ByteString frame : replay) r.queue().offer(WebSocketFrames.toBuf(frame));
       if (state != null) r.queue().offer(state);
@@ -319,7 +318,7 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
   private static ByteString joinResponse(Position at, Boolean recovered, String reason) {
     String json = "{\"epoch\":\"" + at.epoch() + "\",\"seq\":" + at.seq()
         + (recovered == null ? "" : ",\"recovered\":" + recovered)
-        + (recovered == Boolean.FALSE && reason != null ? ",\"reason\":\"" + reason + "\"" : "") + "}";
+        + (Boolean.FALSE.equals(recovered) && reason != null ? ",\"reason\":\"" + reason + "\"" : "") + "}";
     return ByteString.fromString(json);
   }
 
