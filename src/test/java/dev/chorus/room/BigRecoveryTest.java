@@ -61,10 +61,11 @@ class BigRecoveryTest {
       // A client on a slow link: a small receive buffer, and it reads slowly.
       try (PhxClient recovering = PhxClient.connect("127.0.0.1", NODE.port(), PhxClient.VSN, 16 * 1024)) {
         recovering.sendJoin(topic, "1", "{\"since\":{\"epoch\":\"" + at[0] + "\",\"seq\":" + at[1] + "}}");
-        // live messages meanwhile: they follow the replay
-        for (int i = 100; i < 110; i++) publisher.push(topic, "live", "{\"n\":" + i + "}");
         JsonNode reply = recovering.nextReply("1");
         assertTrue(reply.path(4).path("response").path("recovered").asBoolean(), reply.toString());
+        // live messages while the replay goes out (not before the join is answered: one more
+        // message would push the first of the 100 out of the history): they follow the replay
+        for (int i = 100; i < 110; i++) publisher.push(topic, "live", "{\"n\":" + i + "}");
         long first = Long.parseLong(at[1]) + 1;
         for (int i = 0; i < 110; i++) {
           JsonNode f = recovering.next(Duration.ofSeconds(20));
