@@ -12,6 +12,7 @@ import dev.chorus.presence.RoomPresence;
 import dev.chorus.placement.ConsistentHashingAllocationStrategy;
 import dev.chorus.room.LocalRooms;
 import dev.chorus.room.Namespaces;
+import dev.chorus.room.NodeRooms;
 import dev.chorus.room.RoomEntity;
 import dev.chorus.room.RoomSettings;
 import dev.chorus.session.Session;
@@ -75,14 +76,17 @@ public final class ChorusNode implements AutoCloseable {
       Namespaces namespaces = settings.namespaces();
       RoomSettings roomSettings = settings.room();
       ClusterSharding sharding = ClusterSharding.get(system);
-      sharding.init(Entity.of(RoomEntity.TYPE_KEY, ctx -> RoomEntity.create(ctx.getEntityId(), namespaces, roomSettings, metrics))
+      NodeRooms nodeRooms = new NodeRooms(roomSettings, metrics);
+      sharding.init(Entity.of(RoomEntity.TYPE_KEY,
+              ctx -> RoomEntity.create(ctx.getEntityId(), ctx.getShard(), namespaces, roomSettings, nodeRooms, metrics))
+          .withStopMessage(RoomEntity.Stop.INSTANCE)
           .withAllocationStrategy(ConsistentHashingAllocationStrategy.fromConfig(chorus)));
 
       ActorRef<PresenceReplica.Command> presence = system.systemActorOf(
           PresenceReplica.create(settings.presence(), metrics),
           "presence", Props.empty());
       ActorRef<LocalRooms.Command> localRooms = system.systemActorOf(
-          LocalRooms.create(sharding, roomSettings, metrics, new RoomPresence.Factory(
+          LocalRooms.create(sharding, roomSettings, nodeRooms, metrics, new RoomPresence.Factory(
               presence, PresenceReplica.nodeId(Cluster.get(system).selfMember().uniqueAddress()),
               settings.presenceMaxMetaBytes())),
           "local-rooms", Props.empty());
@@ -106,7 +110,8 @@ public final class ChorusNode implements AutoCloseable {
       ConnectionAdmission admission = new ConnectionAdmission(
           connectionSettings, metrics, connections, authenticator, settings.http().allowedOrigins());
       SessionStarter sessions = new SessionStarter(system, new Session.Settings(
-          connectionSettings.maxJoins(), connectionSettings.maxEarlyPushes(), localRooms, namespaces, metrics));
+          connectionSettings.maxJoins(), connectionSettings.maxEarlyPushes(), connectionSettings.maxEarlyPushBytes(),
+          localRooms, namespaces, metrics));
       NettySocketServer server = new NettySocketServer(settings.http(), admission, sessions);
       InetSocketAddress httpAddress = server.localAddress();
       CoordinatedShutdown.get(system).addTask(

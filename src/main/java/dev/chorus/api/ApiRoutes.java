@@ -16,6 +16,7 @@ import dev.chorus.ops.UserConnections;
 import dev.chorus.presence.PresenceEntry;
 import dev.chorus.presence.PresenceFrames;
 import dev.chorus.presence.PresenceReplica;
+import dev.chorus.protocol.Events;
 import dev.chorus.protocol.FrameCodec;
 import dev.chorus.protocol.Topic;
 import dev.chorus.room.Namespace;
@@ -174,7 +175,7 @@ public final class ApiRoutes implements ManagementRouteProvider {
     if (request == null || !request.isObject()) return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("body must be a JSON object"));
     String event = request.path("event").asText("");
     if (!request.path("event").isTextual() || event.isEmpty()) return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("event must be a non-empty string"));
-    if (event.startsWith("phx_")) return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("reserved event"));
+    if (Events.isReserved(event)) return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("reserved event"));
     if (!request.path("payload").isObject()) return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("payload must be a JSON object"));
     ByteString payload = ByteString.fromString(request.get("payload").toString(), StandardCharsets.UTF_8);
     JsonNode many = request.get("topics");
@@ -249,25 +250,44 @@ public final class ApiRoutes implements ManagementRouteProvider {
     } catch (NumberFormatException e) {
       return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("since must be a number"));
     }
-    var answer = sharding.entityRefFor(RoomEntity.TYPE_KEY, topicName)
-        .<RoomEntity.History>ask(r -> new RoomEntity.GetHistory(since, r), askTimeout);
-    return onSuccess(answer, h -> {
-      List<Map<String, Object>> messages = new ArrayList<>();
-      for (int i = 0; i < h.seqs().size(); i++) {
-        JsonNode frame = readJson(WebSocketFrames.textPayload(h.frames().get(i)).utf8String());
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("seq", h.seqs().get(i));
-        m.put("event", frame.path(3).asText());
-        m.put("payload", frame.path(4));
-        messages.add(m);
-      }
-      Map<String, Object> out = new LinkedHashMap<>();
-      out.put("topic", topicName);
-      out.put("epoch", h.at().epoch());
-      out.put("seq", h.at().seq());
-      out.put("messages", messages);
-      return BearerAuth.json(StatusCodes.OK, out);
-    });
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("topic", topicName);
+    CompletionStage<Map<String, Object>> answer = historyPages(topicName, since, out, new ArrayList<>());
+    return onComplete(answer, result -> result.isSuccess()
+        ? BearerAuth.json(StatusCodes.OK, result.get())
+        : BearerAuth.json(StatusCodes.SERVICE_UNAVAILABLE, BearerAuth.error("history not read: " + result.failed().get().getMessage())));
+  }
+
+  /**
+   * Reads the kept messages after {@code since} page by page (the entity answers at most
+   * chorus.room.replay-page-bytes at a time, so that an answer from another node fits Artery's
+   * frame), each page asked after the last seq of the one before, until one says there is no
+   * more. If the room restarted between two pages (another epoch), the read fails.
+   */
+  private CompletionStage<Map<String, Object>> historyPages(
+      String topicName, long since, Map<String, Object> out, List<Map<String, Object>> messages) {
+    return sharding.entityRefFor(RoomEntity.TYPE_KEY, topicName)
+        .<RoomEntity.History>ask(r -> new RoomEntity.GetHistory(since, r), askTimeout)
+        .thenCompose(h -> {
+          if (out.containsKey("epoch") && !out.get("epoch").equals(h.at().epoch())) {
+            return CompletableFuture.failedFuture(new IllegalStateException("the room restarted while its history was read"));
+          }
+          out.put("epoch", h.at().epoch());
+          out.put("seq", h.at().seq());
+          for (int i = 0; i < h.seqs().size(); i++) {
+            JsonNode frame = readJson(WebSocketFrames.textPayload(h.frames().get(i)).utf8String());
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("seq", h.seqs().get(i));
+            m.put("event", frame.path(3).asText());
+            m.put("payload", frame.path(4));
+            messages.add(m);
+          }
+          if (h.more() && !h.seqs().isEmpty()) {
+            return historyPages(topicName, h.seqs().get(h.seqs().size() - 1), out, messages);
+          }
+          out.put("messages", messages);
+          return CompletableFuture.completedFuture(out);
+        });
   }
 
   private static JsonNode readJson(String json) {

@@ -59,6 +59,18 @@ public final class Metrics implements Extension {
   /** Why slow consumers were closed; the reasons are listed from the start, so each shows 0 until it happens. */
   private final ConcurrentHashMap<String, LongAdder> slowByReason = new ConcurrentHashMap<>(
       Map.of("queue_full", new LongAdder(), "stalled", new LongAdder(), "budget", new LongAdder()));
+  // Rooms' bounds: refusals of joins and pushes by the reply's reason, history evictions by
+  // cause, and what the room entities of this node hold.
+  private final ConcurrentHashMap<String, LongAdder> joinRefusedByReason = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, LongAdder> pushRefusedByReason = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, LongAdder> historyEvictedByReason = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, LongAdder> recoveryRefusedByReason = new ConcurrentHashMap<>();
+  /** Bytes of room history (rendered frames, off the heap) held by the room entities of this node. */
+  public final AtomicLong historyBytes = new AtomicLong();
+  /** Room entities (topics' sequencers) running on this node. */
+  public final AtomicLong roomEntities = new AtomicLong();
+  /** Bytes of recovery replays this node's local rooms hold until their clients' queues take them. */
+  public final AtomicLong replayBytesHeld = new AtomicLong();
 
   /** Upper bounds of the room size buckets; a room counts in the first bucket it fits. */
   public static final int[] ROOM_SIZE_BOUNDS = {1, 10, 100, 1000, 10000, Integer.MAX_VALUE};
@@ -133,6 +145,15 @@ public final class Metrics implements Extension {
           }
         })
         .register(registry);
+    labeledCounter("chorus_join_refusals", "joins refused, by the reply's reason", joinRefusedByReason);
+    labeledCounter("chorus_push_refusals", "pushes refused, by the reply's reason", pushRefusedByReason);
+    labeledCounter("chorus_history_evictions", "messages dropped from room history, by cause (count, age, room_bytes, node_bytes)",
+        historyEvictedByReason);
+    labeledCounter("chorus_recovery_refusals", "joins that asked to recover answered recovered: false, by reason",
+        recoveryRefusedByReason);
+    gauge("chorus_history_bytes", "bytes of room history held by the room entities of this node", historyBytes);
+    gauge("chorus_room_entities", "room entities (topic sequencers) running on this node", roomEntities);
+    gauge("chorus_replay_held_bytes", "bytes of recovery replays held until the recovering clients' queues take them", replayBytesHeld);
     fanoutLatency = Histogram.builder()
         .name("chorus_fanout_latency_seconds")
         .help("from a publish being sequenced to its frame queued for the last member on this node")
@@ -143,6 +164,70 @@ public final class Metrics implements Extension {
 
   private void counter(String name, String help, LongAdder adder) {
     CounterWithCallback.builder().name(name).help(help).callback(cb -> cb.call(adder.sum())).register(registry);
+  }
+
+  private void labeledCounter(String name, String help, ConcurrentHashMap<String, LongAdder> byReason) {
+    CounterWithCallback.builder()
+        .name(name)
+        .help(help)
+        .labelNames("reason")
+        .callback(cb -> byReason.forEach((reason, n) -> cb.call(n.sum(), reason)))
+        .register(registry);
+  }
+
+  private void gauge(String name, String help, AtomicLong value) {
+    GaugeWithCallback.builder().name(name).help(help).callback(cb -> cb.call(value.get())).register(registry);
+  }
+
+  /** A join refused with this reply reason ("room full", "join timed out", ...); also counted in joinsRefused. */
+  public void joinRefused(String reason) {
+    joinsRefused.increment();
+    count(joinRefusedByReason, reason, 1);
+  }
+
+  public long joinsRefusedBy(String reason) {
+    return sum(joinRefusedByReason, reason);
+  }
+
+  /** A push refused with this reply reason ("message too large", "reserved event", ...). */
+  public void pushRefused(String reason) {
+    count(pushRefusedByReason, reason, 1);
+  }
+
+  public long pushesRefusedBy(String reason) {
+    return sum(pushRefusedByReason, reason);
+  }
+
+  /** {@code n} messages dropped from a room's history for this cause (count, age, room_bytes, node_bytes). */
+  public void historyEvicted(String cause, int n) {
+    count(historyEvictedByReason, cause, n);
+  }
+
+  public long historyEvictedBy(String cause) {
+    return sum(historyEvictedByReason, cause);
+  }
+
+  /** A join that asked to recover was answered recovered: false for this reason ("history gone", "node busy", ...). */
+  public void recoveryRefused(String reason) {
+    count(recoveryRefusedByReason, reason, 1);
+  }
+
+  public long recoveriesRefusedBy(String reason) {
+    return sum(recoveryRefusedByReason, reason);
+  }
+
+  /** Reasons become label values as they are, spaces made underscores: "room full" is room_full. */
+  private static String label(String reason) {
+    return reason.replace(' ', '_');
+  }
+
+  private static void count(ConcurrentHashMap<String, LongAdder> byReason, String reason, int n) {
+    byReason.computeIfAbsent(label(reason), k -> new LongAdder()).add(n);
+  }
+
+  private static long sum(ConcurrentHashMap<String, LongAdder> byReason, String reason) {
+    LongAdder a = byReason.get(label(reason));
+    return a == null ? 0 : a.sum();
   }
 
   public PrometheusRegistry registry() {

@@ -126,6 +126,62 @@ public final class FrameCodec {
     return b.result();
   }
 
+  /**
+   * The size in bytes of {@link #encode} of these fields, computed without rendering: how big a
+   * client's push is as a whole frame (refs, topic, event and payload), which is what the
+   * namespace's max-message-bytes bounds and what a held push costs.
+   */
+  public static int renderedSize(String joinRef, String ref, String topic, String event, ByteString payload) {
+    // '[' + four strings or nulls + four ',' + payload + ']'
+    return 6 + jsonStringSize(joinRef) + jsonStringSize(ref) + jsonStringSize(topic) + jsonStringSize(event) + payload.size();
+  }
+
+  /** {@link #renderedSize} of a decoded frame: how many bytes it stands for as Chorus renders it. */
+  public static int renderedSize(Frame f) {
+    return renderedSize(f.joinRef(), f.ref(), f.topic(), f.event(), f.payload());
+  }
+
+  /**
+   * Bytes of {@code s} as a JSON string in a frame, quotes included ({@code null}: 4), escaped
+   * as {@link #encode} does (Jackson's {@link JsonStringEncoder}: a quote or backslash takes 2
+   * bytes, so do the control characters with a short escape (b, t, n, f, r), the other control
+   * characters take the 6 of a u-escape, and everything else its UTF-8 bytes).
+   */
+  static int jsonStringSize(String s) {
+    if (s == null) return 4;
+    int n = 2;
+    for (int i = 0, len = s.length(); i < len; i++) {
+      char c = s.charAt(i);
+      if (c < 0x80) {
+        if (c == '"' || c == '\\' || c == '\b' || c == '\t' || c == '\n' || c == '\f' || c == '\r') n += 2;
+        else if (c < 0x20) n += 6;
+        else n += 1;
+      } else {
+        n += utf8Size(s, i, c);
+        if (Character.isHighSurrogate(c) && i + 1 < len && Character.isLowSurrogate(s.charAt(i + 1))) i++;
+      }
+    }
+    return n;
+  }
+
+  /** Bytes of {@code s} in UTF-8 (an unpaired surrogate counts as the 3 bytes of its replacement). */
+  public static int utf8Length(String s) {
+    int n = 0;
+    for (int i = 0, len = s.length(); i < len; i++) {
+      char c = s.charAt(i);
+      n += utf8Size(s, i, c);
+      if (Character.isHighSurrogate(c) && i + 1 < len && Character.isLowSurrogate(s.charAt(i + 1))) i++;
+    }
+    return n;
+  }
+
+  private static int utf8Size(String s, int i, char c) {
+    if (c < 0x80) return 1;
+    if (c < 0x800) return 2;
+    if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) return 4;
+    return 3;
+  }
+
   /** {@code [join_ref, ref, topic, "phx_reply", {"status":"ok","response":response}]}. */
   public static ByteString replyOk(String joinRef, String ref, String topic, ByteString response) {
     return encode(joinRef, ref, topic, Events.REPLY, replyPayload("ok", response));

@@ -102,8 +102,10 @@ public final class Channel extends AbstractBehavior<Channel.Command> {
     }
     if (!namespace.clientPublish()) {
       replyError(f, "publish not allowed");
-    } else if (f.payload().size() > namespace.maxMessageBytes()) {
-      replyError(f, "message too large");
+    } else if (FrameCodec.utf8Length(f.event()) > namespace.maxEventBytes()) {
+      replyError(f, "event too long");
+    } else if (FrameCodec.renderedSize(f) > namespace.maxMessageBytes()) {
+      replyError(f, "message too large"); // the whole frame: refs, topic, event and payload
     } else if (!publishRate.tryTake()) {
       metrics.rateLimited.increment();
       replyError(f, "rate limited");
@@ -125,6 +127,7 @@ public final class Channel extends AbstractBehavior<Channel.Command> {
   }
 
   private void replyError(Frame f, String reason) {
+    metrics.pushRefused(reason);
     if (f.ref() != null) send(FrameCodec.replyError(joinRef, f.ref(), topic, reason));
   }
 

@@ -6,9 +6,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chorus.metrics.Metrics;
 import dev.chorus.protocol.Events;
 import dev.chorus.protocol.FrameCodec;
+import dev.chorus.transport.CloseReason;
 import dev.chorus.transport.OutboundQueue;
 import dev.chorus.transport.WebSocketFrames;
 import io.netty.buffer.ByteBuf;
+import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -29,6 +32,14 @@ import org.apache.pekko.util.ByteString;
  * A topic's members on this node, and the parent (so the supervisor) of their {@link Channel}
  * actors. It delivers a published frame by offering the same rendered bytes to each member's
  * outbound queue: no actor message and no encoding per subscriber.
+ *
+ * <p>A join waits for its room entity's answer at most {@code chorus.room.join-timeout}; then
+ * it is refused ("join timed out") and everything held for it is freed. A recovering join's
+ * replay goes to the member's queue at the client's pace: while the queue holds more than
+ * {@code chorus.room.replay-window} bytes the rest waits here (in the node's replay budget),
+ * and so does what follows it (presence_state, live broadcasts; up to the queue's own byte
+ * bound, past which the client is a slow consumer like any other), so a recovery larger than
+ * the queue never overflows it.
  */
 public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
 
@@ -38,9 +49,20 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
 
   /**
    * The join is admitted at position {@code at}; {@code recovered} answers a join that asked to
-   * recover (null when it did not), and {@code replay} holds the frames it missed, in order.
+   * recover (null when it did not; {@code reason} says why when false), and {@code replay} holds
+   * the first frames it missed, in order; unless {@code last}, {@link ReplayPage}s with the rest
+   * follow at once.
    */
-  public record Admitted(long joinId, Position at, Boolean recovered, List<ByteString> replay) implements Command, CrossNode {}
+  public record Admitted(long joinId, Position at, Boolean recovered, String reason, List<ByteString> replay, boolean last)
+      implements Command, CrossNode {
+    /** A complete answer in one message. */
+    public Admitted(long joinId, Position at, Boolean recovered, List<ByteString> replay) {
+      this(joinId, at, recovered, Boolean.FALSE.equals(recovered) ? RoomHistory.GONE : null, replay, true);
+    }
+  }
+
+  /** More frames of a join's replay, after its {@link Admitted}; {@code last} ends it. */
+  public record ReplayPage(long joinId, List<ByteString> frames, boolean last) implements Command, CrossNode {}
 
   public record Refused(long joinId, String reason) implements Command, CrossNode {}
 
@@ -66,13 +88,56 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
 
   private record PresenceChanged(TopicPresence.Changed changed) implements Command {}
 
-  /** A join waiting for the entity's answer, with its presence meta (null: presence off). */
-  private record PendingJoin(JoinRequest request, ObjectNode presenceMeta) {}
+  /** A pending join had no answer within chorus.room.join-timeout (also the timer's key). */
+  private record JoinTimedOut(long joinId) implements Command {}
+
+  /** Offer what recovering members' queues can take now. */
+  private enum PumpReplays implements Command { INSTANCE }
+
+  /** How often recovering members' queues are looked at while their replays wait. */
+  private static final Duration PUMP_INTERVAL = Duration.ofMillis(10);
+
+  /** "recovered": false, the node holds too much replay already (chorus.room.node-replay-max-bytes). */
+  static final String NODE_BUSY = "node busy";
+
+  /**
+   * A join waiting for the entity's answer, with its presence meta (null: presence off); once
+   * the answer's first part has come, {@code admitted} and the replay gathered so far.
+   */
+  private static final class PendingJoin {
+    final JoinRequest request;
+    final ObjectNode presenceMeta;
+    Admitted admitted;
+    List<ByteString> replay;
+
+    PendingJoin(JoinRequest request, ObjectNode presenceMeta) {
+      this.request = request;
+      this.presenceMeta = presenceMeta;
+    }
+  }
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** A member; {@code presence} is its entry, null when the namespace has presence off. */
-  private record Member(ActorRef<Channel.Command> channel, OutboundQueue queue, TopicPresence.Entry presence) {}
+  /**
+   * A member; {@code presence} is its entry, null when the namespace has presence off. While it
+   * recovers, {@code replay} holds the frames its queue has not taken yet and {@code held} what
+   * follows them; both are null once it is live.
+   */
+  private static final class Member {
+    final ActorRef<Channel.Command> channel;
+    final OutboundQueue queue;
+    final TopicPresence.Entry presence;
+    ArrayDeque<ByteString> replay;
+    long replayBytes; // of replay: taken from the node's replay budget
+    ArrayDeque<ByteBuf> held;
+    long heldBytes;
+
+    Member(ActorRef<Channel.Command> channel, OutboundQueue queue, TopicPresence.Entry presence) {
+      this.channel = channel;
+      this.queue = queue;
+      this.presence = presence;
+    }
+  }
 
   /**
    * A topic's room on this node; {@code presence} makes the topic's presence given where its
@@ -83,21 +148,25 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
       EntityRef<RoomEntity.Command> entity,
       ActorRef<LocalRooms.Command> parent,
       RoomSettings settings,
+      NodeRooms node,
       Metrics metrics,
       Function<ActorRef<TopicPresence.Changed>, TopicPresence> presence) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-        new LocalRoom(ctx, timers, topic, entity, parent, settings, metrics, presence)));
+        new LocalRoom(ctx, timers, topic, entity, parent, settings, node, metrics, presence)));
   }
 
   private final String topic;
   private final EntityRef<RoomEntity.Command> entity;
   private final ActorRef<LocalRooms.Command> parent;
   private final RoomSettings settings;
+  private final NodeRooms node;
   private final Metrics metrics;
+  private final TimerScheduler<Command> timers;
   private final TopicPresence presence;
   private final ArrayList<Member> members = new ArrayList<>();
   private final Map<Long, PendingJoin> pending = new HashMap<>();
   private long joinCounter;
+  private int recovering; // members whose replay is not all queued yet
 
   private LocalRoom(
       ActorContext<Command> ctx,
@@ -106,6 +175,7 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
       EntityRef<RoomEntity.Command> entity,
       ActorRef<LocalRooms.Command> parent,
       RoomSettings settings,
+      NodeRooms node,
       Metrics metrics,
       Function<ActorRef<TopicPresence.Changed>, TopicPresence> presence) {
     super(ctx);
@@ -113,7 +183,9 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
     this.entity = entity;
     this.parent = parent;
     this.settings = settings;
+    this.node = node;
     this.metrics = metrics;
+    this.timers = timers;
     this.presence = presence == null ? null : presence.apply(ctx.messageAdapter(TopicPresence.Changed.class, PresenceChanged::new));
     timers.startTimerWithFixedDelay(RefreshRegistration.INSTANCE, settings.registrationRefresh());
   }
@@ -124,7 +196,10 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
         .onMessage(Deliver.class, this::onDeliver)
         .onMessage(Join.class, this::onJoin)
         .onMessage(Admitted.class, this::onAdmitted)
+        .onMessage(ReplayPage.class, this::onReplayPage)
         .onMessage(Refused.class, this::onRefused)
+        .onMessage(JoinTimedOut.class, this::onJoinTimedOut)
+        .onMessageEquals(PumpReplays.INSTANCE, this::onPumpReplays)
         .onMessage(Leave.class, this::onLeave)
         .onMessage(ChannelStopped.class, this::onChannelStopped)
         .onMessageEquals(RefreshRegistration.INSTANCE, this::onRefresh)
@@ -159,44 +234,111 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
     }
     long joinId = ++joinCounter;
     pending.put(joinId, new PendingJoin(m.request(), presenceMeta));
+    timers.startSingleTimer(new JoinTimedOut(joinId), new JoinTimedOut(joinId), settings.joinTimeout());
     entity.tell(new RoomEntity.Admit(getContext().getSelf(), joinId, since));
     return this;
   }
 
   private Behavior<Command> onAdmitted(Admitted m) {
-    PendingJoin p = pending.remove(m.joinId());
-    if (p == null) return this;
-    JoinRequest r = p.request();
-    ActorRef<Channel.Command> channel = getContext().spawnAnonymous(Channel.create(r, entity, getContext().getSelf(), settings, metrics));
-    getContext().watchWith(channel, new ChannelStopped(channel));
-    TopicPresence.Entry entry = presence == null ? null : presence.track(r.connect().userId(), p.presenceMeta(),
-        r.connect().identity() == null ? null : r.connect().identity().presenceMeta());
-    members.add(new Member(channel, r.queue(), entry));
-    metrics.joins.increment();
-    // Queued here, before any later Deliver, so the client sees its join reply first, and its
-    // presence state right after it.
-    r.queue().offer(WebSocketFrames.text(FrameCodec.replyOk(r.joinRef(), r.ref(), topic, joinResponse(m))));
-    for (ByteString frame : m.replay()) r.queue().offer(WebSocketFrames.toBuf(frame));
-    if (entry != null) r.queue().offer(presence.frameForJoin(r.joinRef(), entry));
-    r.replyTo().tell(new JoinRequest.Accepted(topic, r.joinRef(), channel));
+    PendingJoin p = pending.get(m.joinId());
+    if (p == null || p.admitted != null) return lateAnswer(m.joinId(), m.last());
+    p.admitted = m;
+    p.replay = m.last() ? m.replay() : new ArrayList<>(m.replay());
+    if (m.last()) admit(m.joinId(), p);
     return this;
   }
 
-  /** {"epoch": "...", "seq": n} and, for a join that asked to recover, "recovered": bool. */
-  private static ByteString joinResponse(Admitted m) {
-    String json = "{\"epoch\":\"" + m.at().epoch() + "\",\"seq\":" + m.at().seq()
-        + (m.recovered() == null ? "" : ",\"recovered\":" + m.recovered()) + "}";
+  private Behavior<Command> onReplayPage(ReplayPage m) {
+    PendingJoin p = pending.get(m.joinId());
+    if (p == null || p.admitted == null) return lateAnswer(m.joinId(), m.last());
+    p.replay.addAll(m.frames());
+    if (m.last()) admit(m.joinId(), p);
+    return this;
+  }
+
+  /**
+   * The entity's answer to a join that is no longer pending here (it timed out): the entity
+   * counted it as a member, so once its answer is complete the room tells it the member is gone.
+   */
+  private Behavior<Command> lateAnswer(long joinId, boolean last) {
+    if (last) entity.tell(new RoomEntity.MemberLeft(getContext().getSelf()));
+    return this;
+  }
+
+  /** The whole answer to a join is here: the member is added and its reply queued. */
+  private void admit(long joinId, PendingJoin p) {
+    pending.remove(joinId);
+    timers.cancel(new JoinTimedOut(joinId));
+    Admitted m = p.admitted;
+    JoinRequest r = p.request;
+    List<ByteString> replay = p.replay;
+    Boolean recovered = m.recovered();
+    String reason = m.reason();
+    long replayBytes = 0;
+    for (ByteString f : replay) replayBytes += f.size();
+    boolean paced = false;
+    if (!replay.isEmpty() && r.queue().queuedBytes() + replayBytes > settings.replayWindowBytes()) {
+      // More than the queue should take at once: the rest waits here, if the node has room.
+      paced = node.reserveReplay(replayBytes);
+      if (!paced) {
+        recovered = false;
+        reason = NODE_BUSY;
+        replay = List.of();
+      }
+    }
+    ActorRef<Channel.Command> channel = getContext().spawnAnonymous(Channel.create(r, entity, getContext().getSelf(), settings, metrics));
+    getContext().watchWith(channel, new ChannelStopped(channel));
+    TopicPresence.Entry entry = presence == null ? null : presence.track(r.connect().userId(), p.presenceMeta,
+        r.connect().identity() == null ? null : r.connect().identity().presenceMeta());
+    Member member = new Member(channel, r.queue(), entry);
+    members.add(member);
+    metrics.joins.increment();
+    if (Boolean.FALSE.equals(recovered)) metrics.recoveryRefused(reason == null ? "unknown" : reason);
+    // Queued here, before any later Deliver, so the client sees its join reply first, then its
+    // replay, then its presence state.
+    r.queue().offer(WebSocketFrames.text(FrameCodec.replyOk(r.joinRef(), r.ref(), topic, joinResponse(m.at(), recovered, reason))));
+    ByteBuf state = entry == null ? null : presence.frameForJoin(r.joinRef(), entry);
+    if (paced) {
+      member.replay = new ArrayDeque<>(replay);
+      member.replayBytes = replayBytes;
+      member.held = new ArrayDeque<>();
+      if (recovering++ == 0) timers.startTimerWithFixedDelay(PumpReplays.INSTANCE, PUMP_INTERVAL);
+      if (state == null || hold(member, state)) pump(member);
+    } else {
+      for (ByteString frame : replay) r.queue().offer(WebSocketFrames.toBuf(frame));
+      if (state != null) r.queue().offer(state);
+    }
+    r.replyTo().tell(new JoinRequest.Accepted(topic, r.joinRef(), channel));
+  }
+
+  /**
+   * {"epoch": "...", "seq": n} and, for a join that asked to recover, "recovered": bool, with
+   * the reason when false.
+   */
+  private static ByteString joinResponse(Position at, Boolean recovered, String reason) {
+    String json = "{\"epoch\":\"" + at.epoch() + "\",\"seq\":" + at.seq()
+        + (recovered == null ? "" : ",\"recovered\":" + recovered)
+        + (Boolean.FALSE.equals(recovered) && reason != null ? ",\"reason\":\"" + reason + "\"" : "") + "}";
     return ByteString.fromString(json);
   }
 
   private Behavior<Command> onRefused(Refused m) {
     PendingJoin p = pending.remove(m.joinId());
-    if (p != null) refuse(p.request(), m.reason());
+    if (p != null) {
+      timers.cancel(new JoinTimedOut(m.joinId()));
+      refuse(p.request, m.reason());
+    }
+    return this;
+  }
+
+  private Behavior<Command> onJoinTimedOut(JoinTimedOut m) {
+    PendingJoin p = pending.remove(m.joinId());
+    if (p != null) refuse(p.request, "join timed out");
     return this;
   }
 
   private void refuse(JoinRequest r, String reason) {
-    metrics.joinsRefused.increment();
+    metrics.joinRefused(reason);
     r.queue().offer(WebSocketFrames.text(FrameCodec.replyError(r.joinRef(), r.ref(), topic, reason)));
     r.replyTo().tell(new JoinRequest.Refused(topic, r.joinRef()));
     parent.tell(new LocalRooms.MemberGone(topic));
@@ -217,7 +359,8 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
     int dropped = 0;
     try {
       for (int i = 0, n = members.size(); i < n; i++) {
-        if (!members.get(i).queue().offer(frame.retainedDuplicate())) dropped++;
+        Member m = members.get(i);
+        if (!(m.replay == null ? m.queue.offer(frame.retainedDuplicate()) : hold(m, frame.retainedDuplicate()))) dropped++;
       }
     } finally {
       frame.release();
@@ -225,11 +368,78 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
     return dropped;
   }
 
+  /**
+   * Keeps a frame for a recovering member, behind its replay; false (the frame released) when
+   * that passes the queue's byte bound: the client does not keep up, and is closed as a slow
+   * consumer, as its queue would have closed it.
+   */
+  private boolean hold(Member m, ByteBuf frame) {
+    m.held.addLast(frame);
+    m.heldBytes += frame.readableBytes();
+    if (m.heldBytes <= settings.replayHoldBytes()) return true;
+    endReplay(m);
+    metrics.slowConsumerCloses.increment();
+    m.queue.close(CloseReason.SLOW_CONSUMER, true);
+    return false;
+  }
+
+  /** Offers a recovering member's waiting frames while its queue holds less than replay-window. */
+  private void pump(Member m) {
+    while (!m.replay.isEmpty()) {
+      ByteString f = m.replay.peekFirst();
+      if (!roomFor(m.queue, f.size())) return;
+      m.replay.pollFirst();
+      m.replayBytes -= f.size();
+      node.releaseReplay(f.size());
+      if (!m.queue.offer(WebSocketFrames.toBuf(f))) {
+        endReplay(m); // the connection is closing
+        return;
+      }
+    }
+    while (!m.held.isEmpty()) {
+      ByteBuf b = m.held.peekFirst();
+      if (!roomFor(m.queue, b.readableBytes())) return;
+      m.held.pollFirst();
+      m.heldBytes -= b.readableBytes();
+      if (!m.queue.offer(b)) {
+        endReplay(m);
+        return;
+      }
+    }
+    endReplay(m); // all queued: the member is live
+  }
+
+  private boolean roomFor(OutboundQueue queue, int bytes) {
+    long queued = queue.queuedBytes();
+    return queued == 0 || queued + bytes <= settings.replayWindowBytes();
+  }
+
+  /** The member is live (or gone): what still waits for it is freed. */
+  private void endReplay(Member m) {
+    if (m.replay == null) return;
+    node.releaseReplay(m.replayBytes);
+    ByteBuf b;
+    while ((b = m.held.pollFirst()) != null) b.release();
+    m.replay = null;
+    m.held = null;
+    m.replayBytes = 0;
+    m.heldBytes = 0;
+    if (--recovering == 0) timers.cancel(PumpReplays.INSTANCE);
+  }
+
+  private Behavior<Command> onPumpReplays() {
+    for (int i = 0; i < members.size(); i++) {
+      Member m = members.get(i);
+      if (m.replay != null) pump(m);
+    }
+    return this;
+  }
+
   private Behavior<Command> onLeave(Leave m) {
     Member member = remove(m.channel());
     if (member == null) return this;
-    if (m.ref() != null) member.queue().offer(WebSocketFrames.text(FrameCodec.replyOk(m.joinRef(), m.ref(), topic)));
-    member.queue().offer(WebSocketFrames.text(FrameCodec.joinEvent(m.joinRef(), topic, Events.CLOSE)));
+    if (m.ref() != null) member.queue.offer(WebSocketFrames.text(FrameCodec.replyOk(m.joinRef(), m.ref(), topic)));
+    member.queue.offer(WebSocketFrames.text(FrameCodec.joinEvent(m.joinRef(), topic, Events.CLOSE)));
     getContext().stop(m.channel());
     return this;
   }
@@ -243,9 +453,10 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
   private Member remove(ActorRef<Channel.Command> channel) {
     for (int i = 0; i < members.size(); i++) {
       Member member = members.get(i);
-      if (member.channel().equals(channel)) {
+      if (member.channel.equals(channel)) {
         members.remove(i);
-        if (member.presence() != null) presence.untrack(member.presence());
+        endReplay(member);
+        if (member.presence != null) presence.untrack(member.presence);
         entity.tell(new RoomEntity.MemberLeft(getContext().getSelf()));
         parent.tell(new LocalRooms.MemberGone(topic));
         return member;
@@ -261,8 +472,9 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
 
   private Behavior<Command> onPostStop() {
     entity.tell(new RoomEntity.Register(getContext().getSelf(), 0));
+    for (Member member : members) endReplay(member);
     if (presence != null) {
-      for (Member member : members) presence.untrack(member.presence());
+      for (Member member : members) presence.untrack(member.presence);
       presence.close();
     }
     return this;

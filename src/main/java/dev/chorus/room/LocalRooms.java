@@ -57,25 +57,28 @@ public final class LocalRooms extends AbstractBehavior<LocalRooms.Command> {
   }
 
   public static Behavior<Command> create(
-      ClusterSharding sharding, RoomSettings settings, Metrics metrics, TopicPresence.Factory presence) {
+      ClusterSharding sharding, RoomSettings settings, NodeRooms node, Metrics metrics, TopicPresence.Factory presence) {
     return Behaviors.setup(ctx -> {
       ctx.getSystem().receptionist().tell(Receptionist.register(SERVICE_KEY, ctx.getSelf()));
-      return new LocalRooms(ctx, sharding, settings, metrics, presence);
+      return new LocalRooms(ctx, sharding, settings, node, metrics, presence);
     });
   }
 
   private final ClusterSharding sharding;
   private final RoomSettings settings;
+  private final NodeRooms node;
   private final Metrics metrics;
   private final TopicPresence.Factory presence;
   private final Map<String, Entry> rooms = new HashMap<>();
   private long roomCounter;
 
   private LocalRooms(
-      ActorContext<Command> ctx, ClusterSharding sharding, RoomSettings settings, Metrics metrics, TopicPresence.Factory presence) {
+      ActorContext<Command> ctx, ClusterSharding sharding, RoomSettings settings, NodeRooms node, Metrics metrics,
+      TopicPresence.Factory presence) {
     super(ctx);
     this.sharding = sharding;
     this.settings = settings;
+    this.node = node;
     this.metrics = metrics;
     this.presence = presence;
   }
@@ -94,7 +97,7 @@ public final class LocalRooms extends AbstractBehavior<LocalRooms.Command> {
     String topic = m.request().topic().toString();
     Namespace namespace = m.request().namespace();
     Entry entry = rooms.computeIfAbsent(topic, t -> new Entry(getContext().spawn(
-        LocalRoom.create(t, sharding.entityRefFor(RoomEntity.TYPE_KEY, t), getContext().getSelf(), settings, metrics,
+        LocalRoom.create(t, sharding.entityRefFor(RoomEntity.TYPE_KEY, t), getContext().getSelf(), settings, node, metrics,
             namespace.presence()
                 ? changes -> presence.forTopic(t, namespace.presenceListLimit(), changes)
                 : null),

@@ -8,12 +8,14 @@ public record Namespace(
     String name,
     boolean clientPublish,
     int maxMessageBytes,
+    int maxEventBytes,
     int maxMembers,
     double publishRate,
     int publishBurst,
     int floodTolerance,
     int historySize,
     Duration historyTtl,
+    long historyMaxBytes,
     boolean presence,
     int presenceListLimit) {
 
@@ -22,12 +24,14 @@ public record Namespace(
         name,
         c.getBoolean("client-publish"),
         (int) c.getBytes("max-message-bytes").longValue(),
+        (int) c.getBytes("max-event-bytes").longValue(),
         c.getInt("max-members"),
         c.getDouble("publish-rate"),
         c.getInt("publish-burst"),
         c.getInt("flood-tolerance"),
         c.getInt("history-size"),
         c.getDuration("history-ttl"),
+        c.getBytes("history-max-bytes"),
         c.getBoolean("presence"),
         c.getInt("presence-list-limit"));
   }

@@ -21,6 +21,7 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.util.ByteString;
 
@@ -34,6 +35,14 @@ import org.apache.pekko.util.ByteString;
  * died) it first asks every node's {@link LocalRooms} where the topic's members are, holding
  * publishes back meanwhile (bounded by chorus.room.locate-stash and locate-timeout), so that a
  * moved room loses no subscriber. Local rooms also re-state their counts periodically.
+ *
+ * <p>Its bounds: a node hosts at most {@code chorus.room.max-rooms} entities (one that starts
+ * beyond it admits nobody new: "too many rooms", and stops as soon as it has no members); an
+ * entity without members that receives nothing for {@code chorus.room.idle-timeout} stops (its
+ * history goes with it: a later join starts a new epoch); its history is bounded by count, age,
+ * bytes and the node's budget ({@link RoomHistory}); and what it sends another node is cut into
+ * pages of at most {@code chorus.room.replay-page-bytes} (a recovery's replay, a history read),
+ * so that no message exceeds Artery's frame.
  */
 public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
 
@@ -66,11 +75,28 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
   public record Located(ActorRef<LocalRooms.Command> node, ActorRef<LocalRoom.Command> localRoom, int members)
       implements Command, CrossNode {}
 
-  /** The kept messages after {@code afterSeq}, for the API for backends. */
+  /**
+   * The kept messages after {@code afterSeq}, for the API for backends: answered with one page
+   * (at most chorus.room.replay-page-bytes of frames); ask again after its last seq while it
+   * says {@code more}.
+   */
   public record GetHistory(long afterSeq, ActorRef<History> replyTo) implements Command, CrossNode {}
 
-  /** Where the topic stands and its kept messages (rendered frames) after the asked seq. */
-  public record History(Position at, List<Long> seqs, List<ByteString> frames) implements CrossNode {}
+  /**
+   * Where the topic stands and its kept messages (rendered frames) after the asked seq, a page
+   * of them: {@code more} when further ones are kept after the last.
+   */
+  public record History(Position at, List<Long> seqs, List<ByteString> frames, boolean more) implements CrossNode {
+    public History(Position at, List<Long> seqs, List<ByteString> frames) {
+      this(at, seqs, frames, false);
+    }
+  }
+
+  /** Sharding's stop message: the entity passivates (it asked to, or sharding decided). */
+  public enum Stop implements Command { INSTANCE }
+
+  /** No member and no message for chorus.room.idle-timeout. */
+  private enum IdleTimeout implements Command { INSTANCE }
 
   private record Listed(Receptionist.Listing listing) implements Command {}
 
@@ -78,9 +104,16 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
 
   private record LocalRoomStopped(ActorRef<LocalRoom.Command> localRoom) implements Command {}
 
-  public static Behavior<Command> create(String topic, Namespaces namespaces, RoomSettings settings, Metrics metrics) {
+  /**
+   * The entity of {@code topic}; {@code shard} is the shard it lives in, asked to passivate it
+   * when it is idle (null outside sharding, in tests: it just stops); {@code node} is what the
+   * entities of this node share.
+   */
+  public static Behavior<Command> create(String topic, ActorRef<ClusterSharding.ShardCommand> shard, Namespaces namespaces,
+      RoomSettings settings, NodeRooms node, Metrics metrics) {
     return Behaviors.setup(ctx -> Behaviors.withStash(settings.locateStash(), stash -> Behaviors.withTimers(timers ->
-        new Locating(ctx, stash, timers, new RoomEntity(ctx, topic, namespaces, metrics), settings).start())));
+        new Locating(ctx, stash, timers, new RoomEntity(ctx, timers, shard, topic, namespaces, settings, node, metrics), settings)
+            .start())));
   }
 
   /** The first phase of an entity's life: find the nodes that hold the topic's members. */
@@ -145,7 +178,15 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
 
   private final String topic;
   private final Namespace namespace; // null for a topic of no configured namespace
+  private final TimerScheduler<Command> timers;
+  private final ActorRef<ClusterSharding.ShardCommand> shard; // null outside sharding
+  private final RoomSettings settings;
+  private final NodeRooms node;
   private final Metrics metrics;
+  /** Started beyond the node's max-rooms: admits nobody new, and stops once it has no members. */
+  private final boolean overCap;
+  private boolean idleTimerOn;
+  private boolean passivating;
   /** Changes whenever the entity starts afresh, so a client can tell its seq no longer applies. */
   private final String epoch = Long.toString(ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE), 36);
   private long seq;
@@ -153,78 +194,150 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
   private int members;
   private final RoomHistory history;
 
-  private RoomEntity(ActorContext<Command> ctx, String topic, Namespaces namespaces, Metrics metrics) {
+  private RoomEntity(ActorContext<Command> ctx, TimerScheduler<Command> timers, ActorRef<ClusterSharding.ShardCommand> shard,
+      String topic, Namespaces namespaces, RoomSettings settings, NodeRooms node, Metrics metrics) {
     super(ctx);
     this.topic = topic;
+    this.timers = timers;
+    this.shard = shard;
+    this.settings = settings;
+    this.node = node;
     Topic parsed = Topic.parse(topic);
     this.namespace = parsed == null ? null : namespaces.get(parsed.namespace());
-    this.history = namespace == null ? RoomHistory.none() : new RoomHistory(namespace.historySize(), namespace.historyTtl());
+    this.history = namespace == null
+        ? RoomHistory.none()
+        : new RoomHistory(namespace.historySize(), namespace.historyTtl(), namespace.historyMaxBytes(), node.history);
     this.metrics = metrics;
+    this.overCap = !node.entityStarted();
   }
 
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Admit.class, this::onAdmit)
-        .onMessage(MemberLeft.class, m -> setMembers(m.localRoom(), count(m.localRoom()) - 1))
-        .onMessage(Register.class, m -> setMembers(m.localRoom(), m.members()))
-        .onMessage(LocalRoomStopped.class, m -> setMembers(m.localRoom(), 0))
+        .onMessage(MemberLeft.class, m -> setMembers(m.localRoom(), count(m.localRoom()) - 1).settle())
+        .onMessage(Register.class, m -> setMembers(m.localRoom(), m.members()).settle())
+        .onMessage(LocalRoomStopped.class, m -> setMembers(m.localRoom(), 0).settle())
         .onMessage(Publish.class, this::onPublish)
         .onMessage(Located.class, this::onLocated)
         .onMessage(GetHistory.class, this::onGetHistory)
         .onMessage(Listed.class, m -> this) // late answers of the locating phase
         .onMessageEquals(LocateTimeout.INSTANCE, () -> this)
+        .onMessageEquals(IdleTimeout.INSTANCE, this::onIdleTimeout)
+        .onMessageEquals(Stop.INSTANCE, () -> Behaviors.stopped())
         .onSignal(PostStop.class, signal -> {
           history.close(); // its frames are off the heap: free them with the entity
+          node.entityStopped();
           return this;
         })
         .build();
   }
 
-  private Behavior<Command> onGetHistory(GetHistory m) {
-    List<Long> seqs = new ArrayList<>();
-    List<ByteString> frames = new ArrayList<>();
-    for (RoomHistory.Entry e : history.after(m.afterSeq(), System.currentTimeMillis())) {
-      seqs.add(e.seq());
-      frames.add(e.frame());
+  /**
+   * After each message: an entity without members waits idle-timeout for anything more, then
+   * stops; one over the node's max-rooms stops at once.
+   */
+  private Behavior<Command> settle() {
+    if (members > 0) {
+      if (idleTimerOn) timers.cancel(IdleTimeout.INSTANCE);
+      idleTimerOn = false;
+      return this;
     }
-    m.replyTo().tell(new History(new Position(epoch, seq), List.copyOf(seqs), List.copyOf(frames)));
+    if (overCap) return passivate();
+    timers.startSingleTimer(IdleTimeout.INSTANCE, settings.idleTimeout());
+    idleTimerOn = true;
     return this;
   }
 
+  private Behavior<Command> onIdleTimeout() {
+    idleTimerOn = false;
+    return members > 0 ? this : passivate();
+  }
+
+  /**
+   * Asks the shard to stop this entity: the shard holds the messages that arrive meanwhile and
+   * starts a new incarnation for them. Outside sharding (tests) it just stops.
+   */
+  private Behavior<Command> passivate() {
+    if (shard == null) return Behaviors.stopped();
+    if (!passivating) {
+      passivating = true;
+      shard.tell(new ClusterSharding.Passivate<>(getContext().getSelf()));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onGetHistory(GetHistory m) {
+    RoomHistory.Page page = history.after(m.afterSeq(), System.currentTimeMillis(), settings.replayPageBytes());
+    List<Long> seqs = new ArrayList<>(page.entries().size());
+    List<ByteString> frames = new ArrayList<>(page.entries().size());
+    for (RoomHistory.Entry e : page.entries()) {
+      seqs.add(e.seq());
+      frames.add(e.frame());
+    }
+    m.replyTo().tell(new History(new Position(epoch, seq), List.copyOf(seqs), List.copyOf(frames), page.more()));
+    return settle();
+  }
+
   private Behavior<Command> onLocated(Located m) {
-    return m.localRoom() == null ? this : setMembers(m.localRoom(), m.members());
+    return m.localRoom() == null ? this : setMembers(m.localRoom(), m.members()).settle();
   }
 
   private Behavior<Command> onAdmit(Admit m) {
     if (namespace == null) {
       m.localRoom().tell(new LocalRoom.Refused(m.joinId(), "unknown namespace"));
+    } else if (namespace.name().equals(settings.silentNamespace())) {
+      return this; // the test hook chorus.testing.silent-namespace: no answer, ever
+    } else if (overCap && members == 0) {
+      // A new room on a node that hosts max-rooms already: refused, and this entity stops.
+      m.localRoom().tell(new LocalRoom.Refused(m.joinId(), "too many rooms"));
     } else if (members >= namespace.maxMembers()) {
       m.localRoom().tell(new LocalRoom.Refused(m.joinId(), "room full"));
     } else {
       setMembers(m.localRoom(), count(m.localRoom()) + 1);
-      m.localRoom().tell(admitted(m.joinId(), m.since()));
+      admit(m.localRoom(), m.joinId(), m.since());
     }
-    return this;
+    return settle();
   }
 
   /**
    * The answer to a join: where the topic stands, and for a join that asks to recover, the
-   * frames after its position, from history ({@link RoomHistory#recover} decides). Live
-   * deliveries to the room follow this answer, so replay and live messages meet without gap or
-   * duplicate.
+   * frames after its position, from history ({@link RoomHistory#recover} decides). The frames go
+   * in pages of at most replay-page-bytes (the first inside {@code Admitted}, the others in
+   * {@code ReplayPage}s), all sent now: live deliveries to the room follow them, so replay and
+   * live messages meet without gap or duplicate.
    */
-  private LocalRoom.Admitted admitted(long joinId, Position since) {
+  private void admit(ActorRef<LocalRoom.Command> localRoom, long joinId, Position since) {
     Position now = new Position(epoch, seq);
     RoomHistory.Recovery r = history.recover(since, now, System.currentTimeMillis());
-    return new LocalRoom.Admitted(joinId, now, r.recovered(), r.replay());
+    List<List<ByteString>> pages = pages(r.replay(), settings.replayPageBytes());
+    localRoom.tell(new LocalRoom.Admitted(joinId, now, r.recovered(), r.reason(), pages.get(0), pages.size() == 1));
+    for (int i = 1; i < pages.size(); i++) localRoom.tell(new LocalRoom.ReplayPage(joinId, pages.get(i), i == pages.size() - 1));
+  }
+
+  /** {@code frames} cut into pages of at most {@code pageBytes} (a larger frame alone); at least one page. */
+  static List<List<ByteString>> pages(List<ByteString> frames, int pageBytes) {
+    List<List<ByteString>> pages = new ArrayList<>();
+    List<ByteString> page = new ArrayList<>();
+    long size = 0;
+    for (ByteString f : frames) {
+      if (!page.isEmpty() && size + f.size() > pageBytes) {
+        pages.add(List.copyOf(page));
+        page.clear();
+        size = 0;
+      }
+      page.add(f);
+      size += f.size();
+    }
+    pages.add(List.copyOf(page));
+    return pages;
   }
 
   private int count(ActorRef<LocalRoom.Command> localRoom) {
     return membersByLocalRoom.getOrDefault(localRoom, 0);
   }
 
-  private Behavior<Command> setMembers(ActorRef<LocalRoom.Command> localRoom, int count) {
+  private RoomEntity setMembers(ActorRef<LocalRoom.Command> localRoom, int count) {
     Integer before = count > 0 ? membersByLocalRoom.put(localRoom, count) : membersByLocalRoom.remove(localRoom);
     members += Math.max(count, 0) - (before == null ? 0 : before);
     if (before == null && count > 0) {
@@ -247,6 +360,6 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
     history.remember(seq, frame, System.currentTimeMillis());
     metrics.publishes.increment();
     m.replyTo().tell(new Published(m.ref(), epoch, seq));
-    return this;
+    return settle();
   }
 }

@@ -8,6 +8,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.NotSerializableException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.pekko.actor.ExtendedActorSystem;
@@ -21,6 +22,11 @@ import org.apache.pekko.util.ByteString;
  * The binary form of the room protocol between nodes ({@link CrossNode} messages). Written by
  * hand rather than with Jackson because a {@link LocalRoom.Deliver} crosses the network once per
  * publish and node: its rendered frame goes as raw bytes, with two longs in front.
+ *
+ * <p>Strings go as their UTF-8 bytes after an int length, never with {@code writeUTF} (its
+ * modified UTF-8 is bounded to 65 535 bytes, which a long event of non-BMP text exceeds: the
+ * message failed and was lost). Nothing here fails on size; what bounds a message's size is
+ * its sender (a replay or a history read is sent in pages, {@link RoomEntity}).
  */
 public final class RoomSerializer extends SerializerWithStringManifest {
   private static final int IDENTIFIER = 4_701_001;
@@ -43,6 +49,7 @@ public final class RoomSerializer extends SerializerWithStringManifest {
     if (o instanceof RoomEntity.Published) return "p";
     if (o instanceof RoomEntity.Admit) return "A";
     if (o instanceof LocalRoom.Admitted) return "a";
+    if (o instanceof LocalRoom.ReplayPage) return "c";
     if (o instanceof LocalRoom.Refused) return "r";
     if (o instanceof RoomEntity.MemberLeft) return "M";
     if (o instanceof RoomEntity.Register) return "R";
@@ -64,13 +71,13 @@ public final class RoomSerializer extends SerializerWithStringManifest {
         out.writeLong(m.publishedMicros());
         writeBytes(out, m.frame());
       } else if (o instanceof RoomEntity.Publish m) {
-        out.writeUTF(m.event());
+        writeString(out, m.event());
         writeBytes(out, m.payload());
         writeNullable(out, m.ref());
         writeRef(out, m.replyTo());
       } else if (o instanceof RoomEntity.Published m) {
         writeNullable(out, m.ref());
-        out.writeUTF(m.epoch());
+        writeString(out, m.epoch());
         out.writeLong(m.seq());
       } else if (o instanceof RoomEntity.Admit m) {
         writeRef(out, m.localRoom());
@@ -81,18 +88,23 @@ public final class RoomSerializer extends SerializerWithStringManifest {
         out.writeLong(m.joinId());
         writePosition(out, m.at());
         out.writeByte(m.recovered() == null ? 0 : m.recovered() ? 1 : 2);
-        out.writeInt(m.replay().size());
-        for (ByteString frame : m.replay()) writeBytes(out, frame);
+        writeNullable(out, m.reason());
+        out.writeBoolean(m.last());
+        writeFrames(out, m.replay());
+      } else if (o instanceof LocalRoom.ReplayPage m) {
+        out.writeLong(m.joinId());
+        out.writeBoolean(m.last());
+        writeFrames(out, m.frames());
       } else if (o instanceof LocalRoom.Refused m) {
         out.writeLong(m.joinId());
-        out.writeUTF(m.reason());
+        writeString(out, m.reason());
       } else if (o instanceof RoomEntity.MemberLeft m) {
         writeRef(out, m.localRoom());
       } else if (o instanceof RoomEntity.Register m) {
         writeRef(out, m.localRoom());
         out.writeInt(m.members());
       } else if (o instanceof LocalRooms.Locate m) {
-        out.writeUTF(m.topic());
+        writeString(out, m.topic());
         writeRef(out, m.entity());
       } else if (o instanceof RoomEntity.Located m) {
         writeRef(out, m.node());
@@ -102,12 +114,12 @@ public final class RoomSerializer extends SerializerWithStringManifest {
         out.writeInt(m.limit());
         writeRef(out, m.replyTo());
       } else if (o instanceof LocalRooms.Largest m) {
-        out.writeUTF(m.node());
+        writeString(out, m.node());
         out.writeInt(m.rooms());
         out.writeInt(m.members());
         out.writeInt(m.largest().size());
         for (LocalRooms.RoomSize r : m.largest()) {
-          out.writeUTF(r.topic());
+          writeString(out, r.topic());
           out.writeInt(r.members());
         }
       } else if (o instanceof RoomEntity.GetHistory m) {
@@ -115,6 +127,7 @@ public final class RoomSerializer extends SerializerWithStringManifest {
         writeRef(out, m.replyTo());
       } else if (o instanceof RoomEntity.History m) {
         writePosition(out, m.at());
+        out.writeBoolean(m.more());
         out.writeInt(m.seqs().size());
         for (int i = 0; i < m.seqs().size(); i++) {
           out.writeLong(m.seqs().get(i));
@@ -140,45 +153,50 @@ public final class RoomSerializer extends SerializerWithStringManifest {
           return new LocalRoom.Deliver(seq, readBytes(in), micros);
         }
         case "P":
-          return new RoomEntity.Publish(in.readUTF(), readBytes(in), readNullable(in), readRef(in));
+          return new RoomEntity.Publish(readString(in), readBytes(in), readNullable(in), readRef(in));
         case "p":
-          return new RoomEntity.Published(readNullable(in), in.readUTF(), in.readLong());
+          return new RoomEntity.Published(readNullable(in), readString(in), in.readLong());
         case "A":
           return new RoomEntity.Admit(readRef(in), in.readLong(), in.readBoolean() ? readPosition(in) : null);
         case "a": {
           long joinId = in.readLong();
           Position at = readPosition(in);
           byte recovered = in.readByte();
-          int n = in.readInt();
-          List<ByteString> replay = new ArrayList<>(n);
-          for (int i = 0; i < n; i++) replay.add(readBytes(in));
-          return new LocalRoom.Admitted(joinId, at, recovered == 0 ? null : recovered == 1, List.copyOf(replay));
+          String reason = readNullable(in);
+          boolean last = in.readBoolean();
+          return new LocalRoom.Admitted(joinId, at, recovered == 0 ? null : recovered == 1, reason, readFrames(in), last);
+        }
+        case "c": {
+          long joinId = in.readLong();
+          boolean last = in.readBoolean();
+          return new LocalRoom.ReplayPage(joinId, readFrames(in), last);
         }
         case "r":
-          return new LocalRoom.Refused(in.readLong(), in.readUTF());
+          return new LocalRoom.Refused(in.readLong(), readString(in));
         case "M":
           return new RoomEntity.MemberLeft(readRef(in));
         case "R":
           return new RoomEntity.Register(readRef(in), in.readInt());
         case "L":
-          return new LocalRooms.Locate(in.readUTF(), readRef(in));
+          return new LocalRooms.Locate(readString(in), readRef(in));
         case "l":
           return new RoomEntity.Located(readRef(in), readRef(in), in.readInt());
         case "G":
           return new LocalRooms.GetLargest(in.readInt(), readRef(in));
         case "g": {
-          String node = in.readUTF();
+          String node = readString(in);
           int rooms = in.readInt();
           int members = in.readInt();
           int n = in.readInt();
           List<LocalRooms.RoomSize> largest = new ArrayList<>(n);
-          for (int i = 0; i < n; i++) largest.add(new LocalRooms.RoomSize(in.readUTF(), in.readInt()));
+          for (int i = 0; i < n; i++) largest.add(new LocalRooms.RoomSize(readString(in), in.readInt()));
           return new LocalRooms.Largest(node, rooms, members, List.copyOf(largest));
         }
         case "H":
           return new RoomEntity.GetHistory(in.readLong(), readRef(in));
         case "h": {
           Position at = readPosition(in);
+          boolean more = in.readBoolean();
           int n = in.readInt();
           List<Long> seqs = new ArrayList<>(n);
           List<ByteString> frames = new ArrayList<>(n);
@@ -186,7 +204,7 @@ public final class RoomSerializer extends SerializerWithStringManifest {
             seqs.add(in.readLong());
             frames.add(readBytes(in));
           }
-          return new RoomEntity.History(at, List.copyOf(seqs), List.copyOf(frames));
+          return new RoomEntity.History(at, List.copyOf(seqs), List.copyOf(frames), more);
         }
         default:
           throw new NotSerializableException("unknown room message manifest '" + manifest + "'");
@@ -217,30 +235,55 @@ public final class RoomSerializer extends SerializerWithStringManifest {
     return ByteString.fromArrayUnsafe(b);
   }
 
+  private static void writeFrames(DataOutputStream out, List<ByteString> frames) throws IOException {
+    out.writeInt(frames.size());
+    for (ByteString frame : frames) writeBytes(out, frame);
+  }
+
+  private static List<ByteString> readFrames(DataInputStream in) throws IOException {
+    int n = in.readInt();
+    List<ByteString> frames = new ArrayList<>(Math.min(n, 1024));
+    for (int i = 0; i < n; i++) frames.add(readBytes(in));
+    return List.copyOf(frames);
+  }
+
+  /** A string as an int length and its UTF-8 bytes (standard UTF-8: a non-BMP character is 4 bytes). */
+  static void writeString(DataOutputStream out, String s) throws IOException {
+    byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+    out.writeInt(utf8.length);
+    out.write(utf8);
+  }
+
+  static String readString(DataInputStream in) throws IOException {
+    byte[] utf8 = new byte[in.readInt()];
+    in.readFully(utf8);
+    return new String(utf8, StandardCharsets.UTF_8);
+  }
+
   private static void writePosition(DataOutputStream out, Position p) throws IOException {
-    out.writeUTF(p.epoch());
+    writeString(out, p.epoch());
     out.writeLong(p.seq());
   }
 
   private static Position readPosition(DataInputStream in) throws IOException {
-    return new Position(in.readUTF(), in.readLong());
+    return new Position(readString(in), in.readLong());
   }
 
   private static void writeNullable(DataOutputStream out, String s) throws IOException {
     out.writeBoolean(s != null);
-    if (s != null) out.writeUTF(s);
+    if (s != null) writeString(out, s);
   }
 
   private static String readNullable(DataInputStream in) throws IOException {
-    return in.readBoolean() ? in.readUTF() : null;
+    return in.readBoolean() ? readString(in) : null;
   }
 
   private void writeRef(DataOutputStream out, ActorRef<?> ref) throws IOException {
-    out.writeUTF(ref == null ? "" : resolver().toSerializationFormat(ref));
+    writeString(out, ref == null ? "" : resolver().toSerializationFormat(ref));
   }
 
   private <T> ActorRef<T> readRef(DataInputStream in) throws IOException {
-    String s = in.readUTF();
+    String s = readString(in);
     return s.isEmpty() ? null : resolver().resolveActorRef(s);
   }
 

@@ -14,6 +14,13 @@
  *
  * {@link dev.chorus.room.LocalRooms} creates a node's local rooms on first join and stops them
  * when the last member leaves. A join goes session → LocalRooms → LocalRoom → RoomEntity (admit,
- * recover from history) → LocalRoom (reply queued, channel spawned) → the session.
+ * recover from history, in pages) → LocalRoom (reply queued, replay at the client's pace,
+ * channel spawned) → the session; it ends within chorus.room.join-timeout either way.
+ *
+ * <p>What the rooms of a node keep is bounded: {@link dev.chorus.room.NodeRooms} is what the
+ * node's rooms share across threads (the count of entities, bounded by max-rooms; the history
+ * budget, {@link dev.chorus.room.HistoryBudget}; the bytes of replays held), and the pure cores
+ * {@link dev.chorus.room.RoomHistory} (history by count, age and bytes, the recovery decision)
+ * and {@link dev.chorus.room.HistoryBudget} are tested without actors.
  */
 package dev.chorus.room;

@@ -1,6 +1,7 @@
 package dev.chorus.session;
 
 import dev.chorus.protocol.Frame;
+import dev.chorus.protocol.FrameCodec;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -10,10 +11,13 @@ import java.util.Objects;
 /**
  * A connection's joins, topic by topic: the pure core of a {@link Session}, with no actor in it.
  * A join is under way from the client's phx_join until the room admits it; only then is its
- * channel ({@code C}) known. Pushes that arrive meanwhile are held, up to a bound, because the
- * room queues the join's ok reply before the session learns of the channel, so a client
- * (phoenix.js does) may push at once. Frames name their join by join_ref; one that names
- * another join of the topic is not this join's.
+ * channel ({@code C}) known. Pushes that arrive meanwhile are held, because the room queues the
+ * join's ok reply before the session learns of the channel, so a client (phoenix.js does) may
+ * push at once: at most {@code maxEarlyPushes} per join, and at most {@code maxEarlyBytes} for
+ * all joins of the connection together (each push counted as the whole frame it is, see
+ * {@link FrameCodec#renderedSize(Frame)}, and held as a compact copy, so that what is held is
+ * what is counted). Frames name their join by join_ref; one that names another join of the
+ * topic is not this join's.
  *
  * @param <C> what a join's channel is (an actor reference in the session; anything in tests)
  */
@@ -25,6 +29,7 @@ final class JoinTable<C> {
     final String joinRef;
     private C channel;
     private final List<Frame> early = new ArrayList<>();
+    private long earlyBytes;
 
     private Join(String topic, String joinRef) {
       this.topic = topic;
@@ -50,11 +55,14 @@ final class JoinTable<C> {
 
   private final int maxJoins;
   private final int maxEarlyPushes;
+  private final long maxEarlyBytes;
   private final Map<String, Join<C>> joins = new HashMap<>();
+  private long earlyBytes; // held for all joins
 
-  JoinTable(int maxJoins, int maxEarlyPushes) {
+  JoinTable(int maxJoins, int maxEarlyPushes, long maxEarlyBytes) {
     this.maxJoins = maxJoins;
     this.maxEarlyPushes = maxEarlyPushes;
+    this.maxEarlyBytes = maxEarlyBytes;
   }
 
   /**
@@ -90,8 +98,13 @@ final class JoinTable<C> {
     Join<C> join = matching(push.topic(), push.joinRef());
     if (join == null) return new Unmatched<>();
     if (join.channel != null) return new Forward<>(join.channel);
-    if (join.early.size() >= maxEarlyPushes) return new Unmatched<>();
-    join.early.add(push);
+    int size = FrameCodec.renderedSize(push);
+    if (join.early.size() >= maxEarlyPushes || earlyBytes + size > maxEarlyBytes) return new Unmatched<>();
+    // The payload is a slice of the client's message: held alone, not with the whole message.
+    join.early.add(push.payload().isCompact() ? push
+        : new Frame(push.joinRef(), push.ref(), push.topic(), push.event(), push.payload().compact()));
+    join.earlyBytes += size;
+    earlyBytes += size;
     return new Held<>();
   }
 
@@ -129,7 +142,14 @@ final class JoinTable<C> {
   List<Frame> takeEarly(Join<C> join) {
     List<Frame> early = List.copyOf(join.early);
     join.early.clear();
+    earlyBytes -= join.earlyBytes;
+    join.earlyBytes = 0;
     return early;
+  }
+
+  /** Bytes of pushes held for all joins under way. */
+  long earlyBytes() {
+    return earlyBytes;
   }
 
   /** The channels of every admitted join. */

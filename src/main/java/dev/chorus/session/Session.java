@@ -52,7 +52,8 @@ public final class Session extends AbstractBehavior<Session.Command> {
   private enum TokenExpired implements Command { INSTANCE }
 
   /** What a session needs besides its connection. */
-  public record Settings(int maxJoins, int maxEarlyPushes, ActorRef<LocalRooms.Command> rooms, Namespaces namespaces, Metrics metrics) {}
+  public record Settings(
+      int maxJoins, int maxEarlyPushes, long maxEarlyPushBytes, ActorRef<LocalRooms.Command> rooms, Namespaces namespaces, Metrics metrics) {}
 
   public static Behavior<Command> create(Settings settings, OutboundQueue queue, ConnectParams params) {
     return Behaviors.setup(ctx -> new Session(ctx, settings, queue, params));
@@ -73,7 +74,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
     this.namespaces = settings.namespaces();
     this.metrics = settings.metrics();
     this.params = params;
-    this.joins = new JoinTable<>(settings.maxJoins(), settings.maxEarlyPushes());
+    this.joins = new JoinTable<>(settings.maxJoins(), settings.maxEarlyPushes(), settings.maxEarlyPushBytes());
     this.outcomes = ctx.messageAdapter(JoinRequest.Outcome.class, JoinOutcome::new);
     scheduleExpiryCheck();
   }
@@ -157,7 +158,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
   }
 
   private void refuse(Frame f, String reason) {
-    metrics.joinsRefused.increment();
+    metrics.joinRefused(reason);
     replyError(f.joinRef(), f.ref(), f.topic(), reason);
   }
 
@@ -177,21 +178,31 @@ public final class Session extends AbstractBehavior<Session.Command> {
     }
   }
 
+  /**
+   * A push of the client: an event the server owns (presence_state, phx_..., {@link
+   * Events#isReserved}) is refused here, before it reaches a channel; the others go to their
+   * join's channel, which checks them against the namespace.
+   */
   private void push(Frame f) {
     if (Events.isReserved(f.event()) && joins.matching(f.topic(), f.joinRef()) != null) {
-      replyError(f.joinRef(), f.ref(), f.topic(), "reserved event");
+      refusePush(f, "reserved event");
       return;
     }
     JoinTable.PushDecision<ActorRef<Channel.Command>> decision = joins.push(f);
     if (decision instanceof JoinTable.Forward<ActorRef<Channel.Command>> forward) {
       forward.channel().tell(new Channel.Push(f));
     } else if (decision instanceof JoinTable.Unmatched) {
-      replyError(f.joinRef(), f.ref(), f.topic(), "unmatched topic");
+      refusePush(f, "unmatched topic");
     } // held: forwarded once the join is admitted
   }
 
+  private void refusePush(Frame f, String reason) {
+    metrics.pushRefused(reason);
+    replyError(f.joinRef(), f.ref(), f.topic(), reason);
+  }
+
   private void refuseAll(List<Frame> pushes) {
-    for (Frame f : pushes) replyError(f.joinRef(), f.ref(), f.topic(), "unmatched topic");
+    for (Frame f : pushes) refusePush(f, "unmatched topic");
   }
 
   private Behavior<Command> onBadFrame(ProtocolException e) {

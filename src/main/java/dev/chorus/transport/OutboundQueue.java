@@ -227,7 +227,8 @@ public final class OutboundQueue {
     return frames.size();
   }
 
-  synchronized long queuedBytes() {
+  /** Bytes queued and not yet taken by the writer (a recovering room paces its replay by it). */
+  public synchronized long queuedBytes() {
     return bytes;
   }
 }

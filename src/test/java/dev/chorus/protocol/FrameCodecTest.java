@@ -473,4 +473,32 @@ class FrameCodecTest {
     // and the error reply for it can be encoded
     assertTrue(FrameCodec.replyError(e.joinRef(), e.ref(), "phoenix", e.reason()).size() > 0);
   }
+
+  @Test
+  void renderedSizeIsTheSizeOfTheEncodedFrameForEveryKindOfCharacter() {
+    StringBuilder every = new StringBuilder();
+    for (char c = 0; c < 0x800; c++) if (!Character.isSurrogate(c)) every.append(c);
+    every.append("\u20ac\uffff").appendCodePoint(0x1F600).appendCodePoint(0x10FFFF);
+    String[] strings = {"", "msg", "room:lobby", "a\"b\\c/d", "\u0000\u0001\u001f\b\t\n\f\r\u007f", "\u00e9t\u00e9",
+        "\ud83d\ude00".repeat(100), every.toString()};
+    ByteString payload = bs("{\"body\":\"x\"}");
+    for (String s : strings) {
+      for (String ref : new String[] {null, "7", s}) {
+        assertEquals(FrameCodec.encode(ref, ref, "room:" + s, s, payload).size(),
+            FrameCodec.renderedSize(ref, ref, "room:" + s, s, payload), "fields " + MAPPER.valueToTree(s));
+      }
+    }
+    Frame f = new Frame("1", "2", "room:lobby", "msg", payload);
+    assertEquals(FrameCodec.encode("1", "2", "room:lobby", "msg", payload).size(), FrameCodec.renderedSize(f));
+  }
+
+  @Test
+  void utf8LengthCountsBytesNotCharacters() {
+    assertEquals(0, FrameCodec.utf8Length(""));
+    assertEquals(3, FrameCodec.utf8Length("msg"));
+    assertEquals(5, FrameCodec.utf8Length("\u00e9t\u00e9"));
+    assertEquals(4, FrameCodec.utf8Length("\ud83d\ude00"), "a non-BMP character is 4 bytes, 2 chars");
+    String text = "\u20ac\ud83d\ude00x\u0100";
+    assertEquals(text.getBytes(StandardCharsets.UTF_8).length, FrameCodec.utf8Length(text));
+  }
 }

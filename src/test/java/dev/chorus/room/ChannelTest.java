@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.chorus.metrics.Metrics;
 import dev.chorus.protocol.Frame;
+import dev.chorus.protocol.FrameCodec;
 import dev.chorus.protocol.Topic;
 import dev.chorus.transport.CloseReason;
 import dev.chorus.transport.ConnectParams;
@@ -145,16 +146,31 @@ class ChannelTest {
   }
 
   @Test
-  void payloadOverMaxMessageBytesIsTooLarge() {
-    ActorRef<Channel.Command> channel = channel("small:x");
-    String sixteen = "{\"b\":\"01234567\"}"; // 16 bytes: the bound itself is allowed
+  void aPushWhoseWholeFrameIsOverMaxMessageBytesIsTooLarge() {
+    ActorRef<Channel.Command> channel = channel("small:x"); // max-message-bytes = 44
+    String sixteen = "{\"b\":\"01234567\"}"; // ["1","2","small:x","shout",<16>]: 44 bytes, the bound itself
     String seventeen = "{\"b\":\"012345678\"}";
-    assertEquals(16, sixteen.length());
+    assertEquals(44, FrameCodec.renderedSize("1", "2", "small:x", "shout", ByteString.fromString(sixteen)));
     channel.tell(push("2", "small:x", "shout", seventeen));
     expectError("2", "small:x", "message too large");
     entity.expectNoMessage(Duration.ofMillis(50));
-    channel.tell(push("3", "small:x", "shout", sixteen));
-    assertEquals("3", entity.expectMessageClass(RoomEntity.Publish.class, WAIT).ref());
+    channel.tell(push("3", "small:x", "shoutt", sixteen)); // one byte more of event: the frame counts
+    expectError("3", "small:x", "message too large");
+    channel.tell(push("4", "small:x", "shout", sixteen));
+    assertEquals("4", entity.expectMessageClass(RoomEntity.Publish.class, WAIT).ref());
+    assertEquals(2, metrics.pushesRefusedBy("message too large"));
+  }
+
+  @Test
+  void anEventLongerThanMaxEventBytesIsRefused() {
+    ActorRef<Channel.Command> channel = channel("room:x");
+    channel.tell(push("2", "room:x", "e".repeat(65), "{}"));
+    expectError("2", "room:x", "event too long");
+    channel.tell(push("3", "room:x", "\u00e9".repeat(33), "{}")); // 66 bytes of UTF-8 in 33 characters
+    expectError("3", "room:x", "event too long");
+    entity.expectNoMessage(Duration.ofMillis(50));
+    channel.tell(push("4", "room:x", "e".repeat(64), "{}"));
+    assertEquals("4", entity.expectMessageClass(RoomEntity.Publish.class, WAIT).ref());
   }
 
   @Test

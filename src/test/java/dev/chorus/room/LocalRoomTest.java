@@ -57,7 +57,8 @@ class LocalRoomTest {
     entity = testKit.createTestProbe(RoomEntity.Command.class);
     parent = testKit.createTestProbe(LocalRooms.Command.class);
     room = testKit.spawn(LocalRoom.create(
-        TOPIC, TestEntityRef.of(RoomEntity.TYPE_KEY, TOPIC, entity.ref()), parent.ref(), RoomFixtures.SETTINGS, metrics, null));
+        TOPIC, TestEntityRef.of(RoomEntity.TYPE_KEY, TOPIC, entity.ref()), parent.ref(), RoomFixtures.SETTINGS,
+        RoomFixtures.node(RoomFixtures.SETTINGS, metrics), metrics, null));
   }
 
   @AfterEach
@@ -310,5 +311,126 @@ class LocalRoomTest {
     TestProbe<RoomEntity.Command> starting = testKit.createTestProbe(RoomEntity.Command.class);
     room.tell(new LocalRoom.Locate(starting.ref(), node.ref()));
     assertEquals(new RoomEntity.Located(node.ref(), room, 2), starting.expectMessageClass(RoomEntity.Located.class, WAIT));
+  }
+
+  // ---------------------------------------------------------------- pending joins and paced replays
+
+  /** A room of its own with these settings (HOCON under chorus over the fixtures'). */
+  private ActorRef<LocalRoom.Command> room(String settings, NodeRooms node) {
+    return testKit.spawn(LocalRoom.create(TOPIC, TestEntityRef.of(RoomEntity.TYPE_KEY, TOPIC, entity.ref()), parent.ref(),
+        RoomFixtures.settings(settings), node, metrics, null));
+  }
+
+  @Test
+  void aJoinTheEntityNeverAnswersTimesOutAndAnAnswerAfterThatIsGivenBack() {
+    ActorRef<LocalRoom.Command> quick = room("room.join-timeout = 200 ms", RoomFixtures.node(RoomFixtures.SETTINGS, metrics));
+    Member m = member("1");
+    quick.tell(new LocalRoom.Join(request(m, "{}")));
+    RoomEntity.Admit admit = entity.expectMessageClass(RoomEntity.Admit.class, WAIT);
+    // the entity does not answer: within the timeout the client has its error, the parent its count
+    assertEquals(new JoinRequest.Refused(TOPIC, "1"), m.outcomes().expectMessageClass(JoinRequest.Refused.class, WAIT));
+    QueueReader.Out reply = m.out().next(Duration.ZERO);
+    assertEquals("error", reply.status());
+    assertEquals("join timed out", reply.reason());
+    assertEquals(new LocalRooms.MemberGone(TOPIC), parent.expectMessageClass(LocalRooms.MemberGone.class, WAIT));
+    assertEquals(1, metrics.joinsRefusedBy("join timed out"));
+    // the entity admitted it after all, in two parts: the room gives the member back once, at the end
+    quick.tell(new LocalRoom.Admitted(admit.joinId(), new Position("ep", 0), true, null, List.of(broadcast(1, "a")), false));
+    entity.expectNoMessage(Duration.ofMillis(50));
+    quick.tell(new LocalRoom.ReplayPage(admit.joinId(), List.of(broadcast(2, "b")), true));
+    assertEquals(new RoomEntity.MemberLeft(quick), entity.expectMessageClass(RoomEntity.MemberLeft.class, WAIT));
+    m.out().expectNothingQueued();
+    m.outcomes().expectNoMessage(Duration.ofMillis(50));
+    testKit.stop(quick, WAIT);
+  }
+
+  @Test
+  void aReplayInPagesIsAdmittedOnceItsLastPageIsHere() {
+    Member m = member("1");
+    RoomEntity.Admit admit = join(m, "{\"since\":{\"epoch\":\"ep\",\"seq\":0}}");
+    ByteString one = broadcast(1, "one"), two = broadcast(2, "two"), three = broadcast(3, "three");
+    room.tell(new LocalRoom.Admitted(admit.joinId(), new Position("ep", 3), true, null, List.of(one), false));
+    room.tell(new LocalRoom.ReplayPage(admit.joinId(), List.of(two), false));
+    assertEquals(0, memberCount(), "not a member before the last page");
+    m.out().expectNothingQueued();
+    room.tell(new LocalRoom.ReplayPage(admit.joinId(), List.of(three), true));
+    m.outcomes().expectMessageClass(JoinRequest.Accepted.class, WAIT);
+    assertTrue(m.out().next(WAIT).response().path("recovered").asBoolean());
+    for (ByteString f : List.of(one, two, three)) assertArrayEquals(f.toArray(), m.out().next(WAIT).wire());
+    m.out().expectNothingQueued();
+  }
+
+  @Test
+  void aReplayLargerThanTheWindowGoesAtTheClientsPaceWithLiveMessagesBehindIt() {
+    NodeRooms node = RoomFixtures.node(RoomFixtures.SETTINGS, metrics);
+    ActorRef<LocalRoom.Command> paced = room("room.replay-window = 64 KiB", node);
+    Member m = member("1");
+    paced.tell(new LocalRoom.Join(request(m, "{\"since\":{\"epoch\":\"ep\",\"seq\":0}}")));
+    RoomEntity.Admit admit = entity.expectMessageClass(RoomEntity.Admit.class, WAIT);
+    List<ByteString> replay = new ArrayList<>();
+    for (int i = 1; i <= 40; i++) replay.add(broadcast(i, "r".repeat(10_000))); // 400 KB
+    paced.tell(new LocalRoom.Admitted(admit.joinId(), new Position("ep", 40), true, replay));
+    m.outcomes().expectMessageClass(JoinRequest.Accepted.class, WAIT);
+    ByteString live = broadcast(41, "live");
+    paced.tell(new LocalRoom.Deliver(41, live, 0));
+    TestProbe<RoomEntity.Command> asking = testKit.createTestProbe(RoomEntity.Command.class);
+    paced.tell(new LocalRoom.Locate(asking.ref(), parent.ref()));
+    asking.expectMessageClass(RoomEntity.Located.class, WAIT); // a barrier: the Deliver is handled
+    long queued = m.out().queue().queuedBytes();
+    assertTrue(queued <= 64 * 1024 + 11_000, "the queue holds about the window, not the replay: " + queued);
+    assertTrue(node.replayBytes() > 0, "the rest waits in the room, counted in the node's budget");
+    assertEquals("ok", m.out().next(WAIT).status());
+    for (int i = 1; i <= 40; i++) assertEquals("ep:" + i, m.out().next(WAIT).ref(), "the replay in order");
+    assertArrayEquals(live.toArray(), m.out().next(WAIT).wire(), "then the live message held behind it");
+    m.out().expectNothingQueued();
+    assertEquals(0, node.replayBytes(), "all given back");
+    assertEquals(0, metrics.replayBytesHeld.get());
+    assertEquals(null, m.out().closeRequest(), "never a slow consumer");
+    testKit.stop(paced, WAIT);
+  }
+
+  @Test
+  void aRecoveryTheNodeCannotHoldIsAnsweredRecoveredFalseNodeBusy() {
+    RoomSettings settings = RoomFixtures.settings("room { replay-window = 16 KiB, node-replay-max-bytes = 100 KiB }");
+    NodeRooms node = RoomFixtures.node(settings, metrics);
+    ActorRef<LocalRoom.Command> busy = room("room { replay-window = 16 KiB, node-replay-max-bytes = 100 KiB }", node);
+    Member m = member("1");
+    busy.tell(new LocalRoom.Join(request(m, "{\"since\":{\"epoch\":\"ep\",\"seq\":0}}")));
+    RoomEntity.Admit admit = entity.expectMessageClass(RoomEntity.Admit.class, WAIT);
+    List<ByteString> replay = new ArrayList<>();
+    for (int i = 1; i <= 20; i++) replay.add(broadcast(i, "r".repeat(10_000))); // 200 KB > 100 KiB
+    busy.tell(new LocalRoom.Admitted(admit.joinId(), new Position("ep", 20), true, replay));
+    m.outcomes().expectMessageClass(JoinRequest.Accepted.class, WAIT);
+    QueueReader.Out reply = m.out().next(WAIT);
+    assertEquals("ok", reply.status());
+    assertFalse(reply.response().path("recovered").asBoolean(true));
+    assertEquals("node busy", reply.response().path("reason").asText());
+    assertEquals(20, reply.response().path("seq").asLong(), "the client goes on from here");
+    assertEquals(1, metrics.recoveriesRefusedBy("node busy"));
+    m.out().expectNothingQueued();
+    assertEquals(0, node.replayBytes());
+    testKit.stop(busy, WAIT);
+  }
+
+  @Test
+  void aRecoveringClientThatReadsNothingWhileLiveTrafficPilesUpIsASlowConsumer() {
+    NodeRooms node = RoomFixtures.node(RoomFixtures.SETTINGS, metrics);
+    ActorRef<LocalRoom.Command> paced = room("room.replay-window = 64 KiB", node);
+    Member m = member("1");
+    paced.tell(new LocalRoom.Join(request(m, "{\"since\":{\"epoch\":\"ep\",\"seq\":0}}")));
+    RoomEntity.Admit admit = entity.expectMessageClass(RoomEntity.Admit.class, WAIT);
+    List<ByteString> replay = new ArrayList<>();
+    for (int i = 1; i <= 20; i++) replay.add(broadcast(i, "r".repeat(10_000)));
+    paced.tell(new LocalRoom.Admitted(admit.joinId(), new Position("ep", 20), true, replay));
+    m.outcomes().expectMessageClass(JoinRequest.Accepted.class, WAIT);
+    // the client reads nothing: live messages wait behind the replay, up to the queue's 1 MiB
+    for (int i = 21; i <= 130; i++) paced.tell(new LocalRoom.Deliver(i, broadcast(i, "l".repeat(10_000)), 0));
+    TestProbe<RoomEntity.Command> asking = testKit.createTestProbe(RoomEntity.Command.class);
+    paced.tell(new LocalRoom.Locate(asking.ref(), parent.ref()));
+    asking.expectMessageClass(RoomEntity.Located.class, WAIT); // a barrier: every Deliver handled, nothing read
+    assertEquals(dev.chorus.transport.CloseReason.SLOW_CONSUMER, m.out().closeRequest());
+    assertEquals(1, metrics.slowConsumerCloses.sum());
+    assertEquals(0, node.replayBytes(), "what waited is freed");
+    testKit.stop(paced, WAIT);
   }
 }

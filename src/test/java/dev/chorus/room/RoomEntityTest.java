@@ -3,6 +3,7 @@ package dev.chorus.room;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.chorus.metrics.Metrics;
 import dev.chorus.protocol.Frame;
@@ -46,7 +47,8 @@ class RoomEntityTest {
   // ---------------------------------------------------------------- helpers
 
   private ActorRef<RoomEntity.Command> entity(ActorTestKit kit, String topic) {
-    return kit.spawn(RoomEntity.create(topic, RoomFixtures.NAMESPACES, RoomFixtures.SETTINGS, metrics));
+    return kit.spawn(RoomEntity.create(topic, null, RoomFixtures.NAMESPACES, RoomFixtures.SETTINGS,
+        RoomFixtures.node(RoomFixtures.SETTINGS, metrics), metrics));
   }
 
   private ActorRef<RoomEntity.Command> entity(String topic) {
@@ -290,5 +292,95 @@ class RoomEntityTest {
     } finally {
       kit.shutdownTestKit();
     }
+  }
+
+  // ---------------------------------------------------------------- the node's bounds
+
+  @Test
+  void anEntityStartedBeyondMaxRoomsRefusesItsFirstJoinAndStops() {
+    RoomSettings settings = RoomFixtures.settings("room.max-rooms = 2");
+    NodeRooms node = RoomFixtures.node(settings, metrics);
+    List<ActorRef<RoomEntity.Command>> entities = new java.util.ArrayList<>();
+    TestProbe<LocalRoom.Command> room = localRoom();
+    for (String topic : List.of("room:a", "room:b", "room:c")) {
+      entities.add(testKit.spawn(RoomEntity.create(topic, null, RoomFixtures.NAMESPACES, settings, node, metrics)));
+      if (entities.size() < 3) admit(entities.get(entities.size() - 1), room, entities.size()); // started, in this order
+    }
+    TestProbe<Object> watcher = testKit.createTestProbe();
+    entities.get(2).tell(new RoomEntity.Admit(room.ref(), 3, null));
+    assertEquals(new LocalRoom.Refused(3, "too many rooms"), room.expectMessageClass(LocalRoom.Refused.class, WAIT));
+    watcher.expectTerminated(entities.get(2), WAIT);
+    assertEquals(2, node.entities(), "the refused room is gone, the two others stay");
+    assertEquals(2, metrics.roomEntities.get());
+    // a room that exists takes more members
+    admit(entities.get(0), localRoom(), 4);
+  }
+
+  @Test
+  void anEntityWithoutMembersStopsAfterTheIdleTimeoutAndItsHistoryWithIt() {
+    RoomSettings settings = RoomFixtures.settings("room.idle-timeout = 300 ms");
+    NodeRooms node = RoomFixtures.node(settings, metrics);
+    ActorRef<RoomEntity.Command> entity = testKit.spawn(RoomEntity.create("room:idle", null, RoomFixtures.NAMESPACES, settings, node, metrics));
+    TestProbe<LocalRoom.Command> room = localRoom();
+    admit(entity, room, 1);
+    TestProbe<RoomEntity.Published> replies = testKit.createTestProbe(RoomEntity.Published.class);
+    publish(entity, replies, "p1", "kept");
+    assertTrue(node.historyBytes() > 0);
+    TestProbe<Object> watcher = testKit.createTestProbe();
+    watcher.expectNoMessage(Duration.ofMillis(600)); // lets time pass: with a member it stays, however quiet
+    assertEquals(2, publish(entity, replies, "p2", "still here").seq(), "the same incarnation answers");
+    entity.tell(new RoomEntity.MemberLeft(room.ref()));
+    watcher.expectTerminated(entity, WAIT);
+    assertEquals(0, node.entities());
+    assertEquals(0, node.historyBytes(), "its history is freed with it");
+    assertEquals(0, metrics.historyBytes.get());
+  }
+
+  @Test
+  void aReplayLargerThanAPageComesInPagesThatMeetTheLiveMessagesInOrder() throws Exception {
+    ActorRef<RoomEntity.Command> entity = entity("room:pages");
+    TestProbe<RoomEntity.Published> replies = testKit.createTestProbe(RoomEntity.Published.class);
+    String body = "y".repeat(15_000);
+    String epoch = publish(entity, replies, "p1", body).epoch();
+    for (int i = 2; i <= 100; i++) publish(entity, replies, "p" + i, body);
+    TestProbe<LocalRoom.Command> room = localRoom();
+    entity.tell(new RoomEntity.Admit(room.ref(), 7, new Position(epoch, 0)));
+    entity.tell(new RoomEntity.Publish("live", ByteString.fromString("{}"), "p101", replies.ref()));
+    LocalRoom.Admitted admitted = room.expectMessageClass(LocalRoom.Admitted.class, WAIT);
+    assertEquals(Boolean.TRUE, admitted.recovered());
+    assertFalse(admitted.last());
+    List<ByteString> replay = new java.util.ArrayList<>(admitted.replay());
+    long pages = 1;
+    while (true) {
+      LocalRoom.ReplayPage page = room.expectMessageClass(LocalRoom.ReplayPage.class, WAIT);
+      assertEquals(7, page.joinId());
+      assertTrue(page.frames().stream().mapToInt(ByteString::size).sum() <= RoomFixtures.SETTINGS.replayPageBytes());
+      replay.addAll(page.frames());
+      pages++;
+      if (page.last()) break;
+    }
+    assertEquals(100, replay.size());
+    for (int i = 0; i < 100; i++) assertEquals(epoch + ":" + (i + 1), decode(replay.get(i)).ref());
+    assertTrue(pages >= 12, "1.5 MB in pages of 128 KiB: " + pages);
+    assertEquals(101, room.expectMessageClass(LocalRoom.Deliver.class, WAIT).seq(), "live after the last page");
+  }
+
+  @Test
+  void theHistoryApiReadsInPages() throws Exception {
+    ActorRef<RoomEntity.Command> entity = entity("room:history-pages");
+    TestProbe<RoomEntity.Published> replies = testKit.createTestProbe(RoomEntity.Published.class);
+    for (int i = 1; i <= 30; i++) publish(entity, replies, "p" + i, "z".repeat(10_000));
+    TestProbe<RoomEntity.History> history = testKit.createTestProbe(RoomEntity.History.class);
+    List<Long> seqs = new java.util.ArrayList<>();
+    long after = 0;
+    while (true) {
+      entity.tell(new RoomEntity.GetHistory(after, history.ref()));
+      RoomEntity.History h = history.expectMessageClass(RoomEntity.History.class, WAIT);
+      assertTrue(h.frames().stream().mapToInt(ByteString::size).sum() <= RoomFixtures.SETTINGS.replayPageBytes());
+      seqs.addAll(h.seqs());
+      if (!h.more()) break;
+      after = h.seqs().get(h.seqs().size() - 1);
+    }
+    assertEquals(java.util.stream.LongStream.rangeClosed(1, 30).boxed().toList(), seqs);
   }
 }

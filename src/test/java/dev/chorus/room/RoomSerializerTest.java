@@ -48,6 +48,11 @@ class RoomSerializerTest {
         new LocalRoom.Admitted(5, new Position("k3j", 0), null, List.of()),
         new LocalRoom.Admitted(6, new Position("k3j", 9), true, List.of(frame, ByteString.fromString("x"))),
         new LocalRoom.Admitted(7, new Position("k3j", 9), false, List.of()),
+        new LocalRoom.Admitted(8, new Position("k3j", 9), true, null, List.of(frame), false),
+        new LocalRoom.Admitted(9, new Position("k3j", 9), false, "node busy", List.of(), true),
+        new LocalRoom.ReplayPage(8, List.of(frame, frame), false),
+        new LocalRoom.ReplayPage(8, List.of(frame), true),
+        new RoomEntity.History(new Position("k3j", 9), List.of(8L), List.of(frame), true),
         new RoomEntity.GetHistory(3, kit.<RoomEntity.History>createTestProbe().ref()),
         new RoomEntity.History(new Position("k3j", 9), List.of(8L, 9L), List.of(frame, frame)),
         new LocalRoom.Refused(6, "room full"),
@@ -73,5 +78,45 @@ class RoomSerializerTest {
   void anUnknownManifestIsRefusedClearly() {
     var e = assertThrows(java.io.NotSerializableException.class, () -> serializer.fromBinary(new byte[0], "?"));
     assertTrue(e.getMessage().contains("unknown room message manifest"));
+  }
+
+  /** 100 000 characters of non-BMP text (a quarter of them emoji, 4 bytes each in UTF-8). */
+  static final String LONG = ("\ud83d\ude00\u00e9a\u20ac").repeat(25_000);
+
+  @Test
+  void stringsOfAnyLengthAndAnyTextRoundTrip() throws Exception {
+    assertTrue(LONG.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 65_535, "more than writeUTF could carry");
+    TestProbe<RoomEntity.Published> published = kit.createTestProbe();
+    TestProbe<RoomEntity.Command> entity = kit.createTestProbe();
+    TestProbe<LocalRooms.Largest> largest = kit.createTestProbe();
+    List<Object> messages = List.of(
+        new RoomEntity.Publish(LONG, ByteString.fromString("{\"t\":\"" + LONG + "\"}"), LONG, published.ref()),
+        new RoomEntity.Published(LONG, LONG, 1L),
+        new LocalRoom.Refused(1, LONG),
+        new LocalRoom.Admitted(1, new Position(LONG, 3), false, LONG, List.of(), true),
+        new LocalRooms.Locate("room:" + LONG, entity.ref()),
+        new LocalRooms.Largest(LONG, 1, 1, List.of(new LocalRooms.RoomSize("room:" + LONG, 1))));
+    for (Object m : messages) {
+      Object back = roundTrip(m);
+      assertEquals(m, back, "round trip of a " + m.getClass().getSimpleName());
+    }
+  }
+
+  @Test
+  void aFullDefaultReplayGoesInPagesThatEachFitArterysFrame() throws Exception {
+    // history-size x max-message-bytes: 100 frames of 16 KiB
+    ByteString frame16k = ByteString.fromString("x".repeat(16 * 1024));
+    List<ByteString> replay = java.util.Collections.nCopies(100, frame16k);
+    List<List<ByteString>> pages = RoomEntity.pages(replay, RoomFixtures.SETTINGS.replayPageBytes());
+    assertTrue(pages.size() > 1);
+    assertEquals(100, pages.stream().mapToInt(List::size).sum());
+    for (int i = 0; i < pages.size(); i++) {
+      Object m = i == 0
+          ? new LocalRoom.Admitted(1, new Position("e", 100), true, null, pages.get(0), pages.size() == 1)
+          : new LocalRoom.ReplayPage(1, pages.get(i), i == pages.size() - 1);
+      int size = serializer.toBinary(m).length;
+      assertTrue(size < 256 * 1024 - 4 * 1024, "page " + i + " is " + size + " bytes, Artery's frame 256 KiB");
+      assertEquals(m, roundTrip(m));
+    }
   }
 }

@@ -12,7 +12,9 @@ class JoinTableTest {
   static final int MAX_JOINS = 3;
   static final int MAX_EARLY = 2;
 
-  final JoinTable<String> table = new JoinTable<>(MAX_JOINS, MAX_EARLY);
+  static final long MAX_EARLY_BYTES = 1000;
+
+  final JoinTable<String> table = new JoinTable<>(MAX_JOINS, MAX_EARLY, MAX_EARLY_BYTES);
 
   static Frame push(String joinRef, String ref, String topic) {
     return new Frame(joinRef, ref, topic, "msg", ByteString.fromString("{}"));
@@ -192,5 +194,37 @@ class JoinTableTest {
     // Room to hold again.
     assertInstanceOf(JoinTable.Held.class, table.push(p));
     assertInstanceOf(JoinTable.Held.class, table.push(p));
+  }
+
+  /** A push whose whole frame is {@code bytes} bytes (FrameCodec.renderedSize). */
+  static Frame pushOf(String topic, String ref, int bytes) {
+    Frame empty = new Frame("1", ref, topic, "msg", ByteString.fromString("{\"b\":\"\"}"));
+    int pad = bytes - dev.chorus.protocol.FrameCodec.renderedSize(empty);
+    return new Frame("1", ref, topic, "msg", ByteString.fromString("{\"b\":\"" + "x".repeat(pad) + "\"}"));
+  }
+
+  @Test
+  void pushesHeldForAllJoinsUnderWayAreBoundedInBytes() {
+    table.start("room:a", "1");
+    table.start("room:b", "1");
+    assertInstanceOf(JoinTable.Held.class, table.push(pushOf("room:a", "1", 600)));
+    assertInstanceOf(JoinTable.Unmatched.class, table.push(pushOf("room:b", "2", 500)), "600 + 500 > 1000, for both joins");
+    assertInstanceOf(JoinTable.Held.class, table.push(pushOf("room:b", "3", 400)));
+    assertEquals(1000, table.earlyBytes());
+    assertEquals(1, table.admitted("room:a", "1", "ch").size());
+    assertEquals(400, table.earlyBytes(), "given back with the pushes");
+    assertEquals(1, table.refused("room:b", "1").size());
+    assertEquals(0, table.earlyBytes());
+  }
+
+  @Test
+  void aHeldPushKeepsItsPayloadNotTheWholeMessageItCameIn() {
+    table.start("room:a", "1");
+    ByteString message = ByteString.fromString("[\"1\",\"2\",\"room:a\",\"msg\",{}" + " ".repeat(60_000) + "]");
+    Frame sliced = new Frame("1", "2", "room:a", "msg", message.slice(24, 26));
+    assertInstanceOf(JoinTable.Held.class, table.push(sliced));
+    Frame held = table.admitted("room:a", "1", "ch").get(0);
+    assertEquals(sliced, held);
+    assertTrue(held.payload().isCompact(), "a copy of the payload alone");
   }
 }

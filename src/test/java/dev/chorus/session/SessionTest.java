@@ -52,7 +52,7 @@ class SessionTest {
     metrics = new Metrics();
     out = QueueReader.create(metrics);
     rooms = testKit.createTestProbe(LocalRooms.Command.class);
-    Session.Settings settings = new Session.Settings(100, 64, rooms.ref(), NAMESPACES, metrics);
+    Session.Settings settings = new Session.Settings(100, 64, 256 * 1024, rooms.ref(), NAMESPACES, metrics);
     session = testKit.spawn(Session.create(settings, out.queue(), ConnectParams.of(Map.of(), null)));
   }
 
@@ -214,7 +214,13 @@ class SessionTest {
     expectError("1", "2", "room:lobby", "reserved event");
     push("1", "3", "room:lobby", "phx_whatever");
     expectError("1", "3", "room:lobby", "reserved event");
+    // presence events are the server's too: a forged presence_state would wipe every list
+    push("1", "4", "room:lobby", "presence_state");
+    expectError("1", "4", "room:lobby", "reserved event");
+    push("1", "5", "room:lobby", "presence_diff");
+    expectError("1", "5", "room:lobby", "reserved event");
     channel.expectNoMessage(Duration.ofMillis(50));
+    assertEquals(4, metrics.pushesRefusedBy("reserved event"));
   }
 
   @Test
