@@ -141,6 +141,9 @@ public final class ApiRoutes implements ManagementRouteProvider {
     return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error(TOO_DEEP));
   }
 
+  /** Stands for a broadcast's position ("<epoch>:<seq>") when a publish's size is checked. */
+  private static final String POSITION_ALLOWANCE = "x".repeat(38);
+
   /** One topic's answer to a publish: its position, or why not. */
   private CompletionStage<Map<String, Object>> publishTo(Operations.Node node, String topicName, String event, ByteString payload) {
     Map<String, Object> out = new LinkedHashMap<>();
@@ -149,7 +152,13 @@ public final class ApiRoutes implements ManagementRouteProvider {
     Namespace namespace = topic == null ? null : node.namespaces().get(topic.namespace());
     if (topic == null) out.put("error", "invalid topic");
     else if (namespace == null) out.put("error", "unknown namespace");
-    else if (payload.size() > namespace.maxMessageBytes()) out.put("error", "message too large");
+    else if (FrameCodec.utf8Length(event) > namespace.maxEventBytes()) out.put("error", "event too long");
+    // The same bound as a client push, on the whole frame as it is rendered (a broadcast carries
+    // its position in the ref slot: "<epoch>:<seq>", at most 40 bytes): a message the namespace
+    // allows always fits between nodes.
+    else if (FrameCodec.renderedSize(null, POSITION_ALLOWANCE, topicName, event, payload) > namespace.maxMessageBytes()) {
+      out.put("error", "message too large");
+    }
     if (out.containsKey("error")) return CompletableFuture.completedFuture(out);
     return sharding.entityRefFor(RoomEntity.TYPE_KEY, topicName)
         .<RoomEntity.Published>ask(r -> new RoomEntity.Publish(event, payload, null, r), askTimeout)
@@ -196,7 +205,7 @@ public final class ApiRoutes implements ManagementRouteProvider {
       StatusCode status = switch (error.toString()) {
         case "unknown namespace" -> StatusCodes.NOT_FOUND;
         case "message too large" -> StatusCodes.PAYLOAD_TOO_LARGE;
-        case "invalid topic" -> StatusCodes.BAD_REQUEST;
+        case "invalid topic", "event too long" -> StatusCodes.BAD_REQUEST;
         default -> StatusCodes.SERVICE_UNAVAILABLE;
       };
       return BearerAuth.json(status, result);

@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.util.List;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -66,6 +67,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
   private final ConnectParams params;
   private final JoinTable<ActorRef<Channel.Command>> joins;
   private final ActorRef<JoinRequest.Outcome> outcomes;
+  private boolean connectionEnded;
 
   private Session(ActorContext<Command> ctx, Settings settings, OutboundQueue queue, ConnectParams params) {
     super(ctx);
@@ -102,6 +104,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
         .onMessage(JoinOutcome.class, m -> m.outcome() instanceof JoinRequest.Accepted a ? onAccepted(a) : onRefused((JoinRequest.Refused) m.outcome()))
         .onMessage(ChannelStopped.class, this::onChannelStopped)
         .onMessage(ConnectionClosed.class, m -> onConnectionClosed())
+        .onSignal(PostStop.class, signal -> onPostStop())
         .build();
   }
 
@@ -243,7 +246,18 @@ public final class Session extends AbstractBehavior<Session.Command> {
     return this;
   }
 
+  /**
+   * A session that stops while its connection is open has failed (supervision stops a failed
+   * actor): nothing would answer the client any more, so its connection closes (1011) and
+   * phoenix.js reconnects, instead of hanging until its heartbeat goes unanswered.
+   */
+  private Behavior<Command> onPostStop() {
+    if (!connectionEnded) queue.close(CloseReason.INTERNAL_ERROR, false);
+    return this;
+  }
+
   private Behavior<Command> onConnectionClosed() {
+    connectionEnded = true;
     for (ActorRef<Channel.Command> channel : joins.channels()) channel.tell(new Channel.Close());
     return Behaviors.stopped();
   }

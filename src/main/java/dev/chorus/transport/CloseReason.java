@@ -13,6 +13,8 @@ public record CloseReason(int code, String reason) {
   public static final CloseReason BINARY_UNSUPPORTED = new CloseReason(1003, "binary frames are not supported");
   public static final CloseReason INVALID_UTF8 = new CloseReason(1007, "invalid utf-8");
   public static final CloseReason TOO_BIG = new CloseReason(1009, "frame too large");
+  /** The connection's session failed (a bug): reconnect. */
+  public static final CloseReason INTERNAL_ERROR = new CloseReason(1011, "internal error");
   /** The node is draining (operator drain, SIGTERM, or the cluster removed it): reconnect elsewhere. */
   public static final CloseReason SERVICE_RESTART = new CloseReason(1012, "service restart: reconnect");
   public static final CloseReason SLOW_CONSUMER = new CloseReason(4000, "slow consumer");
@@ -41,6 +43,7 @@ public record CloseReason(int code, String reason) {
       case 1003 -> "binary_unsupported";
       case 1007 -> "invalid_utf8";
       case 1009 -> "too_big";
+      case 1011 -> "internal_error";
       case 1012 -> "service_restart";
       case 4000 -> "slow_consumer";
       case 4001 -> "idle_timeout";

@@ -115,6 +115,8 @@ class ApiRoutesTest {
         new Case("{\"topic\":\"no-colon\",\"event\":\"msg\",\"payload\":{}}", 400, "invalid topic"),
         new Case("{\"topic\":\"nosuch:x\",\"event\":\"msg\",\"payload\":{}}", 404, "unknown namespace"),
         new Case("{\"topic\":\"announcements:x\",\"event\":\"msg\",\"payload\":{\"t\":\"" + "x".repeat(200) + "\"}}", 413, "message too large"),
+        // the same bounds as a client push: the event name, and the whole frame, not only the payload
+        new Case("{\"topic\":\"room:x\",\"event\":\"" + "e".repeat(65) + "\",\"payload\":{}}", 400, "event too long"),
         new Case("{\"topics\":[],\"event\":\"msg\",\"payload\":{}}", 400, "topics must be a list of 1..1000 topics")}) {
       HttpResponse<String> r = call("POST", "/api/publish", c.body(), KEY);
       assertEquals(c.status(), r.statusCode(), c.body() + " -> " + r.body());

@@ -374,4 +374,20 @@ class SessionTest {
     assertEquals("bad frame: expected a JSON array", close.reason());
     out.expectNothingQueued();
   }
+
+  @Test
+  void aSessionThatStopsWhileItsConnectionIsOpenClosesItWith1011() {
+    // What supervision does to a failed session: it stops. Its connection must not hang open.
+    testKit.stop(session, WAIT);
+    CloseReason close = out.awaitClose(WAIT);
+    assertEquals(CloseReason.INTERNAL_ERROR, close);
+  }
+
+  @Test
+  void aSessionThatEndsWithItsConnectionRequestsNoClose() {
+    TestProbe<Object> watcher = testKit.createTestProbe();
+    session.tell(new Session.ConnectionClosed());
+    watcher.expectTerminated(session, WAIT);
+    assertNull(out.closeRequest());
+  }
 }
