@@ -23,6 +23,12 @@
 #   JAVA_OPTS                    JVM options of every node (default: a laptop-sized heap)
 #   JAVA_HOME                    the java to run (default: java on PATH)
 #   CHORUS_WAIT_SECONDS          how long to wait for the nodes to answer (default 90; 0: don't)
+#   CHORUS_CLUSTER_TLS           1: the nodes talk over TLS 1.3 with mutual authentication
+#                                (deploy/tls/artery-tls.conf); the first time, a private CA and a
+#                                key store per node are made in $CHORUS_RUN_DIR/tls with keytool
+#                                (deploy/tls/make-certs.sh), later runs reuse them. A --config
+#                                given after -- still applies, over the TLS settings.
+#                                Unset or 0: plaintext, as before.
 set -euo pipefail
 
 usage() {
@@ -69,6 +75,12 @@ else
   java="$(command -v java || true)"
 fi
 [[ -n $java && -x $java ]] || die "no java found: install Java 17+ or set JAVA_HOME"
+
+case ${CHORUS_CLUSTER_TLS:-0} in
+  1) tls=1 ;;
+  0 | "") tls=0 ;;
+  *) die "CHORUS_CLUSTER_TLS must be 1 (TLS between the nodes) or 0 (plaintext), got '$CHORUS_CLUSTER_TLS'" ;;
+esac
 
 if [[ ! -f $jar ]]; then
   die "$jar is missing: build it first with
@@ -129,6 +141,52 @@ else
   (umask 077 && printf '%s\n' "$auth_secret" >"$run_dir/auth-secret")
 fi
 
+# The cluster link over mutual TLS: certificates made once (make-certs.sh keeps what exists and
+# adds key stores for new nodes), and a configuration that includes deploy/tls/artery-tls.conf and
+# then the --config given after --, if any (a node takes one --config).
+if ((tls)); then
+  tls_dir="$run_dir/tls"
+  keytool_beside_java="$(dirname "$(readlink -f "$java")")/keytool"
+  if [[ -z ${KEYTOOL:-} && -x $keytool_beside_java ]]; then
+    export KEYTOOL="$keytool_beside_java"
+  fi
+  "$root/deploy/tls/make-certs.sh" "$tls_dir" "$nodes" | sed 's/^/  /' ||
+    die "could not make the certificates in $tls_dir (deploy/tls/make-certs.sh)"
+  user_config=""
+  flags=()
+  for ((k = 0; k < ${#extra_flags[@]}; k++)); do
+    case ${extra_flags[k]} in
+      --config)
+        ((k + 1 < ${#extra_flags[@]})) || die "--config needs a file"
+        k=$((k + 1))
+        user_config=${extra_flags[k]}
+        ;;
+      --config=*) user_config=${extra_flags[k]#--config=} ;;
+      *) flags+=("${extra_flags[k]}") ;;
+    esac
+  done
+  includes=("$root/deploy/tls/artery-tls.conf")
+  if [[ -n $user_config ]]; then
+    [[ -f $user_config ]] || die "--config $user_config: no such file"
+    includes+=("$(cd "$(dirname "$user_config")" && pwd)/$(basename "$user_config")")
+  fi
+  tls_conf="$tls_dir/cluster.conf"
+  {
+    echo "# Written by deploy/local/cluster.sh (CHORUS_CLUSTER_TLS=1) at every start."
+    for file in "${includes[@]}"; do
+      [[ $file != *[\"\\]* ]] || die "a path with a quote or a backslash cannot be included: $file"
+      echo "include required(file(\"$file\"))"
+    done
+  } >"$tls_conf"
+  extra_flags=(${flags[@]+"${flags[@]}"} --config "$tls_conf")
+  # deploy/tls/artery-tls.conf reads these; each node's key store is set below.
+  CHORUS_CLUSTER_TLS_KEY_STORE_PASSWORD="$(head -n 1 "$tls_dir/key-store-password")"
+  CHORUS_CLUSTER_TLS_TRUST_STORE="$tls_dir/truststore.p12"
+  CHORUS_CLUSTER_TLS_TRUST_STORE_PASSWORD="$(head -n 1 "$tls_dir/trust-store-password")"
+  export CHORUS_CLUSTER_TLS_KEY_STORE_PASSWORD CHORUS_CLUSTER_TLS_TRUST_STORE CHORUS_CLUSTER_TLS_TRUST_STORE_PASSWORD
+  unset CHORUS_CLUSTER_TLS_KEY_PASSWORD
+fi
+
 seeds="pekko://chorus@$host:$cluster_base"
 if ((nodes >= 2)); then
   seeds="$seeds,pekko://chorus@$host:$((cluster_base + 1))"
@@ -137,8 +195,14 @@ fi
 echo "starting $nodes Chorus node(s) from $jar"
 echo "  JVM options: ${java_opts[*]}"
 echo "  seed nodes:  $seeds"
+if ((tls)); then
+  echo "  cluster link: TLS 1.3, mutual authentication; CA, key stores, passwords in $tls_dir"
+fi
 for ((i = 1; i <= nodes; i++)); do
   log="$run_dir/node-$i.log"
+  if ((tls)); then
+    export CHORUS_CLUSTER_TLS_KEY_STORE="$tls_dir/node-$i.p12"
+  fi
   # Flags, not environment variables, so that CHORUS_* variables exported in this shell
   # cannot give two nodes the same port.
   CHORUS_ADMIN_KEY="$admin_key" CHORUS_AUTH_SECRET="$auth_secret" CHORUS_PROFILE="$profile" \

@@ -127,6 +127,7 @@ public final class ChorusNode implements AutoCloseable {
       joinCluster(system, settings.clusterBootstrap());
       system.log().info("Chorus serving WebSockets on ws://{}:{}/socket/websocket",
           httpAddress.getHostString(), httpAddress.getPort());
+      system.log().info("Cluster link of {}: {}", Cluster.get(system).selfMember().address(), ClusterTls.describe(config));
       return new ChorusNode(system, httpAddress, management, metrics, localRooms);
     } catch (Exception e) {
       system.terminate();

@@ -1,6 +1,7 @@
 package dev.chorus;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import java.io.File;
@@ -98,16 +99,23 @@ public final class Settings {
     } else {
       application = ConfigFactory.defaultApplication();
     }
-    Config base = ConfigFactory.load(application.withFallback(ConfigFactory.parseResources("pekko-overrides.conf")));
-    Config config = ConfigFactory.parseMap(fromFlags)
-        .withFallback(ConfigFactory.parseMap(fromEnv))
-        .withFallback(base)
-        .resolve();
+    Config config;
+    try {
+      Config base = ConfigFactory.load(application.withFallback(ConfigFactory.parseResources("pekko-overrides.conf")));
+      config = ConfigFactory.parseMap(fromFlags)
+          .withFallback(ConfigFactory.parseMap(fromEnv))
+          .withFallback(base)
+          .resolve();
+    } catch (ConfigException.UnresolvedSubstitution e) {
+      // e.g. deploy/tls/artery-tls.conf without CHORUS_CLUSTER_TLS_KEY_STORE in the environment
+      throw new IllegalArgumentException(e.getMessage() + " (a setting or environment variable it needs is not set)", e);
+    }
     Duration drainPhase = config.getDuration("chorus.drain.window").plus(DRAIN_PHASE_MARGIN);
     if (config.getDuration(DRAIN_PHASE_TIMEOUT).compareTo(drainPhase) < 0) {
       config = config.withValue(DRAIN_PHASE_TIMEOUT, ConfigValueFactory.fromAnyRef(drainPhase.toMillis() + "ms"));
     }
     ChorusSettings.fromConfig(config.getConfig("chorus")); // refuse a bad setting before anything starts
+    ClusterTls.check(config); // and keys of a cluster link over TLS that it could not use
     return config;
   }
 

@@ -20,6 +20,9 @@ import java.util.function.IntFunction;
 public final class LocalCluster implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   final List<NodeProcess> nodes = new ArrayList<>();
+  private File dir;
+  private List<String> seeds;
+  private List<String> jvmOptions;
 
   /** Starts {@code n} nodes on loopback (nodes 1 and 2 are the seed nodes) and waits until all are Up. */
   static LocalCluster start(String name, int n, List<String> jvmOptions) throws Exception {
@@ -29,19 +32,31 @@ public final class LocalCluster implements AutoCloseable {
   /** Starts {@code n} nodes, node i placed by {@code placement.apply(i)}, and waits until all are Up. */
   static LocalCluster start(String name, int n, List<String> jvmOptions, IntFunction<NodeProcess.Placement> placement)
       throws Exception {
+    return start(name, n, jvmOptions, placement, i -> NodeProcess.Setup.NONE);
+  }
+
+  /**
+   * Starts {@code n} nodes, node i placed by {@code placement.apply(i)} and given the options,
+   * flags and environment of {@code setup.apply(i)}, and waits until all are Up.
+   */
+  static LocalCluster start(String name, int n, List<String> jvmOptions, IntFunction<NodeProcess.Placement> placement,
+      IntFunction<NodeProcess.Setup> setup) throws Exception {
     LocalCluster cluster = new LocalCluster();
     try {
       File dir = new File("target/multi-jvm/" + name);
       dir.mkdirs();
+      cluster.dir = dir;
+      cluster.jvmOptions = List.copyOf(jvmOptions);
       int[] clusterPorts = new int[n];
       for (int i = 0; i < n; i++) clusterPorts[i] = freePort();
       List<String> seeds = new ArrayList<>();
       for (int i = 0; i < Math.min(2, n); i++) {
         seeds.add("pekko://chorus@" + placement.apply(i + 1).clusterHost() + ":" + clusterPorts[i]);
       }
+      cluster.seeds = List.copyOf(seeds);
       for (int i = 0; i < n; i++) {
         NodeProcess node = new NodeProcess(i + 1, freePort(), clusterPorts[i], freePort(),
-            new File(dir, "node-" + (i + 1) + ".log"), seeds, jvmOptions, placement.apply(i + 1));
+            new File(dir, "node-" + (i + 1) + ".log"), seeds, jvmOptions, placement.apply(i + 1), setup.apply(i + 1));
         cluster.nodes.add(node);
         node.start();
       }
@@ -52,6 +67,19 @@ public final class LocalCluster implements AutoCloseable {
       cluster.close();
       throw t;
     }
+  }
+
+  /**
+   * Starts one more node on loopback, with the cluster's seed nodes and JVM options and the given
+   * setup, and does not wait for it: whether it joins is the caller's to check.
+   */
+  NodeProcess startAnother(NodeProcess.Setup setup) throws IOException {
+    int index = nodes.size() + 1;
+    NodeProcess node = new NodeProcess(index, freePort(), freePort(), freePort(), new File(dir, "node-" + index + ".log"),
+        seeds, jvmOptions, NodeProcess.Placement.LOOPBACK, setup);
+    nodes.add(node);
+    node.start();
+    return node;
   }
 
   NodeProcess node(int index) {

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -26,6 +27,14 @@ public final class NodeProcess {
     static final Placement LOOPBACK = new Placement(List.of(), "127.0.0.1", "127.0.0.1", "127.0.0.1");
   }
 
+  /**
+   * What one node gets besides the cluster's common JVM options: more JVM options, flags after the
+   * standard ones (e.g. {@code --config FILE}) and environment variables.
+   */
+  record Setup(List<String> jvmOptions, List<String> flags, Map<String, String> env) {
+    static final Setup NONE = new Setup(List.of(), List.of(), Map.of());
+  }
+
   static final String ADMIN_KEY = "multi-jvm-test-key";
   static final String API_KEY = "multi-jvm-api-key";
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -37,6 +46,7 @@ public final class NodeProcess {
   final File log;
   final Placement placement;
   private final List<String> command;
+  private final Map<String, String> env;
   private Process process;
 
   /** A Phoenix client of this node's WebSocket, named "node N"; its reads wait up to 15 s. */
@@ -46,6 +56,11 @@ public final class NodeProcess {
 
   NodeProcess(int index, int wsPort, int clusterPort, int managementPort, File log, List<String> seeds,
       List<String> jvmOptions, Placement placement) {
+    this(index, wsPort, clusterPort, managementPort, log, seeds, jvmOptions, placement, Setup.NONE);
+  }
+
+  NodeProcess(int index, int wsPort, int clusterPort, int managementPort, File log, List<String> seeds,
+      List<String> jvmOptions, Placement placement, Setup setup) {
     this.index = index;
     this.placement = placement;
     this.wsPort = wsPort;
@@ -57,6 +72,7 @@ public final class NodeProcess {
     c.add("-Xmx256m");
     c.add("-XX:+UseSerialGC");
     c.addAll(jvmOptions);
+    c.addAll(setup.jvmOptions());
     c.addAll(List.of("-jar", System.getProperty("chorus.jar", "target/chorus.jar"),
         "--host", placement.wsHost(),
         "--cluster-host", placement.clusterHost(),
@@ -67,7 +83,9 @@ public final class NodeProcess {
         "--admin-key", ADMIN_KEY,
         "--api-key", API_KEY,
         "--seed-nodes", String.join(",", seeds)));
+    c.addAll(setup.flags());
     this.command = List.copyOf(c);
+    this.env = Map.copyOf(setup.env());
   }
 
   /** The node's cluster address, as members and seed nodes name it. */
@@ -76,7 +94,9 @@ public final class NodeProcess {
   }
 
   void start() throws IOException {
-    process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log).start();
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log);
+    builder.environment().putAll(env);
+    process = builder.start();
     process.getOutputStream().close();
   }
 
