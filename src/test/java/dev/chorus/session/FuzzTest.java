@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.chorus.ChorusNode;
+import dev.chorus.testkit.Heap;
 import dev.chorus.testkit.PhxClient;
 import dev.chorus.testkit.TestNode;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -52,7 +52,7 @@ class FuzzTest {
         chorus.connection { inbound-rate = 100000, inbound-burst = 100000, flood-tolerance = 100000 }
         """)) {
       int port = node.httpAddress().getPort();
-      long heapBefore = usedHeapAfterGc();
+      long heapBefore = Heap.usedAfterGc();
       try (PhxClient witness = PhxClient.connect(port); PhxClient publisher = PhxClient.connect(port)) {
         witness.join("room:fuzz-witness");
         publisher.join("room:fuzz-witness", "1", "{}");
@@ -105,7 +105,7 @@ class FuzzTest {
       try (PhxClient fresh = PhxClient.connect(port)) {
         fresh.join("room:after-fuzz"); // the node still serves new clients
       }
-      long growth = usedHeapAfterGc() - heapBefore;
+      long growth = Heap.usedAfterGc() - heapBefore;
       System.out.printf("fuzz: heap growth %.1f MB%n", growth / 1e6);
       assertTrue(growth < HEAP_GROWTH_BOUND, "heap grew by " + growth + " bytes, bound " + HEAP_GROWTH_BOUND);
     }
@@ -148,18 +148,5 @@ class FuzzTest {
     byte[] out = new byte[b.size()];
     for (int i = 0; i < out.length; i++) out[i] = b.get(i);
     return out;
-  }
-
-  /** The used heap once a further full collection frees less than 64 KiB. */
-  static long usedHeapAfterGc() throws InterruptedException {
-    long[] used = {Long.MAX_VALUE};
-    TestNode.await("the heap to settle under full collections", Duration.ofSeconds(10), () -> {
-      System.gc();
-      long now = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-      boolean settled = now > used[0] - (64 << 10);
-      used[0] = now;
-      return settled;
-    });
-    return used[0];
   }
 }
