@@ -143,6 +143,9 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
           .onMessage(Located.class, this::onLocated)
           .onMessageEquals(LocateTimeout.INSTANCE, this::ready)
           .onAnyMessage(this::hold)
+          // An entity that stops while its held messages are replayed (a join over max-rooms, a
+          // Stop) gets its PostStop here, in the behavior it replayed them from.
+          .onSignal(PostStop.class, signal -> room.onStopped())
           .build();
     }
 
@@ -182,6 +185,7 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
   private final ActorRef<ClusterSharding.ShardCommand> shard; // null outside sharding
   private final RoomSettings settings;
   private final NodeRooms node;
+  private boolean stopped;
   private final Metrics metrics;
   /** Started beyond the node's max-rooms: admits nobody new, and stops once it has no members. */
   private final boolean overCap;
@@ -225,12 +229,17 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
         .onMessageEquals(LocateTimeout.INSTANCE, () -> this)
         .onMessageEquals(IdleTimeout.INSTANCE, this::onIdleTimeout)
         .onMessageEquals(Stop.INSTANCE, () -> Behaviors.stopped())
-        .onSignal(PostStop.class, signal -> {
-          history.close(); // its frames are off the heap: free them with the entity
-          node.entityStopped();
-          return this;
-        })
+        .onSignal(PostStop.class, signal -> onStopped())
         .build();
+  }
+
+  /** The entity has stopped, in whichever phase: its history (off the heap) and its place on the node are freed, once. */
+  private Behavior<Command> onStopped() {
+    if (stopped) return this;
+    stopped = true;
+    history.close();
+    node.entityStopped();
+    return this;
   }
 
   /**

@@ -317,6 +317,34 @@ class RoomEntityTest {
   }
 
   @Test
+  void anEntityOverMaxRoomsThatStopsWhileReplayingHeldMessagesFreesItsPlace() {
+    // The flaky-test finding: a join held while the entity locates its members, replayed when it
+    // is located, made an entity over max-rooms stop from inside the locating behavior, which
+    // did not handle PostStop, so the node kept counting it (and every later room was refused).
+    ActorTestKit kit = ActorTestKit.create();
+    try {
+      TestProbe<LocalRooms.Command> nodeRooms = kit.createTestProbe(LocalRooms.Command.class);
+      TestProbe<Receptionist.Registered> registered = kit.createTestProbe(Receptionist.Registered.class);
+      kit.system().receptionist().tell(Receptionist.register(LocalRooms.SERVICE_KEY, nodeRooms.ref(), registered.ref()));
+      registered.expectMessageClass(Receptionist.Registered.class, WAIT);
+      RoomSettings settings = RoomFixtures.settings("room.max-rooms = 1");
+      NodeRooms node = RoomFixtures.node(settings, metrics);
+      node.entityStarted(); // another room holds the node's one place
+      ActorRef<RoomEntity.Command> entity = kit.spawn(RoomEntity.create("room:over", null, RoomFixtures.NAMESPACES, settings, node, metrics));
+      LocalRooms.Locate locate = nodeRooms.expectMessageClass(LocalRooms.Locate.class, WAIT);
+      TestProbe<LocalRoom.Command> room = kit.createTestProbe(LocalRoom.Command.class);
+      entity.tell(new RoomEntity.Admit(room.ref(), 1, null)); // held: the entity is still locating
+      assertEquals(2, node.entities());
+      locate.entity().tell(new RoomEntity.Located(nodeRooms.ref(), null, 0)); // replays the join
+      assertEquals(new LocalRoom.Refused(1, "too many rooms"), room.expectMessageClass(LocalRoom.Refused.class, WAIT));
+      kit.createTestProbe().expectTerminated(entity, WAIT);
+      assertEquals(1, node.entities(), "the stopped entity no longer counts");
+    } finally {
+      kit.shutdownTestKit();
+    }
+  }
+
+  @Test
   void anEntityWithoutMembersStopsAfterTheIdleTimeoutAndItsHistoryWithIt() {
     RoomSettings settings = RoomFixtures.settings("room.idle-timeout = 300 ms");
     NodeRooms node = RoomFixtures.node(settings, metrics);
