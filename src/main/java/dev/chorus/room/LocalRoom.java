@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chorus.metrics.Metrics;
 import dev.chorus.protocol.Events;
 import dev.chorus.protocol.FrameCodec;
-import dev.chorus.transport.CloseReason;
 import dev.chorus.transport.OutboundQueue;
+import dev.chorus.transport.SlowReason;
 import dev.chorus.transport.WebSocketFrames;
 import io.netty.buffer.ByteBuf;
 import java.time.Duration;
@@ -378,8 +378,7 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
     m.heldBytes += frame.readableBytes();
     if (m.heldBytes <= settings.replayHoldBytes()) return true;
     endReplay(m);
-    metrics.slowConsumerCloses.increment();
-    m.queue.close(CloseReason.SLOW_CONSUMER, true);
+    m.queue.closeSlow(SlowReason.QUEUE_FULL); // counted by reason, like the queue's own overflow
     return false;
   }
 

@@ -21,11 +21,6 @@ public final class ConnectionAdmission {
   private final ConnectRateLimiter connectRate;
   private final OriginPolicy origins;
 
-  public ConnectionAdmission(
-      ConnectionSettings settings, Metrics metrics, Connections connections, Authenticator authenticator) {
-    this(settings, metrics, connections, authenticator, OriginPolicy.sameHostOnly());
-  }
-
   public ConnectionAdmission(ConnectionSettings settings, Metrics metrics, Connections connections,
       Authenticator authenticator, OriginPolicy origins) {
     this.origins = origins;

@@ -13,7 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Connections {
   /** Each open connection's queue, and its user. */
   private final Map<OutboundQueue, String> open = new ConcurrentHashMap<>();
-  private final Map<String, Integer> perUser = new ConcurrentHashMap<>();
+  private final CountsPerKey perUser = new CountsPerKey();
   private volatile boolean draining;
 
   /**
@@ -21,18 +21,11 @@ public final class Connections {
    * {@code max-per-user} open here; the connection counts as open until its queue terminates.
    */
   OutboundQueue newQueue(ConnectionSettings settings, Metrics metrics, String user) {
-    boolean[] admitted = {false};
-    perUser.compute(user, (u, n) -> {
-      int count = n == null ? 0 : n;
-      if (settings.maxPerUser() > 0 && count >= settings.maxPerUser()) return n;
-      admitted[0] = true;
-      return count + 1;
-    });
-    if (!admitted[0]) return null;
+    if (!perUser.tryAcquire(user, settings.maxPerUser())) return null;
     OutboundQueue queue = new OutboundQueue(settings.outboundMaxFrames(), settings.outboundMaxBytes(), metrics);
     queue.onTerminate(() -> {
       open.remove(queue);
-      perUser.computeIfPresent(user, (u, n) -> n <= 1 ? null : n - 1);
+      perUser.release(user);
     });
     open.put(queue, user);
     return queue;

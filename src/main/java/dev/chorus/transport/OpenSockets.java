@@ -1,7 +1,5 @@
 package dev.chorus.transport;
 
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -19,7 +17,7 @@ final class OpenSockets {
   private final int max;
   private final int maxPerIp;
   private final AtomicInteger open = new AtomicInteger();
-  private final Map<String, Integer> perIp = new ConcurrentHashMap<>();
+  private final CountsPerKey perIp = new CountsPerKey();
 
   OpenSockets(int max, int maxPerIp) {
     this.max = max;
@@ -31,19 +29,10 @@ final class OpenSockets {
    * be ({@link #IP_LIMIT}, {@link #NODE_LIMIT}) and counts nothing.
    */
   String tryOpen(String ip) {
-    if (maxPerIp > 0) {
-      boolean[] admitted = {false};
-      perIp.compute(ip, (k, n) -> {
-        int count = n == null ? 0 : n;
-        if (count >= maxPerIp) return n;
-        admitted[0] = true;
-        return count + 1;
-      });
-      if (!admitted[0]) return IP_LIMIT;
-    }
+    if (maxPerIp > 0 && !perIp.tryAcquire(ip, maxPerIp)) return IP_LIMIT;
     if (open.incrementAndGet() > max) {
       open.decrementAndGet();
-      if (maxPerIp > 0) release(ip);
+      if (maxPerIp > 0) perIp.release(ip);
       return NODE_LIMIT;
     }
     return null;
@@ -52,11 +41,7 @@ final class OpenSockets {
   /** A connection that {@link #tryOpen} counted has closed. */
   void closed(String ip) {
     open.decrementAndGet();
-    if (maxPerIp > 0) release(ip);
-  }
-
-  private void release(String ip) {
-    perIp.computeIfPresent(ip, (k, n) -> n <= 1 ? null : n - 1);
+    if (maxPerIp > 0) perIp.release(ip);
   }
 
   int open() {
@@ -65,6 +50,6 @@ final class OpenSockets {
 
   /** Addresses with connections open (while a per-address limit is set). */
   int addresses() {
-    return perIp.size();
+    return perIp.keys();
   }
 }

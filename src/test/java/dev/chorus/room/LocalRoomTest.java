@@ -430,6 +430,7 @@ class LocalRoomTest {
     asking.expectMessageClass(RoomEntity.Located.class, WAIT); // a barrier: every Deliver handled, nothing read
     assertEquals(dev.chorus.transport.CloseReason.SLOW_CONSUMER, m.out().closeRequest());
     assertEquals(1, metrics.slowConsumerCloses.sum());
+    assertEquals(1, metrics.slowConsumerClosesBy("queue_full"), "counted by reason, as /metrics exports it");
     assertEquals(0, node.replayBytes(), "what waited is freed");
     testKit.stop(paced, WAIT);
   }
