@@ -109,6 +109,10 @@ public final class Bench {
               --payload BYTES     size of each publish payload {"t":..,"m":..,"p":"xxx"} (default 100)
               --slow-fraction F   share of subscribers that stop reading after warm-up (SO_RCVBUF 4 KiB);
                                   reported apart, with how many the server closed (4000) (default 0)
+              --warmup-slow-fraction F  as many extra subscribers (F x S, spread like the others) that
+                                  stop reading when the warm-up starts, so the server has closed slow
+                                  clients before the measured phase, as one that has run a while has
+                                  (a first mass close in a JVM's life deoptimises hot code) (default 0)
               --publisher-rate R  most publishes/s one publisher connection sends (default 50: the room
                                   namespace allows 100/s per connection and topic, 200 frames/s per
                                   connection); publishers = max(ceil(P / R), ceil(rooms / 100))
@@ -118,7 +122,7 @@ public final class Bench {
                                   measured phase (a server on this machine)
           bigroom   fanout with one room
               --members M         members of the room (default 1000); --rate, --payload, --slow-fraction,
-                                  --publisher-rate, --connect-rate, --event, --server-pid as for fanout
+                                  --warmup-slow-fraction, --publisher-rate, --connect-rate, --event, --server-pid as for fanout
 
         Common options
           --url URL             WebSocket endpoint (default ws://127.0.0.1:4000/socket/websocket;

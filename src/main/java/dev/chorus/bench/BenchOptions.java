@@ -32,9 +32,9 @@ final class BenchOptions {
   private static final Map<String, Map<String, String>> PER_SCENARIO = Map.of(
       "connect", defaults("connections", "1000", "rate", "1000", "rooms", "10", "server-pid", ""),
       "fanout", defaults("subscribers", "1000", "rooms", "10", "rate", "100", "payload", "100",
-          "slow-fraction", "0", "publisher-rate", "50", "connect-rate", "2000", "event", "msg", "server-pid", ""),
+          "slow-fraction", "0", "warmup-slow-fraction", "0", "publisher-rate", "50", "connect-rate", "2000", "event", "msg", "server-pid", ""),
       "bigroom", defaults("members", "1000", "rate", "50", "payload", "100",
-          "slow-fraction", "0", "publisher-rate", "50", "connect-rate", "2000", "event", "msg", "server-pid", ""));
+          "slow-fraction", "0", "warmup-slow-fraction", "0", "publisher-rate", "50", "connect-rate", "2000", "event", "msg", "server-pid", ""));
 
   final String scenario;
   /** Every option with its value (defaults filled in), in a stable order for the report. */
@@ -98,6 +98,8 @@ final class BenchOptions {
         }
         double f = decimal("slow-fraction");
         if (f < 0 || f >= 1) throw new IllegalArgumentException("--slow-fraction must be in [0, 1)");
+        double w = decimal("warmup-slow-fraction");
+        if (w < 0 || w >= 1) throw new IllegalArgumentException("--warmup-slow-fraction must be in [0, 1)");
         if (integer("payload") < 0) throw new IllegalArgumentException("--payload must be ≥ 0");
       }
       default -> throw new IllegalStateException(scenario);

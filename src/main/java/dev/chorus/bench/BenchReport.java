@@ -94,6 +94,11 @@ final class BenchReport {
     // ends its connection then; Chorus resets a slow consumer slow-close-timeout (1 s) after closing it.
     slow.set("ended_after_stop_s", seconds(r.histograms.get("slow_ended_after_stop")));
     slow.put("received_measured", r.counter("measured.received_slow"));
+    if (r.counters.containsKey("warmup_slow_planned")) {
+      // --warmup-slow-fraction: extra slow clients of the warm-up, ended before the measured phase
+      slow.put("warmup_clients", r.counter("warmup_slow_planned"));
+      slow.put("warmup_ended_before_measured", r.counter("warmup_slow_ended_before_measured"));
+    }
 
     root.put("healthy_closed_by_server", r.counter("healthy_closed_by_server"));
     root.put("publish_skipped", r.counter("publish_skipped"));

@@ -7,6 +7,8 @@ import java.util.List;
  * Who is where in a fanout run, computed identically in every process: subscriber {@code g}
  * is in room {@code g % rooms}; the first {@code round(subscribers × slowFraction)} subscribers
  * are slow (so slow ones are spread over the rooms); publishers are separate connections.
+ * Warm-up slow subscribers are extra: {@code w} is in room {@code w % rooms}, and they are
+ * expected to be gone (closed by the server) before the measured phase.
  *
  * <p>Publishers are spread so that none exceeds the server's per-connection limits: the room
  * namespace allows 100 pushes/s per connection and topic (burst 200), and a connection may send
@@ -19,14 +21,16 @@ final class FanoutPlan {
   final int subscribers;
   final int rooms;
   final int slowCount;
+  final int warmupSlowCount;
   final int publishers;
   final double rate;
   final double ratePerPublisher;
   private final int[] healthyInRoom;
   private final int[] slowInRoom;
 
-  FanoutPlan(int subscribers, int rooms, double rate, double slowFraction, double publisherRate) {
+  FanoutPlan(int subscribers, int rooms, double rate, double slowFraction, double warmupSlowFraction, double publisherRate) {
     this.subscribers = subscribers;
+    this.warmupSlowCount = (int) Math.round(subscribers * warmupSlowFraction);
     this.rooms = rooms;
     this.rate = rate;
     this.slowCount = (int) Math.round(subscribers * slowFraction);

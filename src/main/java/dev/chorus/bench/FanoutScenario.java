@@ -27,7 +27,7 @@ final class FanoutScenario {
     Shard shard = o.shard();
     FanoutPlan plan = new FanoutPlan(
         o.integer(bigroom ? "members" : "subscribers"), bigroom ? 1 : o.integer("rooms"),
-        o.rate("rate"), o.decimal("slow-fraction"), o.rate("publisher-rate"));
+        o.rate("rate"), o.decimal("slow-fraction"), o.decimal("warmup-slow-fraction"), o.rate("publisher-rate"));
     String prefix = o.get("topic-prefix");
     String event = o.get("event");
     byte[] pad = new byte[PhoenixFrames.padFor(o.integer("payload"))];
@@ -55,7 +55,7 @@ final class FanoutScenario {
         }
         long now = clock.micros();
         int idx = stamp > 0 ? 1 : 0;
-        (c.slow ? slow : healthy)[idx].record(now - Math.abs(stamp));
+        (c.slow ? slow : healthy)[idx].record(now - Math.abs(stamp), now);
       }
     };
     PhoenixClient.Listener publisherListener = new JoinTracker.Reporting(tracker) {
@@ -79,6 +79,14 @@ final class FanoutScenario {
         subscribers.add(new PhoenixClient(g, plan.isSlow(g), List.of(prefix + plan.roomOf(g)),
             transport.heartbeatMillis(), subscriberListener));
       }
+      // They stop reading when the warm-up starts; what they receive is not counted.
+      PhoenixClient.Listener warmupSlowListener = new JoinTracker.Reporting(tracker);
+      List<PhoenixClient> warmupSlow = new ArrayList<>();
+      for (int w = 0; w < plan.warmupSlowCount; w++) {
+        if (!shard.owns(w)) continue;
+        warmupSlow.add(new PhoenixClient(plan.subscribers + w, true, List.of(prefix + plan.roomOf(w)),
+            transport.heartbeatMillis(), warmupSlowListener));
+      }
       List<Publisher> publishers = new ArrayList<>();
       for (int p = 0; p < plan.publishers; p++) {
         if (!shard.owns(p)) continue;
@@ -88,6 +96,7 @@ final class FanoutScenario {
         publishers.add(new Publisher(client, rooms, event, plan.ratePerPublisher, pad, clock, phase, publishes, skipped, unwritable));
       }
       List<PhoenixClient> all = new ArrayList<>(subscribers);
+      all.addAll(warmupSlow);
       publishers.forEach(p -> all.add(p.client));
       tracker.openAll(transport, all, o.rate("connect-rate") / shard.count(), 30_000);
       tracker.report(result, "connect.");
@@ -102,10 +111,17 @@ final class FanoutScenario {
       if (rssWarmup >= 0) result.gauge("server_rss_warmup_start_kib", rssWarmup);
       phase.set(Publisher.WARMUP);
       long warmupStart = System.nanoTime();
+      warmupSlow.forEach(PhoenixClient::stopReading);
       publishers.forEach(Publisher::start);
       Thread.sleep(o.durationMillis("warmup"));
+      if (!warmupSlow.isEmpty()) {
+        result.count("warmup_slow_planned", warmupSlow.size());
+        result.count("warmup_slow_ended_before_measured", warmupSlow.stream().filter(PhoenixClient::isInactive).count());
+      }
       for (PhoenixClient c : subscribers) if (c.slow) c.stopReading();
 
+      healthy[1].startTimeline(clock.micros());
+      result.notes.put("measured.started_at", java.time.Instant.now().toString()); // to line up with server logs
       phase.set(Publisher.MEASURED);
       double cpuBefore = ServerMemory.cpuSeconds(serverPid);
       long rssBefore = ServerMemory.rssKib(serverPid);
@@ -171,6 +187,8 @@ final class FanoutScenario {
         result.addHistogram(ph + "latency_healthy", healthy[i].latency.copy());
         result.addHistogram(ph + "latency_slow", slow[i].latency.copy());
       }
+      // The tenths of a second of the measured phase (from its start, by receipt) whose worst healthy delivery took > 20 ms.
+      result.notes.put("measured.healthy_over_20ms_at", healthy[1].badTenths(20));
       result.count("publish_skipped", skipped.sum());
       result.count("publish_skipped_unwritable", unwritable.sum());
       result.count("publish_error_replies", errorReplies.sum());

@@ -164,8 +164,8 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter {
     stall.observe(socketPending(), now);
     if (closing == null && !closeFrameSent && (closing = queue.closeRequest()) != null) {
       // The peer may never answer, or a slow consumer's socket never drain: the close has a deadline.
-      Duration deadline = closing.code() == CloseReason.SLOW_CONSUMER.code() ? settings.slowCloseTimeout() : settings.closeTimeout();
-      ctx.executor().schedule(this::abort, deadline.toNanos(), TimeUnit.NANOSECONDS);
+      long deadline = closing.code() == CloseReason.SLOW_CONSUMER.code() ? spread(settings.slowCloseTimeout()) : settings.closeTimeout().toNanos();
+      ctx.executor().schedule(this::abort, deadline, TimeUnit.NANOSECONDS);
     }
     boolean wrote = false;
     ByteBuf next;
@@ -228,6 +228,16 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter {
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
     if (ctx.channel().isWritable()) write();
+  }
+
+  /**
+   * A slow consumer's abort lands anywhere between one and two slow-close-timeouts: clients that
+   * stalled together (one bad network, one overloaded proxy) were found stalled together, and
+   * tearing down thousands of connections in the same instant would stall the healthy ones.
+   */
+  private static long spread(Duration timeout) {
+    long nanos = timeout.toNanos();
+    return nanos + java.util.concurrent.ThreadLocalRandom.current().nextLong(nanos + 1);
   }
 
   /** Aborts the TCP connection (RST), releasing its kernel buffers. */
