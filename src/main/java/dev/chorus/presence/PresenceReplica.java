@@ -17,8 +17,6 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.cluster.ClusterEvent;
-import org.apache.pekko.cluster.Member;
-import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.UniqueAddress;
 import org.apache.pekko.cluster.ddata.Key;
 import org.apache.pekko.cluster.ddata.ORMultiMap;
@@ -94,7 +92,8 @@ public final class PresenceReplica extends AbstractBehavior<PresenceReplica.Comm
   private final Metrics metrics;
   private final Map<Integer, ORMultiMap<String, String>> buckets = new HashMap<>();
   private final Map<String, View> views = new HashMap<>();
-  private Set<String> liveNodes = new HashSet<>();
+  /** Nodes that are members and not down: only their entries are present. */
+  private final Set<String> liveNodes = new HashSet<>();
 
   private PresenceReplica(
       ActorContext<Command> ctx,
@@ -118,7 +117,7 @@ public final class PresenceReplica extends AbstractBehavior<PresenceReplica.Comm
     Cluster cluster = Cluster.get(ctx.getSystem());
     cluster.subscriptions().tell(Subscribe.create(
         ctx.messageAdapter(ClusterEvent.MemberEvent.class, MembershipChanged::new), ClusterEvent.MemberEvent.class));
-    liveNodes = liveNodes();
+    liveNodes.add(selfNode); // this node serves its own joins from the start, member yet or not
   }
 
   /** How a node is named in entries: its address and incarnation. */
@@ -148,7 +147,7 @@ public final class PresenceReplica extends AbstractBehavior<PresenceReplica.Comm
           return this;
         })
         .onMessage(BucketChanged.class, this::onBucketChanged)
-        .onMessage(MembershipChanged.class, m -> onMembershipChanged())
+        .onMessage(MembershipChanged.class, m -> onMembershipChanged(m.event()))
         .onMessage(Updated.class, this::onUpdated)
         .onMessageEquals(Flush.INSTANCE, this::onFlush)
         .build();
@@ -196,13 +195,19 @@ public final class PresenceReplica extends AbstractBehavior<PresenceReplica.Comm
     return this;
   }
 
-  private Behavior<Command> onMembershipChanged() {
-    Set<String> before = liveNodes;
-    liveNodes = liveNodes();
-    Set<String> gone = new HashSet<>(before);
-    gone.removeAll(liveNodes);
+  /**
+   * Live nodes are followed event by event (the subscription replays the current members
+   * first), never read from {@code Cluster.state()}: that snapshot is updated by another
+   * subscriber of the same events and may not have seen this one yet, and a node missing from a
+   * stale read would hide its users here until the next membership change.
+   */
+  private Behavior<Command> onMembershipChanged(ClusterEvent.MemberEvent event) {
+    String node = nodeId(event.member().uniqueAddress());
+    boolean gone = event instanceof ClusterEvent.MemberDowned || event instanceof ClusterEvent.MemberRemoved;
+    boolean changed = gone ? !node.equals(selfNode) && liveNodes.remove(node) : liveNodes.add(node);
+    if (!changed) return this;
     for (var e : views.entrySet()) refresh(e.getKey(), e.getValue());
-    if (!gone.isEmpty()) removeEntriesOf(gone);
+    if (gone) removeEntriesOf(Set.of(node));
     return this;
   }
 
@@ -263,15 +268,6 @@ public final class PresenceReplica extends AbstractBehavior<PresenceReplica.Comm
     entries.sort((a, b) -> a.ref().compareTo(b.ref()));
     for (PresenceEntry entry : entries) out.put(entry.ref(), entry);
     return out;
-  }
-
-  private Set<String> liveNodes() {
-    Set<String> live = new HashSet<>();
-    for (Member m : Cluster.get(getContext().getSystem()).state().getMembers()) {
-      if (m.status() != MemberStatus.down() && m.status() != MemberStatus.removed()) live.add(nodeId(m.uniqueAddress()));
-    }
-    live.add(selfNode); // this node serves its own joins from the start, member yet or not
-    return live;
   }
 
   private static long entryCount(ORMultiMap<String, String> data) {
