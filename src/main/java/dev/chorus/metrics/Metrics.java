@@ -30,6 +30,8 @@ public final class Metrics implements Extension {
   public final LongAdder connectionsClosed = new LongAdder();
   public final LongAdder joins = new LongAdder();
   public final LongAdder joinsRefused = new LongAdder();
+  /** Joins sent again to a room entity that had gone silent (a node lost, a room moving). */
+  public final LongAdder joinRetries = new LongAdder();
   public final LongAdder leaves = new LongAdder();
   public final LongAdder publishes = new LongAdder();
   public final LongAdder deliveries = new LongAdder();
@@ -84,6 +86,7 @@ public final class Metrics implements Extension {
     counter("chorus_connections_opened", "WebSocket connections accepted", connectionsOpened);
     counter("chorus_joins", "joins accepted", joins);
     counter("chorus_joins_refused", "joins refused (unknown namespace, room full, ...)", joinsRefused);
+    counter("chorus_join_retries", "joins sent again to a room entity that had gone silent (its node lost, the room moving)", joinRetries);
     counter("chorus_leaves", "topics left by clients", leaves);
     counter("chorus_publishes", "messages sequenced by room entities on this node", publishes);
     counter("chorus_deliveries", "frames queued to subscribers on this node", deliveries);

@@ -91,6 +91,9 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
   /** A pending join had no answer within chorus.room.join-timeout (also the timer's key). */
   private record JoinTimedOut(long joinId) implements Command {}
 
+  /** Look for pending joins to send again (chorus.room.join-retry-interval). */
+  private enum RetryJoins implements Command { INSTANCE }
+
   /** Offer what recovering members' queues can take now. */
   private enum PumpReplays implements Command { INSTANCE }
 
@@ -107,12 +110,18 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
   private static final class PendingJoin {
     final JoinRequest request;
     final ObjectNode presenceMeta;
+    final Position since;
+    final long deadline; // System.nanoTime() when it times out
+    long sentAt; // of the latest attempt
     Admitted admitted;
     List<ByteString> replay;
 
-    PendingJoin(JoinRequest request, ObjectNode presenceMeta) {
+    PendingJoin(JoinRequest request, ObjectNode presenceMeta, Position since, long sentAt, long deadline) {
       this.request = request;
       this.presenceMeta = presenceMeta;
+      this.since = since;
+      this.sentAt = sentAt;
+      this.deadline = deadline;
     }
   }
 
@@ -166,6 +175,8 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
   private final ArrayList<Member> members = new ArrayList<>();
   private final Map<Long, PendingJoin> pending = new HashMap<>();
   private long joinCounter;
+  /** When a message of the room's entity last came (an answer, a broadcast, a locate). */
+  private long heardFromEntity = System.nanoTime();
   private int recovering; // members whose replay is not all queued yet
 
   private LocalRoom(
@@ -199,20 +210,19 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
         .onMessage(ReplayPage.class, this::onReplayPage)
         .onMessage(Refused.class, this::onRefused)
         .onMessage(JoinTimedOut.class, this::onJoinTimedOut)
+        .onMessageEquals(RetryJoins.INSTANCE, this::onRetryJoins)
         .onMessageEquals(PumpReplays.INSTANCE, this::onPumpReplays)
         .onMessage(Leave.class, this::onLeave)
         .onMessage(ChannelStopped.class, this::onChannelStopped)
         .onMessageEquals(RefreshRegistration.INSTANCE, this::onRefresh)
         .onMessage(PresenceChanged.class, this::onPresenceChanged)
-        .onMessage(Locate.class, m -> {
-          m.entity().tell(new RoomEntity.Located(m.node(), getContext().getSelf(), members.size()));
-          return this;
-        })
+        .onMessage(Locate.class, this::onLocate)
         .onSignal(PostStop.class, s -> onPostStop())
         .build();
   }
 
   private Behavior<Command> onDeliver(Deliver m) {
+    heardFromEntity = System.nanoTime();
     int dropped = offerToAll(WebSocketFrames.toBuf(m.frame()));
     metrics.deliveries.add(members.size() - dropped);
     if (dropped > 0) metrics.deliveriesDropped.add(dropped);
@@ -233,13 +243,58 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
       return this;
     }
     long joinId = ++joinCounter;
-    pending.put(joinId, new PendingJoin(m.request(), presenceMeta));
+    long now = System.nanoTime();
+    if (pending.isEmpty()) timers.startTimerWithFixedDelay(RetryJoins.INSTANCE, settings.joinRetryInterval());
+    pending.put(joinId, new PendingJoin(m.request(), presenceMeta, since, now, now + settings.joinTimeout().toNanos()));
     timers.startSingleTimer(new JoinTimedOut(joinId), new JoinTimedOut(joinId), settings.joinTimeout());
     entity.tell(new RoomEntity.Admit(getContext().getSelf(), joinId, since));
     return this;
   }
 
+  /**
+   * Sends again the pending joins whose answer has not begun, when the entity has been silent
+   * for a retry interval (and the join unanswered as long), or at once when {@code force} (a new
+   * incarnation of the entity located this room: whatever was sent to the old one is lost).
+   * Each attempt has its own join id; the answers to earlier ones are late answers
+   * ({@link #lateAnswer}), so the entity never counts the member twice.
+   */
+  private void retryJoins(boolean force) {
+    long now = System.nanoTime();
+    long interval = settings.joinRetryInterval().toNanos();
+    if (!force && now - heardFromEntity < interval) return;
+    for (Long joinId : List.copyOf(pending.keySet())) {
+      PendingJoin p = pending.get(joinId);
+      if (p.admitted != null || (!force && now - p.sentAt < interval) || now >= p.deadline) continue;
+      pending.remove(joinId);
+      timers.cancel(new JoinTimedOut(joinId));
+      long again = ++joinCounter;
+      p.sentAt = now;
+      pending.put(again, p);
+      timers.startSingleTimer(new JoinTimedOut(again), new JoinTimedOut(again), Duration.ofNanos(p.deadline - now));
+      entity.tell(new RoomEntity.Admit(getContext().getSelf(), again, p.since));
+      metrics.joinRetries.increment();
+    }
+  }
+
+  private Behavior<Command> onRetryJoins() {
+    if (pending.isEmpty()) {
+      timers.cancel(RetryJoins.INSTANCE);
+    } else {
+      retryJoins(false);
+    }
+    return this;
+  }
+
+  /** A starting entity asks where its members are: it is a new incarnation, which never got what is pending. */
+  private Behavior<Command> onLocate(Locate m) {
+    heardFromEntity = System.nanoTime();
+    m.entity().tell(new RoomEntity.Located(m.node(), getContext().getSelf(), members.size()));
+    retryJoins(true);
+    return this;
+  }
+
   private Behavior<Command> onAdmitted(Admitted m) {
+    heardFromEntity = System.nanoTime();
     PendingJoin p = pending.get(m.joinId());
     if (p == null || p.admitted != null) return lateAnswer(m.joinId(), m.last());
     p.admitted = m;
@@ -249,6 +304,7 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
   }
 
   private Behavior<Command> onReplayPage(ReplayPage m) {
+    heardFromEntity = System.nanoTime();
     PendingJoin p = pending.get(m.joinId());
     if (p == null || p.admitted == null) return lateAnswer(m.joinId(), m.last());
     p.replay.addAll(m.frames());
@@ -323,6 +379,7 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
   }
 
   private Behavior<Command> onRefused(Refused m) {
+    heardFromEntity = System.nanoTime();
     PendingJoin p = pending.remove(m.joinId());
     if (p != null) {
       timers.cancel(new JoinTimedOut(m.joinId()));

@@ -15,6 +15,7 @@ public record RoomSettings(
     int locateStash,
     String crashEvent,
     Duration joinTimeout,
+    Duration joinRetryInterval,
     int maxRooms,
     Duration idleTimeout,
     long nodeHistoryMaxBytes,
@@ -29,6 +30,7 @@ public record RoomSettings(
 
   public RoomSettings {
     if (joinTimeout.isNegative() || joinTimeout.isZero()) throw new IllegalArgumentException("chorus.room.join-timeout must be > 0");
+    if (joinRetryInterval.isNegative() || joinRetryInterval.isZero()) throw new IllegalArgumentException("chorus.room.join-retry-interval must be > 0");
     if (maxRooms <= 0) throw new IllegalArgumentException("chorus.room.max-rooms must be > 0");
     if (idleTimeout.isNegative() || idleTimeout.isZero()) throw new IllegalArgumentException("chorus.room.idle-timeout must be > 0");
     if (nodeHistoryMaxBytes < 0) throw new IllegalArgumentException("chorus.room.node-history-max-bytes must be >= 0");
@@ -50,6 +52,7 @@ public record RoomSettings(
         chorus.getInt("room.locate-stash"),
         chorus.getString("testing.crash-event"),
         chorus.getDuration("room.join-timeout"),
+        chorus.getDuration("room.join-retry-interval"),
         chorus.getInt("room.max-rooms"),
         chorus.getDuration("room.idle-timeout"),
         chorus.getBytes("room.node-history-max-bytes"),

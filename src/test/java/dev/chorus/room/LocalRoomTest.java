@@ -322,6 +322,47 @@ class LocalRoomTest {
   }
 
   @Test
+  void aJoinWhoseEntityStaysSilentIsSentAgainUntilItsDeadline() {
+    // one retry fits: at 200 ms; the next would come after the deadline (300 ms)
+    ActorRef<LocalRoom.Command> r = room("room { join-timeout = 300 ms, join-retry-interval = 200 ms }",
+        RoomFixtures.node(RoomFixtures.SETTINGS, metrics));
+    Member m = member("1");
+    r.tell(new LocalRoom.Join(request(m, "{\"since\":{\"epoch\":\"ep\",\"seq\":3}}")));
+    RoomEntity.Admit first = entity.expectMessageClass(RoomEntity.Admit.class, WAIT);
+    RoomEntity.Admit again = entity.expectMessageClass(RoomEntity.Admit.class, WAIT);
+    assertTrue(again.joinId() != first.joinId(), "each attempt has its own id");
+    assertEquals(first.since(), again.since());
+    assertEquals(1, metrics.joinRetries.sum());
+    // still silent: the join ends at its first attempt's deadline, not one interval later
+    assertEquals(new JoinRequest.Refused(TOPIC, "1"), m.outcomes().expectMessageClass(JoinRequest.Refused.class, WAIT));
+    assertEquals("join timed out", m.out().next(Duration.ZERO).reason());
+    entity.expectNoMessage(Duration.ofMillis(300));
+    testKit.stop(r, WAIT);
+  }
+
+  @Test
+  void aNewIncarnationOfTheEntityGetsThePendingJoinAgainAndTheOldAnswerIsGivenBack() {
+    ActorRef<LocalRoom.Command> r = room("room.join-retry-interval = 1 h", RoomFixtures.node(RoomFixtures.SETTINGS, metrics));
+    Member m = member("1");
+    r.tell(new LocalRoom.Join(request(m, "{}")));
+    RoomEntity.Admit first = entity.expectMessageClass(RoomEntity.Admit.class, WAIT);
+    // the room restarts elsewhere and locates its members: it never got the first attempt
+    r.tell(new LocalRoom.Locate(entity.ref(), parent.ref()));
+    assertEquals(new RoomEntity.Located(parent.ref(), r, 0), entity.expectMessageClass(RoomEntity.Located.class, WAIT));
+    RoomEntity.Admit again = entity.expectMessageClass(RoomEntity.Admit.class, WAIT);
+    assertTrue(again.joinId() != first.joinId());
+    r.tell(new LocalRoom.Admitted(again.joinId(), new Position("ep2", 0), null, null, List.of(), true));
+    m.outcomes().expectMessageClass(JoinRequest.Accepted.class, WAIT);
+    assertEquals("ok", m.out().next(WAIT).status());
+    // the old incarnation's answer comes after all: the member is given back, not counted twice
+    r.tell(new LocalRoom.Admitted(first.joinId(), new Position("ep1", 0), null, null, List.of(), true));
+    assertEquals(new RoomEntity.MemberLeft(r), entity.expectMessageClass(RoomEntity.MemberLeft.class, WAIT));
+    m.outcomes().expectNoMessage(Duration.ofMillis(50));
+    m.out().expectNothingQueued();
+    testKit.stop(r, WAIT);
+  }
+
+  @Test
   void aJoinTheEntityNeverAnswersTimesOutAndAnAnswerAfterThatIsGivenBack() {
     ActorRef<LocalRoom.Command> quick = room("room.join-timeout = 200 ms", RoomFixtures.node(RoomFixtures.SETTINGS, metrics));
     Member m = member("1");
