@@ -124,6 +124,7 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
     private final RoomEntity room;
     private final RoomSettings settings;
     private Set<ActorRef<LocalRooms.Command>> awaiting; // null until the receptionist answered
+    private final long startedAt = System.nanoTime();
 
     Locating(ActorContext<Command> ctx, StashBuffer<Command> stash, TimerScheduler<Command> timers,
         RoomEntity room, RoomSettings settings) {
@@ -151,6 +152,7 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
 
     private Behavior<Command> onListed(Listed m) {
       awaiting = new HashSet<>(m.listing().getServiceInstances(LocalRooms.SERVICE_KEY));
+      ctx.getLog().debug("{} locating its members on {} nodes", room.topic, awaiting.size());
       for (ActorRef<LocalRooms.Command> node : awaiting) node.tell(new LocalRooms.Locate(room.topic, ctx.getSelf()));
       return awaiting.isEmpty() ? ready() : Behaviors.same();
     }
@@ -174,6 +176,10 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
     }
 
     private Behavior<Command> ready() {
+      if (ctx.getLog().isDebugEnabled()) {
+        ctx.getLog().debug("{} located in {} ms{}", room.topic, (System.nanoTime() - startedAt) / 1_000_000,
+            awaiting == null ? " (no listing)" : awaiting.isEmpty() ? "" : " (" + awaiting.size() + " nodes did not answer)");
+      }
       timers.cancel(LocateTimeout.INSTANCE);
       return stash.unstashAll(room);
     }

@@ -25,9 +25,14 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterMultiJvmIT {
   /** Documented in docs/operations.md: a killed node is removed within this time... */
-  static final Duration REMOVAL_BOUND = Duration.ofSeconds(20);
-  /** ...and rooms whose entity lived on it serve again within this time of the kill. */
-  static final Duration ROOM_RECOVERY_BOUND = Duration.ofSeconds(30);
+  static final Duration REMOVAL_BOUND = Duration.ofSeconds(10);
+  /**
+   * ...and every room whose entity lived on it answers the joins sent to it meanwhile and
+   * delivers again within this time of the kill (the failover target; measured 8-9 s).
+   */
+  static final Duration FAILOVER_BOUND = Duration.ofSeconds(10);
+  /** Rooms with their entity on the node that is killed. */
+  static final int ROOMS_ON_THE_DEAD_NODE = 5;
 
   static LocalCluster cluster;
 
@@ -177,44 +182,47 @@ class ClusterMultiJvmIT {
     try (PhxClient subscriber = node2.client();
         PhxClient publisher = node1.client();
         PhxClient onTheDoomedNode = node3.client()) {
-      // A room whose entity lives on node 3, with members on the survivors.
-      String topic = Shards.topicWithEntity("room:on-3-", node3, true, subscriber);
-      publisher.join(topic);
-      onTheDoomedNode.join(topic);
-      publisher.push(topic, "msg", "{\"n\":-1}");
-      subscriber.broadcasts(topic, 1, Duration.ofSeconds(10));
+      // Rooms whose entity lives on node 3, with members on every node.
+      List<String> topics = new ArrayList<>();
+      for (int k = 0; k < ROOMS_ON_THE_DEAD_NODE; k++) {
+        String topic = Shards.topicWithEntity("room:on-3-" + k + "-", node3, true, subscriber);
+        publisher.join(topic);
+        onTheDoomedNode.join(topic);
+        publisher.push(topic, "msg", "{\"n\":-1}");
+        subscriber.broadcasts(topic, 1, Duration.ofSeconds(10));
+        topics.add(topic);
+      }
 
       long killed = System.nanoTime();
       node3.kill();
-      cluster.await("node 3 removed from the survivors' membership", REMOVAL_BOUND, () ->
-          List.of(node1, node2).stream().allMatch(n -> cluster.upMembers(n) == 2 && !cluster.members(n).toString().contains(node3.address())));
-      Duration removal = Duration.ofNanos(System.nanoTime() - killed);
-
-      // Publish until the room answers again; its entity restarts on a survivor.
-      int n = 0;
-      long deadline = killed + ROOM_RECOVERY_BOUND.toNanos();
-      List<JsonNode> got = List.of();
-      while (got.isEmpty()) {
-        assertTrue(System.nanoTime() < deadline, "room " + topic + " did not serve again within " + ROOM_RECOVERY_BOUND + "\n" + cluster.logTails());
-        publisher.push(topic, "msg", "{\"n\":" + (n++) + "}");
-        try {
-          got = subscriber.broadcasts(topic, 1, Duration.ofMillis(500));
-        } catch (java.net.SocketTimeoutException notYet) {
-          // still moving
-        }
-      }
-      Duration recovery = Duration.ofNanos(System.nanoTime() - killed);
-      System.out.printf("node loss: removed after %d ms, room on the dead node served again after %d ms%n",
-          removal.toMillis(), recovery.toMillis());
-
-      // The client of the dead node reconnects to a survivor and carries on.
+      // Its client reconnects to a survivor at once and joins every room again, as phoenix.js
+      // does: each join is held (and sent again) until its room serves on a survivor, then answered.
       try (PhxClient reconnected = node1.client()) {
-        reconnected.join(topic);
-        publisher.push(topic, "msg", "{\"n\":\"after\"}");
-        List<JsonNode> after;
-        do {
-          after = reconnected.broadcasts(topic, 1, Duration.ofSeconds(10));
-        } while (!after.get(0).path(4).path("n").asText().equals("after"));
+        for (int k = 0; k < topics.size(); k++) reconnected.sendJoin(topics.get(k), "again-" + k, "{}");
+        cluster.await("node 3 removed from the survivors' membership", REMOVAL_BOUND, () ->
+            List.of(node1, node2).stream().allMatch(n -> cluster.upMembers(n) == 2 && !cluster.members(n).toString().contains(node3.address())));
+        Duration removal = Duration.ofNanos(System.nanoTime() - killed);
+
+        long slowest = 0;
+        for (int k = 0; k < topics.size(); k++) {
+          String topic = topics.get(k);
+          JsonNode reply = reconnected.reply("again-" + k);
+          assertEquals("ok", reply.get(4).path("status").asText(), "the held join of " + topic + ": " + reply + "\n" + cluster.logTails());
+          // The room delivers again, to the members it kept and to the one that came back.
+          publisher.push(topic, "msg", "{\"n\":\"after\"}");
+          for (PhxClient c : List.of(subscriber, reconnected)) {
+            List<JsonNode> got;
+            do {
+              got = c.broadcasts(topic, 1, Duration.ofSeconds(10));
+            } while (!got.get(0).path(4).path("n").asText().equals("after"));
+          }
+          slowest = Math.max(slowest, System.nanoTime() - killed);
+        }
+        Duration failover = Duration.ofNanos(slowest);
+        System.out.printf("node loss: removed after %d ms, %d rooms of the dead node joined and delivering again after %d ms%n",
+            removal.toMillis(), topics.size(), failover.toMillis());
+        assertTrue(failover.compareTo(FAILOVER_BOUND) <= 0,
+            "rooms of the dead node served again after " + failover.toMillis() + " ms, over " + FAILOVER_BOUND + "\n" + cluster.logTails());
       }
       for (NodeProcess s : List.of(node1, node2)) assertEquals(200, s.get("/ready").status(), "survivor " + s.index + " is ready");
     }

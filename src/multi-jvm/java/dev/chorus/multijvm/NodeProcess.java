@@ -73,6 +73,10 @@ public final class NodeProcess {
     c.add("-XX:+UseSerialGC");
     c.addAll(jvmOptions);
     c.addAll(setup.jvmOptions());
+    // CHORUS_IT_NODE_OPTS adds JVM options to every node, to look into a failure, e.g.
+    // "-Dlogback.configurationFile=/path/debug.xml -Dpekko.loglevel=DEBUG".
+    String extra = System.getenv("CHORUS_IT_NODE_OPTS");
+    if (extra != null && !extra.isBlank()) c.addAll(List.of(extra.trim().split("\\s+")));
     c.addAll(List.of("-jar", System.getProperty("chorus.jar", "target/chorus.jar"),
         "--host", placement.wsHost(),
         "--cluster-host", placement.clusterHost(),
