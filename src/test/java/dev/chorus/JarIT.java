@@ -2,12 +2,12 @@ package dev.chorus;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.chorus.testkit.FreePorts;
 import dev.chorus.testkit.PhxClient;
 import dev.chorus.testkit.TestNode;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -23,9 +23,7 @@ import org.junit.jupiter.api.Test;
 class JarIT {
 
   static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
+    return FreePorts.next();
   }
 
   static boolean listening(int port) {
