@@ -92,8 +92,8 @@ public final class ConnectionAdmission {
   /**
    * The Retry-After of an overloaded refusal: 1 to 5 s, at random so that clients that honour
    * it do not all come back in the same second. Joins in progress end within
-   * chorus.room.join-timeout (5 s by default) at the latest. (phoenix.js cannot see it, a
-   * browser's WebSocket does not expose the response, and retries on its own backoff.)
+   * chorus.room.join-timeout (5 s by default) at the latest. (phoenix.js never sees it, since
+   * a browser's WebSocket does not expose the response: it retries on its own backoff.)
    */
   static int retryAfterSeconds() {
     return ThreadLocalRandom.current().nextInt(1, 6);
