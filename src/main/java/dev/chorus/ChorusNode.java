@@ -20,6 +20,7 @@ import dev.chorus.session.SessionStarter;
 import dev.chorus.transport.ConnectionAdmission;
 import dev.chorus.transport.ConnectionSettings;
 import dev.chorus.transport.Connections;
+import dev.chorus.transport.JoinsInProgress;
 import dev.chorus.transport.NettySocketServer;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -107,11 +108,13 @@ public final class ChorusNode implements AutoCloseable {
         system.log().warn("chorus.http.allowed-origins has \"*\": a page of any site may open WebSockets to this node"
             + " with its visitors' cookies and network position. List the sites that serve your pages instead.");
       }
+      // Counted by the sessions, consulted by the admission of new upgrades.
+      JoinsInProgress joinsInProgress = new JoinsInProgress(connectionSettings.maxJoinsInProgress(), metrics);
       ConnectionAdmission admission = new ConnectionAdmission(
-          connectionSettings, metrics, connections, authenticator, settings.http().allowedOrigins());
+          connectionSettings, metrics, connections, authenticator, settings.http().allowedOrigins(), joinsInProgress);
       SessionStarter sessions = new SessionStarter(system, new Session.Settings(
           connectionSettings.maxJoins(), connectionSettings.maxEarlyPushes(), connectionSettings.maxEarlyPushBytes(),
-          localRooms, namespaces, metrics));
+          localRooms, namespaces, metrics, joinsInProgress));
       NettySocketServer server = new NettySocketServer(settings.http(), admission, sessions);
       InetSocketAddress httpAddress = server.localAddress();
       CoordinatedShutdown.get(system).addTask(

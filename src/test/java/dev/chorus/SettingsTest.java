@@ -228,6 +228,16 @@ class SettingsTest {
   }
 
   @Test
+  void joinsInProgressBoundIsReadAndMayNotBeNegative() throws Exception {
+    Config c = load(List.of(), Map.of());
+    assertEquals(2000, ChorusSettings.fromConfig(c.getConfig("chorus")).connection().maxJoinsInProgress());
+    Path f = configFile("chorus.connection.max-joins-in-progress = -1\n");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> load(List.of("--config", f.toString()), Map.of()));
+    assertTrue(e.getMessage().contains("chorus.connection.max-joins-in-progress must be >= 0"), e.getMessage());
+  }
+
+  @Test
   void namespaceNameWithColonIsRefused() throws Exception {
     Path f = configFile("chorus.namespaces { \"a:b\" {} }\n");
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -73,6 +73,8 @@ public final class Metrics implements Extension {
   public final AtomicLong roomEntities = new AtomicLong();
   /** Bytes of recovery replays this node's local rooms hold until their clients' queues take them. */
   public final AtomicLong replayBytesHeld = new AtomicLong();
+  /** Joins sent to the rooms and not answered yet, kept by transport/JoinsInProgress. */
+  public final AtomicLong joinsInProgress = new AtomicLong();
 
   /** Upper bounds of the room size buckets; a room counts in the first bucket it fits. */
   public static final int[] ROOM_SIZE_BOUNDS = {1, 10, 100, 1000, 10000, Integer.MAX_VALUE};
@@ -123,7 +125,7 @@ public final class Metrics implements Extension {
     CounterWithCallback.builder()
         .name("chorus_connections_refused")
         .help("WebSocket upgrades and connections refused, by reason (version, origin, ip_rate, token, user_limit,"
-            + " draining, node_limit, ip_limit, handshake_timeout)")
+            + " draining, overloaded, node_limit, ip_limit, handshake_timeout)")
         .labelNames("reason")
         .callback(cb -> refusedByReason.forEach((reason, n) -> cb.call(n.sum(), reason)))
         .register(registry);
@@ -157,6 +159,8 @@ public final class Metrics implements Extension {
     gauge("chorus_history_bytes", "bytes of room history held by the room entities of this node", historyBytes);
     gauge("chorus_room_entities", "room entities (topic sequencers) running on this node", roomEntities);
     gauge("chorus_replay_held_bytes", "bytes of recovery replays held until the recovering clients' queues take them", replayBytesHeld);
+    gauge("chorus_joins_in_progress", "joins sent to the rooms and not answered yet; at"
+        + " chorus.connection.max-joins-in-progress new upgrades are refused (overloaded)", joinsInProgress);
     fanoutLatency = Histogram.builder()
         .name("chorus_fanout_latency_seconds")
         .help("from a publish being sequenced to its frame queued for the last member on this node")

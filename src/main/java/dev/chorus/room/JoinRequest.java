@@ -8,8 +8,9 @@ import org.apache.pekko.util.ByteString;
 
 /**
  * A connection's request to join a topic, carried from its session to the local room. The room
- * queues the reply itself, then tells {@code replyTo} the outcome; the join's channel watches
- * {@code session} and ends with it.
+ * queues the reply itself, then tells {@code replyTo} the outcome, exactly once per request (the
+ * session counts its joins in progress by it); the join's channel watches {@code session} and
+ * ends with it.
  */
 public record JoinRequest(
     Topic topic,

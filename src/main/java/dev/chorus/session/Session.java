@@ -13,6 +13,7 @@ import dev.chorus.room.Namespace;
 import dev.chorus.room.Namespaces;
 import dev.chorus.transport.CloseReason;
 import dev.chorus.transport.ConnectParams;
+import dev.chorus.transport.JoinsInProgress;
 import dev.chorus.transport.OutboundQueue;
 import dev.chorus.transport.WebSocketFrames;
 import java.time.Duration;
@@ -52,9 +53,10 @@ public final class Session extends AbstractBehavior<Session.Command> {
 
   private enum TokenExpired implements Command { INSTANCE }
 
-  /** What a session needs besides its connection. */
+  /** What a session needs besides its connection; {@code joinsInProgress} is the node's count. */
   public record Settings(
-      int maxJoins, int maxEarlyPushes, long maxEarlyPushBytes, ActorRef<LocalRooms.Command> rooms, Namespaces namespaces, Metrics metrics) {}
+      int maxJoins, int maxEarlyPushes, long maxEarlyPushBytes, ActorRef<LocalRooms.Command> rooms, Namespaces namespaces,
+      Metrics metrics, JoinsInProgress joinsInProgress) {}
 
   public static Behavior<Command> create(Settings settings, OutboundQueue queue, ConnectParams params) {
     return Behaviors.setup(ctx -> new Session(ctx, settings, queue, params));
@@ -67,6 +69,8 @@ public final class Session extends AbstractBehavior<Session.Command> {
   private final ConnectParams params;
   private final JoinTable<ActorRef<Channel.Command>> joins;
   private final ActorRef<JoinRequest.Outcome> outcomes;
+  /** This connection's joins sent to the rooms and not answered yet, in the node's count. */
+  private final JoinsInProgress.OfConnection inProgress;
   private boolean connectionEnded;
 
   private Session(ActorContext<Command> ctx, Settings settings, OutboundQueue queue, ConnectParams params) {
@@ -78,6 +82,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
     this.params = params;
     this.joins = new JoinTable<>(settings.maxJoins(), settings.maxEarlyPushes(), settings.maxEarlyPushBytes());
     this.outcomes = ctx.messageAdapter(JoinRequest.Outcome.class, JoinOutcome::new);
+    this.inProgress = settings.joinsInProgress().forConnection();
     scheduleExpiryCheck();
   }
 
@@ -101,7 +106,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
         .onMessage(ClientFrame.class, m -> onFrame(m.frame()))
         .onMessageEquals(TokenExpired.INSTANCE, this::onTokenExpired)
         .onMessage(BadFrame.class, m -> onBadFrame(m.error()))
-        .onMessage(JoinOutcome.class, m -> m.outcome() instanceof JoinRequest.Accepted a ? onAccepted(a) : onRefused((JoinRequest.Refused) m.outcome()))
+        .onMessage(JoinOutcome.class, this::onJoinOutcome)
         .onMessage(ChannelStopped.class, this::onChannelStopped)
         .onMessage(ConnectionClosed.class, m -> onConnectionClosed())
         .onSignal(PostStop.class, signal -> onPostStop())
@@ -158,6 +163,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
     }
     rooms.tell(new LocalRooms.Join(new JoinRequest(
         topic, namespace, f.joinRef(), f.ref(), f.payload(), params, getContext().getSelf(), outcomes, queue)));
+    inProgress.started(); // until its one outcome arrives, or the connection ends
   }
 
   private void refuse(Frame f, String reason) {
@@ -218,6 +224,15 @@ public final class Session extends AbstractBehavior<Session.Command> {
     return this;
   }
 
+  /**
+   * Every join sent to the rooms gets exactly one outcome, even one left or replaced meanwhile,
+   * so each outcome ends one join in progress.
+   */
+  private Behavior<Command> onJoinOutcome(JoinOutcome m) {
+    inProgress.ended();
+    return m.outcome() instanceof JoinRequest.Accepted a ? onAccepted(a) : onRefused((JoinRequest.Refused) m.outcome());
+  }
+
   private Behavior<Command> onAccepted(JoinRequest.Accepted m) {
     List<Frame> early = joins.admitted(m.topic(), m.joinRef(), m.channel());
     if (early != null) {
@@ -249,9 +264,12 @@ public final class Session extends AbstractBehavior<Session.Command> {
   /**
    * A session that stops while its connection is open has failed (supervision stops a failed
    * actor): nothing would answer the client any more, so its connection closes (1011) and
-   * phoenix.js reconnects, instead of hanging until its heartbeat goes unanswered.
+   * phoenix.js reconnects, instead of hanging until its heartbeat goes unanswered. Either way
+   * its joins still unanswered no longer count as in progress: their answers will reach no one
+   * (the room frees what it holds for them itself), and the count must not wait for them.
    */
   private Behavior<Command> onPostStop() {
+    inProgress.connectionEnded();
     if (!connectionEnded) queue.close(CloseReason.INTERNAL_ERROR, false);
     return this;
   }

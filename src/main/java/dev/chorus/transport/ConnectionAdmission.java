@@ -5,12 +5,14 @@ import dev.chorus.auth.Identity;
 import dev.chorus.auth.TokenVerifier;
 import dev.chorus.metrics.Metrics;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Decides whether a WebSocket upgrade becomes a connection: the node is not draining, the
  * protocol version is one Chorus speaks, the page that opens it is allowed ({@link OriginPolicy}),
- * the client's address is within its connect rate, its token (if any) is valid, and its user has
- * room for one more connection. An admitted upgrade
+ * the node is not behind on joins ({@link JoinsInProgress}), the client's address is within its
+ * connect rate, its token (if any) is valid, and its user has room for one more connection. An
+ * admitted upgrade
  * gets its connection's {@link OutboundQueue}, registered with the node's {@link Connections}.
  */
 public final class ConnectionAdmission {
@@ -20,10 +22,12 @@ public final class ConnectionAdmission {
   private final Authenticator authenticator;
   private final ConnectRateLimiter connectRate;
   private final OriginPolicy origins;
+  private final JoinsInProgress joins;
 
   public ConnectionAdmission(ConnectionSettings settings, Metrics metrics, Connections connections,
-      Authenticator authenticator, OriginPolicy origins) {
+      Authenticator authenticator, OriginPolicy origins, JoinsInProgress joins) {
     this.origins = origins;
+    this.joins = joins;
     this.settings = settings;
     this.metrics = metrics;
     this.connections = connections;
@@ -33,25 +37,34 @@ public final class ConnectionAdmission {
 
   /**
    * The outcome of an upgrade request that passed the WebSocket handshake checks: the
-   * connection's params and queue, or an HTTP status and the reason it is refused.
+   * connection's params and queue, or an HTTP status and the reason it is refused, with the
+   * seconds after which to retry ({@code Retry-After}; 0: none).
    */
-  record Admission(ConnectParams params, OutboundQueue queue, int status, String refusal) {
+  record Admission(ConnectParams params, OutboundQueue queue, int status, String refusal, int retryAfterSeconds) {
     static Admission refused(int status, String reason) {
-      return new Admission(null, null, status, reason);
+      return new Admission(null, null, status, reason, 0);
     }
   }
 
   /**
    * Decides an upgrade from {@code ip} with the given {@code Origin} and {@code Host} headers
    * (null: absent): 503 while draining, 400 for another protocol version, 403 for an origin
-   * not allowed, 429 over the IP's connect rate, 403 for a missing or bad token, 429 over the
-   * user's connections; each refusal counted by reason.
+   * not allowed, 503 while the node has its bound of joins in progress, 429 over the IP's
+   * connect rate, 403 for a missing or bad token, 429 over the user's connections; each refusal
+   * counted by reason. The overload check comes after the refusals a retry would not change,
+   * and before the connect rate (a refusal that says "retry" must not spend the address's
+   * allowance) and the token (its signature is the costliest check, and a storm is when the
+   * node can least afford it).
    */
   Admission admit(Map<String, String> query, String ip, String origin, String host) {
     if (connections.draining()) return refused(503, DRAINING, "draining");
     String refusal = refusal(query);
     if (refusal != null) return refused(400, refusal, "version");
     if (!origins.allows(origin, host)) return refused(403, ORIGIN_REFUSED, "origin");
+    if (joins.full()) {
+      metrics.connectionRefused("overloaded");
+      return new Admission(null, null, 503, OVERLOADED, retryAfterSeconds());
+    }
     if (!connectRate.tryConnect(ip)) return refused(429, "connect rate exceeded", "ip_rate");
     Identity identity;
     try {
@@ -62,7 +75,7 @@ public final class ConnectionAdmission {
     ConnectParams params = ConnectParams.of(query, identity);
     OutboundQueue queue = connections.newQueue(settings, metrics, params.userId());
     if (queue == null) return refused(429, "too many connections for this user", "user_limit");
-    return new Admission(params, queue, 101, null);
+    return new Admission(params, queue, 101, null, 0);
   }
 
   private Admission refused(int status, String reason, String label) {
@@ -72,6 +85,19 @@ public final class ConnectionAdmission {
 
   /** Why an upgrade from a page of another site is refused (HTTP 403). */
   static final String ORIGIN_REFUSED = "origin not allowed (chorus.http.allowed-origins)";
+
+  /** Why an upgrade is refused with HTTP 503 while the node has its bound of joins in progress. */
+  static final String OVERLOADED = "overloaded: too many joins in progress, retry later";
+
+  /**
+   * The Retry-After of an overloaded refusal: 1 to 5 s, at random so that clients that honour
+   * it do not all come back in the same second. Joins in progress end within
+   * chorus.room.join-timeout (5 s by default) at the latest. (phoenix.js never sees it, since
+   * a browser's WebSocket does not expose the response: it retries on its own backoff.)
+   */
+  static int retryAfterSeconds() {
+    return ThreadLocalRandom.current().nextInt(1, 6);
+  }
 
   /** Why an upgrade is refused with HTTP 503 while the node drains. */
   static final String DRAINING = "this node is draining: connect to another node";

@@ -19,6 +19,7 @@ public record ConnectionSettings(
     Duration slowCloseTimeout,
     int writeBatchBytes,
     int maxJoins,
+    int maxJoinsInProgress,
     int maxEarlyPushes,
     long maxEarlyPushBytes,
     int maxPerUser,
@@ -41,12 +42,18 @@ public record ConnectionSettings(
         c.getDuration("slow-close-timeout"),
         (int) c.getBytes("write-batch-bytes").longValue(),
         c.getInt("max-joins"),
+        atLeastZero(c.getInt("max-joins-in-progress"), "max-joins-in-progress"),
         c.getInt("max-early-pushes"),
         c.getBytes("max-early-push-bytes"),
         c.getInt("max-per-user"),
         c.getDouble("connect-rate-per-ip"),
         c.getInt("connect-burst-per-ip"),
         c.getInt("tracked-ips"));
+  }
+
+  private static int atLeastZero(int n, String key) {
+    if (n < 0) throw new IllegalArgumentException("chorus.connection." + key + " must be >= 0");
+    return n;
   }
 
   private static Duration positive(Duration d, String key) {

@@ -137,7 +137,7 @@ public final class NettySocketServer implements AutoCloseable {
       ConnectionAdmission.Admission admitted = admission.admit(query, SocketGate.ipOf(ctx.channel().remoteAddress()),
           req.headers().get(HttpHeaderNames.ORIGIN), req.headers().get(HttpHeaderNames.HOST));
       if (admitted.refusal() != null) {
-        reply(ctx, HttpResponseStatus.valueOf(admitted.status()), admitted.refusal());
+        reply(ctx, HttpResponseStatus.valueOf(admitted.status()), admitted.refusal(), admitted.retryAfterSeconds());
         return;
       }
       FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS);
@@ -170,10 +170,16 @@ public final class NettySocketServer implements AutoCloseable {
     }
 
     private static void reply(ChannelHandlerContext ctx, HttpResponseStatus status, String text) {
+      reply(ctx, status, text, 0);
+    }
+
+    /** A text answer that closes the connection, with {@code Retry-After} when {@code retryAfterSeconds} is above 0. */
+    private static void reply(ChannelHandlerContext ctx, HttpResponseStatus status, String text, int retryAfterSeconds) {
       FullHttpResponse res = new DefaultFullHttpResponse(
           HttpVersion.HTTP_1_1, status, Unpooled.copiedBuffer(text, StandardCharsets.UTF_8));
       res.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=UTF-8");
       res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, res.content().readableBytes());
+      if (retryAfterSeconds > 0) res.headers().setInt(HttpHeaderNames.RETRY_AFTER, retryAfterSeconds);
       ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
     }
 

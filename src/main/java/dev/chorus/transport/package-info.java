@@ -6,8 +6,9 @@
  *       ({@link dev.chorus.transport.SocketGate} counts them from accept, per node and per address,
  *       and gives each the handshake timeout to complete its request) and answers the upgrade of
  *       {@code /socket/websocket}, once {@link dev.chorus.transport.ConnectionAdmission} admits it
- *       (draining, protocol version, origin ({@link dev.chorus.transport.OriginPolicy}), connect
- *       rate per IP, token, connections per user);
+ *       (draining, protocol version, origin ({@link dev.chorus.transport.OriginPolicy}), the node's
+ *       joins in progress ({@link dev.chorus.transport.JoinsInProgress}), connect rate per IP,
+ *       token, connections per user);
  *   <li>{@link dev.chorus.transport.WebSocketConnection}, one per connection on its event loop,
  *       reads frames ({@link dev.chorus.transport.WebSocketFrameReader}), hands text frames to the
  *       session through {@link dev.chorus.transport.Sessions}, and writes what is queued;

@@ -12,8 +12,10 @@ import dev.chorus.room.Channel;
 import dev.chorus.room.JoinRequest;
 import dev.chorus.room.LocalRooms;
 import dev.chorus.room.Namespaces;
+import dev.chorus.testkit.TestNode;
 import dev.chorus.transport.CloseReason;
 import dev.chorus.transport.ConnectParams;
+import dev.chorus.transport.JoinsInProgress;
 import dev.chorus.transport.QueueReader;
 import java.time.Duration;
 import java.util.Map;
@@ -46,13 +48,15 @@ class SessionTest {
   private QueueReader out;
   private TestProbe<LocalRooms.Command> rooms;
   private ActorRef<Session.Command> session;
+  private JoinsInProgress joinsInProgress;
 
   @BeforeEach
   void start() {
     metrics = new Metrics();
     out = QueueReader.create(metrics);
     rooms = testKit.createTestProbe(LocalRooms.Command.class);
-    Session.Settings settings = new Session.Settings(100, 64, 256 * 1024, rooms.ref(), NAMESPACES, metrics);
+    joinsInProgress = new JoinsInProgress(0, metrics);
+    Session.Settings settings = new Session.Settings(100, 64, 256 * 1024, rooms.ref(), NAMESPACES, metrics, joinsInProgress);
     session = testKit.spawn(Session.create(settings, out.queue(), ConnectParams.of(Map.of(), null)));
   }
 
@@ -381,6 +385,69 @@ class SessionTest {
     testKit.stop(session, WAIT);
     CloseReason close = out.awaitClose(WAIT);
     assertEquals(CloseReason.INTERNAL_ERROR, close);
+  }
+
+  // ---------------------------------------------------------------- joins in progress
+
+  /** Waits until the node's count of joins in progress is {@code n}. */
+  private void awaitInProgress(int n) throws InterruptedException {
+    TestNode.await(n + " joins in progress (" + joinsInProgress.count() + " now)", WAIT, () -> joinsInProgress.count() == n);
+  }
+
+  @Test
+  void aJoinIsInProgressFromTheRoomsUntilItsAnswer() throws InterruptedException {
+    TestProbe<Channel.Command> channel = testKit.createTestProbe(Channel.Command.class);
+    TestProbe<Channel.Command> replaced = testKit.createTestProbe(Channel.Command.class);
+    JoinRequest a = join("1", "room:a");
+    JoinRequest b = join("2", "room:b");
+    JoinRequest c1 = join("3", "room:c");
+    JoinRequest c2 = join("4", "room:c"); // replaces c1, which is still under way: both are in progress
+    barrier();
+    assertEquals(4, joinsInProgress.count());
+    // joins the session refuses itself never reach the rooms, and never count
+    client("5", "5", "no-colon", "phx_join", "{}");
+    expectError("5", "5", "no-colon", "invalid topic");
+    client("6", "6", "nowhere:x", "phx_join", "{}");
+    expectError("6", "6", "nowhere:x", "unknown namespace");
+    assertEquals(4, joinsInProgress.count());
+
+    a.replyTo().tell(new JoinRequest.Accepted("room:a", "1", channel.ref()));
+    awaitInProgress(3);
+    b.replyTo().tell(new JoinRequest.Refused("room:b", "2"));
+    awaitInProgress(2);
+    c1.replyTo().tell(new JoinRequest.Accepted("room:c", "3", replaced.ref())); // replaced meanwhile: its channel is ended
+    replaced.expectMessageClass(Channel.Leave.class, WAIT);
+    awaitInProgress(1);
+    c2.replyTo().tell(new JoinRequest.Refused("room:c", "4"));
+    awaitInProgress(0);
+    // an answer the rooms never owe takes nothing out of the count
+    a.replyTo().tell(new JoinRequest.Refused("room:a", "1"));
+    barrier();
+    assertEquals(0, joinsInProgress.count());
+  }
+
+  @Test
+  void aConnectionThatEndsTakesItsJoinsInProgressOut() throws InterruptedException {
+    TestProbe<Channel.Command> channel = testKit.createTestProbe(Channel.Command.class);
+    JoinRequest a = joined("1", "room:a", channel);
+    JoinRequest b = join("2", "room:b");
+    join("3", "room:c");
+    awaitInProgress(2);
+    TestProbe<Object> watcher = testKit.createTestProbe();
+    session.tell(new Session.ConnectionClosed());
+    watcher.expectTerminated(session, WAIT);
+    assertEquals(0, joinsInProgress.count(), "counted out when the session stopped");
+    b.replyTo().tell(new JoinRequest.Refused("room:b", "2")); // the late answer reaches no one
+    a.replyTo().tell(new JoinRequest.Refused("room:a", "1"));
+    assertEquals(0, joinsInProgress.count());
+  }
+
+  @Test
+  void aSessionThatFailsTakesItsJoinsInProgressOut() throws InterruptedException {
+    join("1", "room:a");
+    awaitInProgress(1);
+    testKit.stop(session, WAIT); // as supervision stops a failed session
+    assertEquals(0, joinsInProgress.count());
   }
 
   @Test
