@@ -92,7 +92,7 @@ public final class ConnectionAdmission {
   /**
    * The Retry-After of an overloaded refusal: 1 to 5 s, at random so that clients that honour
    * it do not all come back in the same second. Joins in progress end within
-   * chorus.room.join-timeout (5 s by default) at the latest. (phoenix.js never sees it, since
+   * chorus.room.join-timeout (9 s by default) at the latest. (phoenix.js never sees it, since
    * a browser's WebSocket does not expose the response: it retries on its own backoff.)
    */
   static int retryAfterSeconds() {
