@@ -64,7 +64,7 @@ public final class PresenceReplica extends AbstractBehavior<PresenceReplica.Comm
   public record Changed(String topic, PresenceDiff diff) implements TopicPresence.Changed {}
 
   /** The {@code chorus.presence} settings. */
-  public record Settings(Duration interval, int buckets) {}
+  public record Settings(Duration interval, int buckets, Duration writeInterval) {}
 
   private record BucketChanged(int bucket, ORMultiMap<String, String> data) implements Command {}
 
@@ -74,12 +74,19 @@ public final class PresenceReplica extends AbstractBehavior<PresenceReplica.Comm
 
   private enum Flush implements Command { INSTANCE }
 
+  /** Time to write the tracks and untracks gathered since the last time (writeInterval). */
+  private enum WriteBatch implements Command { INSTANCE }
+
+  /** A track (add) or untrack of one entry, waiting for its bucket's next write. */
+  private record Write(String topic, String element, boolean add) {}
+
   /** A watched topic: its bucket, its room, and what the room has been told and will be. */
   private record View(int bucket, ActorRef<Changed> room, TopicChanges changes) {}
 
   public static Behavior<Command> create(Settings settings, Metrics metrics) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(Flush.INSTANCE, settings.interval());
+      timers.startTimerWithFixedDelay(WriteBatch.INSTANCE, settings.writeInterval());
       return DistributedData.<Command, ORMultiMap<String, String>>withReplicatorMessageAdapter(
           replicator -> new PresenceReplica(ctx, replicator, settings, metrics));
     }));
@@ -92,6 +99,8 @@ public final class PresenceReplica extends AbstractBehavior<PresenceReplica.Comm
   private final Metrics metrics;
   private final Map<Integer, ORMultiMap<String, String>> buckets = new HashMap<>();
   private final Map<String, View> views = new HashMap<>();
+  /** Tracks and untracks not written yet, by bucket, in the order they came. */
+  private final Map<Integer, List<Write>> unwritten = new HashMap<>();
   /** Nodes that are members and not down: only their entries are present. */
   private final Set<String> liveNodes = new HashSet<>();
 
@@ -138,8 +147,9 @@ public final class PresenceReplica extends AbstractBehavior<PresenceReplica.Comm
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
-        .onMessage(Track.class, m -> update(m.topic(), map -> map.addBindingBy(m.topic(), m.entry().encode(), self)))
-        .onMessage(Untrack.class, m -> update(m.topic(), map -> map.removeBindingBy(m.topic(), m.entry().encode(), self)))
+        .onMessage(Track.class, m -> gather(new Write(m.topic(), m.entry().encode(), true)))
+        .onMessage(Untrack.class, m -> gather(new Write(m.topic(), m.entry().encode(), false)))
+        .onMessageEquals(WriteBatch.INSTANCE, this::writeBatch)
         .onMessage(Watch.class, this::onWatch)
         .onMessage(Unwatch.class, this::onUnwatch)
         .onMessage(Get.class, m -> {
@@ -153,11 +163,32 @@ public final class PresenceReplica extends AbstractBehavior<PresenceReplica.Comm
         .build();
   }
 
-  private Behavior<Command> update(String topic, java.util.function.Function<ORMultiMap<String, String>, ORMultiMap<String, String>> modify) {
-    Key<ORMultiMap<String, String>> key = keys.get(bucketOf(topic, keys.size()));
-    replicator.askUpdate(
-        replyTo -> new Replicator.Update<>(key, ORMultiMap.emptyWithValueDeltas(), Replicator.writeLocal(), replyTo, modify::apply),
-        Updated::new);
+  private Behavior<Command> gather(Write write) {
+    unwritten.computeIfAbsent(bucketOf(write.topic(), keys.size()), b -> new ArrayList<>()).add(write);
+    return this;
+  }
+
+  /**
+   * One Distributed Data update per bucket for everything gathered since the last batch: a join
+   * storm makes a few hundred updates a second instead of one per join, and the replicator
+   * serializes and hashes a changed bucket for its subscribers once per update, the whole
+   * bucket each time (the largest single cost of a presence join before batching).
+   */
+  private Behavior<Command> writeBatch() {
+    for (var e : unwritten.entrySet()) {
+      List<Write> writes = e.getValue();
+      replicator.askUpdate(
+          replyTo -> new Replicator.Update<>(keys.get(e.getKey()), ORMultiMap.emptyWithValueDeltas(), Replicator.writeLocal(), replyTo,
+              map -> {
+                ORMultiMap<String, String> result = map;
+                for (Write w : writes) {
+                  result = w.add() ? result.addBindingBy(w.topic(), w.element(), self) : result.removeBindingBy(w.topic(), w.element(), self);
+                }
+                return result;
+              }),
+          Updated::new);
+    }
+    unwritten.clear();
     return this;
   }
 

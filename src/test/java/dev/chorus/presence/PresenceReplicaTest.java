@@ -1,5 +1,6 @@
 package dev.chorus.presence;
 
+
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.chorus.ChorusNode;
@@ -12,7 +13,10 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.junit.jupiter.api.Test;
 
-/** The replica keeps every entry of a burst of tracks, and forgets every untracked one. */
+/**
+ * The replica keeps every entry of a burst of tracks, and forgets every untracked one; tracks
+ * and untracks are written in batches, in the order they came.
+ */
 class PresenceReplicaTest {
 
   @Test
@@ -34,6 +38,31 @@ class PresenceReplicaTest {
         }
         return total == topics * perTopic;
       });
+    }
+  }
+
+  @Test
+  void tracksAndUntracksOfOneBatchApplyInTheirOrder() throws Exception {
+    try (ChorusNode node = TestNode.start()) {
+      ActorRef<PresenceReplica.Command> replica = Operations.get(Adapter.toClassic(node.system())).node().presence();
+      String topic = "room:batch";
+      PresenceEntry stays = new PresenceEntry(nodeId(node), "a", "ann", "{\"phx_ref\":\"a\"}");
+      PresenceEntry goes = new PresenceEntry(nodeId(node), "b", "bob", "{\"phx_ref\":\"b\"}");
+      PresenceEntry back = new PresenceEntry(nodeId(node), "c", "cid", "{\"phx_ref\":\"c\"}");
+      // within one write interval (100 ms): joined and left, left and joined again
+      replica.tell(new PresenceReplica.Track(topic, stays));
+      replica.tell(new PresenceReplica.Track(topic, goes));
+      replica.tell(new PresenceReplica.Untrack(topic, goes));
+      replica.tell(new PresenceReplica.Track(topic, back));
+      replica.tell(new PresenceReplica.Untrack(topic, back));
+      replica.tell(new PresenceReplica.Track(topic, back));
+      TestProbe<List<PresenceEntry>> probe = TestProbe.create(node.system());
+      TestNode.await("the batch written", Duration.ofSeconds(10), () -> {
+        replica.tell(new PresenceReplica.Get(topic, probe.ref()));
+        return probe.receiveMessage().size() == 2;
+      });
+      replica.tell(new PresenceReplica.Get(topic, probe.ref()));
+      assertEquals(List.of("a", "c"), probe.receiveMessage().stream().map(PresenceEntry::ref).toList());
     }
   }
 
