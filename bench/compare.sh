@@ -76,5 +76,5 @@ fi
 
 for server in "${ran[@]}"; do
   echo "== $server"
-  grep -hE "deliveries/s|p99|ratio|per connection|rate|rss_|closed_by_server|ended_after_stop" "$out/$name-$server.txt" | head -30 || true
+  grep -hE "deliveries/s|p99|ratio|per connection|per_connection|rate|rss_|closed_by_server|ended_after_stop" "$out/$name-$server.txt" | head -30 || true
 done

@@ -101,6 +101,8 @@ public final class Bench {
               --connections N     connections to open (default 1000)
               --rate R/s          connection attempts per second (default 1000)
               --rooms K           rooms the connections join, round-robin (default 10)
+              --warmup-connections W  first open and close W more (same rate and rooms), unmeasured:
+                                  the load generator and the server warm (default 0)
               --server-pid PID    report the server's VmRSS before/after and bytes per connection
           fanout    S subscribers over R rooms; separate publisher connections push at P/s total
               --subscribers S     subscribers, spread evenly: subscriber i is in room i %% R (default 1000)

@@ -30,7 +30,7 @@ final class BenchOptions {
       "clock", "");
 
   private static final Map<String, Map<String, String>> PER_SCENARIO = Map.of(
-      "connect", defaults("connections", "1000", "rate", "1000", "rooms", "10", "server-pid", ""),
+      "connect", defaults("connections", "1000", "rate", "1000", "rooms", "10", "warmup-connections", "0", "server-pid", ""),
       "fanout", defaults("subscribers", "1000", "rooms", "10", "rate", "100", "payload", "100",
           "slow-fraction", "0", "warmup-slow-fraction", "0", "publisher-rate", "50", "connect-rate", "2000", "event", "msg", "server-pid", ""),
       "bigroom", defaults("members", "1000", "rate", "50", "payload", "100",
@@ -87,6 +87,7 @@ final class BenchOptions {
     switch (scenario) {
       case "connect" -> {
         positive("connections");
+        if (integer("warmup-connections") < 0) throw new IllegalArgumentException("--warmup-connections must be ≥ 0");
         positive("rooms");
         if (rate("rate") <= 0) throw new IllegalArgumentException("--rate must be > 0");
       }

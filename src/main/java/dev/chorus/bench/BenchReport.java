@@ -66,6 +66,13 @@ final class BenchReport {
       long open = Math.max(1, r.counter("open_at_end_of_hold"));
       mem.put("bytes_per_connection", (after - before) * 1024 / open);
     }
+    if (r.gauges.containsKey("server_cpu_seconds")) {
+      // The server's CPU over the wave (connect, join, hold, close) per connection planned.
+      ObjectNode cpu = root.putObject("server_cpu");
+      double seconds = r.gauge("server_cpu_seconds");
+      cpu.put("seconds", round(seconds));
+      cpu.put("us_per_connection", round(seconds * 1e6 / Math.max(1, r.counter("connections_planned"))));
+    }
   }
 
   private static void fanout(ObjectNode root, BenchResult r) {
