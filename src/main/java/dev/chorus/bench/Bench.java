@@ -127,8 +127,9 @@ public final class Bench {
                                   --warmup-slow-fraction, --publisher-rate, --connect-rate, --event, --server-pid as for fanout
 
         Common options
-          --url URL             WebSocket endpoint (default ws://127.0.0.1:4000/socket/websocket;
-                                ?vsn=2.0.0 is added when the URL has no query)
+          --url URL[,URL..]     WebSocket endpoint (default ws://127.0.0.1:4000/socket/websocket;
+                                ?vsn=2.0.0 is added when the URL has no query); several (a cluster's
+                                nodes): client i connects to the (i mod n)-th
           --duration D          measured phase (connect: hold time) (default 30s; also 500ms, 2m)
           --warmup D            unmeasured phase before it (default 5s)
           --json FILE           also write the report as JSON

@@ -167,15 +167,29 @@ final class BenchOptions {
     }
   }
 
+  /** The first of {@link #uris()}. */
   URI uri() {
-    URI uri = URI.create(get("url"));
-    if (!"ws".equals(uri.getScheme()) || uri.getHost() == null) {
-      throw new IllegalArgumentException("--url must be ws://host:port/path (wss is not supported)");
-    }
-    // The server needs the protocol version; add it unless the caller wrote a query.
-    if (uri.getRawQuery() == null) uri = URI.create(uri + "?vsn=2.0.0");
-    return uri;
+    return uris().get(0);
   }
+
+  /**
+   * The endpoints of --url, one or several separated by commas (the nodes of a cluster): client
+   * {@code i} connects to the {@code i mod n}-th, so subscribers and publishers spread evenly.
+   */
+  List<URI> uris() {
+    List<URI> uris = new ArrayList<>();
+    for (String url : get("url").split(",")) {
+      URI uri = URI.create(url.trim());
+      if (!"ws".equals(uri.getScheme()) || uri.getHost() == null) {
+        throw new IllegalArgumentException("--url must be ws://host:port/path (wss is not supported), or several separated by commas");
+      }
+      // The server needs the protocol version; add it unless the caller wrote a query.
+      if (uri.getRawQuery() == null) uri = URI.create(uri + "?vsn=2.0.0");
+      uris.add(uri);
+    }
+    return uris;
+  }
+
 
   List<String> sources() {
     String s = get("sources").trim();

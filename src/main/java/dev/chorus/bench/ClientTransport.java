@@ -43,18 +43,18 @@ final class ClientTransport implements AutoCloseable {
   static final int SLOW_MSS = 1460;
   private static final IntegerUnixChannelOption TCP_MAXSEG = new IntegerUnixChannelOption("TCP_MAXSEG", 6, 2);
 
-  private final URI uri;
-  private final InetSocketAddress remote;
+  private final List<URI> uris;
+  private final List<InetSocketAddress> remotes = new ArrayList<>();
   private final List<InetAddress> sources;
   private final AtomicLong nextSource = new AtomicLong();
   private final EventLoopGroup group;
   private final boolean epoll;
   private final long heartbeatMillis;
 
-  ClientTransport(URI uri, List<String> sources, int threads, long heartbeatMillis) throws UnknownHostException {
-    this.uri = uri;
-    int port = uri.getPort() > 0 ? uri.getPort() : ("wss".equals(uri.getScheme()) ? 443 : 80);
-    this.remote = new InetSocketAddress(uri.getHost(), port);
+  /** Client {@code id} connects to {@code uris[id mod n]}: several nodes share the clients evenly. */
+  ClientTransport(List<URI> uris, List<String> sources, int threads, long heartbeatMillis) throws UnknownHostException {
+    this.uris = List.copyOf(uris);
+    for (URI uri : uris) remotes.add(new InetSocketAddress(uri.getHost(), uri.getPort() > 0 ? uri.getPort() : 80));
     this.sources = new ArrayList<>();
     for (String s : sources) this.sources.add(InetAddress.getByName(s));
     this.epoll = Epoll.isAvailable();
@@ -72,6 +72,9 @@ final class ClientTransport implements AutoCloseable {
 
   /** Starts connecting {@code client}; its listener learns how it went. */
   void connect(PhoenixClient client) {
+    int node = Math.floorMod(client.id, uris.size());
+    URI uri = uris.get(node);
+    InetSocketAddress remote = remotes.get(node);
     Bootstrap b = new Bootstrap()
         .group(group)
         .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)

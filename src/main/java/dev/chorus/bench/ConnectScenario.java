@@ -34,7 +34,7 @@ final class ConnectScenario {
       }
     };
 
-    try (ClientTransport transport = new ClientTransport(o.uri(), o.sources(), o.threads(), o.durationMillis("heartbeat"))) {
+    try (ClientTransport transport = new ClientTransport(o.uris(), o.sources(), o.threads(), o.durationMillis("heartbeat"))) {
       int warmup = o.integer("warmup-connections");
       if (warmup > 0) {
         JoinTracker warm = new JoinTracker();

@@ -72,7 +72,7 @@ final class FanoutScenario {
       }
     };
 
-    try (ClientTransport transport = new ClientTransport(o.uri(), o.sources(), o.threads(), o.durationMillis("heartbeat"))) {
+    try (ClientTransport transport = new ClientTransport(o.uris(), o.sources(), o.threads(), o.durationMillis("heartbeat"))) {
       List<PhoenixClient> subscribers = new ArrayList<>();
       for (int g = 0; g < plan.subscribers; g++) {
         if (!shard.owns(g)) continue;

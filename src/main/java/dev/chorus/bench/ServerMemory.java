@@ -6,14 +6,25 @@ import java.nio.file.Path;
 
 /**
  * What the server process uses, read from /proc: its resident memory (for "bytes per
- * connection" and growth under load) and its CPU time (for "CPU per delivery").
+ * connection" and growth under load) and its CPU time (for "CPU per delivery"). A cluster's
+ * nodes on this machine are given as several pids separated by commas: the figures are their sums.
  */
 final class ServerMemory {
   private ServerMemory() {}
 
-  /** VmRSS of {@code pid} in KiB from /proc/PID/status, or -1 if unreadable. */
-  static long rssKib(String pid) {
-    if (pid == null || pid.isBlank()) return -1;
+  /** VmRSS of {@code pids} (one or several, by commas) in KiB from /proc/PID/status, or -1 if unreadable. */
+  static long rssKib(String pids) {
+    if (pids == null || pids.isBlank()) return -1;
+    long sum = 0;
+    for (String pid : pids.split(",")) {
+      long one = rssKibOf(pid);
+      if (one < 0) return -1;
+      sum += one;
+    }
+    return sum;
+  }
+
+  private static long rssKibOf(String pid) {
     try {
       for (String line : Files.readAllLines(Path.of("/proc", pid.trim(), "status"))) {
         if (line.startsWith("VmRSS:")) {
@@ -30,8 +41,18 @@ final class ServerMemory {
    * CPU time (user + system) of {@code pid} in seconds from /proc/PID/stat, or -1 if unreadable.
    * Ticks are 1/100 s on Linux (USER_HZ).
    */
-  static double cpuSeconds(String pid) {
-    if (pid == null || pid.isBlank()) return -1;
+  static double cpuSeconds(String pids) {
+    if (pids == null || pids.isBlank()) return -1;
+    double sum = 0;
+    for (String pid : pids.split(",")) {
+      double one = cpuSecondsOf(pid);
+      if (one < 0) return -1;
+      sum += one;
+    }
+    return sum;
+  }
+
+  private static double cpuSecondsOf(String pid) {
     try {
       String stat = Files.readString(Path.of("/proc", pid.trim(), "stat"));
       // Fields after the command name, which is in parentheses and may hold spaces.

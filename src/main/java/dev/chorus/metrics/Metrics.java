@@ -39,6 +39,8 @@ public final class Metrics implements Extension {
   public final LongAdder deliveriesDropped = new LongAdder();
   /** Deliver messages a room entity on this node sent to a local room on another node. */
   public final LongAdder crossNodeDeliveries = new LongAdder();
+  /** Bytes of Chorus's room messages serialized for another node (without Artery's envelope). */
+  public final LongAdder crossNodeBytes = new LongAdder();
   /** Counted where the bytes arrive: a node without members of a room must never see its publishes. */
   public final LongAdder crossNodeDeliveriesReceived = new LongAdder();
   /** Slow consumers closed (4000), all reasons; {@link #slowConsumerClosed} counts them by reason. */
@@ -95,6 +97,7 @@ public final class Metrics implements Extension {
     counter("chorus_deliveries_dropped", "frames not queued: the connection was closing or overflowed", deliveriesDropped);
     counter("chorus_cross_node_deliveries", "publishes sent by room entities here to another node's local room", crossNodeDeliveries);
     counter("chorus_cross_node_deliveries_received", "publishes received here from a room entity on another node", crossNodeDeliveriesReceived);
+    counter("chorus_cross_node_bytes", "bytes of room messages (publishes, joins, deliveries) serialized here for another node, without Artery's envelope", crossNodeBytes);
     CounterWithCallback.builder()
         .name("chorus_slow_consumer_closes")
         .help("connections closed as slow consumers (4000), by reason: queue_full (outbound queue bound),"
