@@ -40,7 +40,8 @@ class BenchSmokeTest {
     Path out = dir.resolve(name + ".json");
     List<String> all = new ArrayList<>(List.of(args));
     // Each test uses its own rooms, so broadcasts of one run never reach another's subscribers.
-    all.addAll(List.of("--url", url, "--json", out.toString(), "--topic-prefix", "room:" + name + "-"));
+    if (!all.contains("--url")) all.addAll(List.of("--url", url));
+    all.addAll(List.of("--json", out.toString(), "--topic-prefix", "room:" + name + "-"));
     assertEquals(0, Bench.run(all), "exit code of bench " + all);
     return JSON.readTree(out.toFile());
   }
@@ -61,6 +62,17 @@ class BenchSmokeTest {
     assertLatency(c.path("connect_join_latency_us"), 50);
     assertEquals(50, r.path("hold").path("open_at_end").asLong());
     assertTrue(r.path("server_memory").has("bytes_per_connection"));
+  }
+
+  @Test
+  void connectToSeveralUrlsAfterAWarmUpWave() throws Exception {
+    // The same node twice stands for a cluster's nodes: clients alternate between the two URLs.
+    String pid = Long.toString(ProcessHandle.current().pid());
+    JsonNode r = bench("connect-urls", "connect", "--connections", "30", "--rate", "300/s", "--rooms", "3",
+        "--duration", "500ms", "--warmup-connections", "20", "--url", url + "," + url, "--server-pid", pid + "," + pid);
+    assertEquals(30, r.path("connections").path("joined").asLong());
+    assertEquals(0, r.path("connections").path("failed").asLong());
+    assertTrue(r.path("server_cpu").path("us_per_connection").asDouble() > 0, r.toString());
   }
 
   @Test
