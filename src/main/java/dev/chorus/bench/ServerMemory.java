@@ -3,6 +3,7 @@ package dev.chorus.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.ToDoubleFunction;
 
 /**
  * What the server process uses, read from /proc: its resident memory (for "bytes per
@@ -14,10 +15,15 @@ final class ServerMemory {
 
   /** VmRSS of {@code pids} (one or several, by commas) in KiB from /proc/PID/status, or -1 if unreadable. */
   static long rssKib(String pids) {
+    return (long) sum(pids, ServerMemory::rssKibOf);
+  }
+
+  /** The sum over {@code pids} (one or several, by commas) of a figure per process; -1 if one is unreadable. */
+  private static double sum(String pids, ToDoubleFunction<String> ofOne) {
     if (pids == null || pids.isBlank()) return -1;
-    long sum = 0;
+    double sum = 0;
     for (String pid : pids.split(",")) {
-      long one = rssKibOf(pid);
+      double one = ofOne.applyAsDouble(pid.trim());
       if (one < 0) return -1;
       sum += one;
     }
@@ -38,18 +44,11 @@ final class ServerMemory {
   }
 
   /**
-   * CPU time (user + system) of {@code pid} in seconds from /proc/PID/stat, or -1 if unreadable.
+   * CPU time (user + system) of {@code pids} in seconds from /proc/PID/stat, or -1 if unreadable.
    * Ticks are 1/100 s on Linux (USER_HZ).
    */
   static double cpuSeconds(String pids) {
-    if (pids == null || pids.isBlank()) return -1;
-    double sum = 0;
-    for (String pid : pids.split(",")) {
-      double one = cpuSecondsOf(pid);
-      if (one < 0) return -1;
-      sum += one;
-    }
-    return sum;
+    return sum(pids, ServerMemory::cpuSecondsOf);
   }
 
   private static double cpuSecondsOf(String pid) {
