@@ -81,7 +81,16 @@ public final class PresenceReplica extends AbstractBehavior<PresenceReplica.Comm
   private record Write(String topic, String element, boolean add) {}
 
   /** A watched topic: its bucket, its room, and what the room has been told and will be. */
-  private record View(int bucket, ActorRef<Changed> room, TopicChanges changes) {}
+  private record View(int bucket, ActorRef<Changed> room, TopicChanges changes, Decoded decoded) {}
+
+  /**
+   * A watched topic's entries as last decoded, by their replicated element: a refresh decodes
+   * only the elements that are new since, and the entries the room was told and the current
+   * ones are the same objects rather than a copy each (memory per connection, CPU per join).
+   */
+  private static final class Decoded {
+    Map<String, PresenceEntry> byElement = Map.of();
+  }
 
   public static Behavior<Command> create(Settings settings, Metrics metrics) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
@@ -153,7 +162,7 @@ public final class PresenceReplica extends AbstractBehavior<PresenceReplica.Comm
         .onMessage(Watch.class, this::onWatch)
         .onMessage(Unwatch.class, this::onUnwatch)
         .onMessage(Get.class, m -> {
-          m.replyTo().tell(List.copyOf(present(m.topic(), bucketOf(m.topic(), keys.size())).values()));
+          m.replyTo().tell(List.copyOf(present(m.topic(), bucketOf(m.topic(), keys.size()), null).values()));
           return this;
         })
         .onMessage(BucketChanged.class, this::onBucketChanged)
@@ -201,7 +210,8 @@ public final class PresenceReplica extends AbstractBehavior<PresenceReplica.Comm
 
   private Behavior<Command> onWatch(Watch m) {
     int bucket = bucketOf(m.topic(), keys.size());
-    View view = new View(bucket, m.room(), new TopicChanges(present(m.topic(), bucket)));
+    Decoded decoded = new Decoded();
+    View view = new View(bucket, m.room(), new TopicChanges(present(m.topic(), bucket, decoded)), decoded);
     views.put(m.topic(), view);
     m.room().tell(new Changed(m.topic(), view.changes().initial()));
     return this;
@@ -270,7 +280,7 @@ public final class PresenceReplica extends AbstractBehavior<PresenceReplica.Comm
   }
 
   private void refresh(String topic, View view) {
-    view.changes().refresh(present(topic, view.bucket()));
+    view.changes().refresh(present(topic, view.bucket(), view.decoded()));
   }
 
   private Behavior<Command> onFlush() {
@@ -284,18 +294,29 @@ public final class PresenceReplica extends AbstractBehavior<PresenceReplica.Comm
     return this;
   }
 
-  /** The topic's entries whose node is a live member, keyed by {@code phx_ref}, in a stable order. */
-  private Map<String, PresenceEntry> present(String topic, int bucket) {
+  /**
+   * The topic's entries whose node is a live member, keyed by {@code phx_ref}, in a stable order;
+   * {@code decoded} (null: none) holds what was decoded last time and is updated.
+   */
+  private Map<String, PresenceEntry> present(String topic, int bucket, Decoded decoded) {
     Map<String, PresenceEntry> out = new LinkedHashMap<>();
     ORMultiMap<String, String> data = buckets.get(bucket);
-    if (data == null) return out;
-    scala.Option<scala.collection.immutable.Set<String>> elements = data.get(topic);
-    if (elements.isEmpty()) return out;
+    scala.Option<scala.collection.immutable.Set<String>> elements = data == null ? scala.Option.empty() : data.get(topic);
+    if (elements.isEmpty()) {
+      if (decoded != null) decoded.byElement = Map.of();
+      return out;
+    }
+    Map<String, PresenceEntry> before = decoded == null ? Map.of() : decoded.byElement;
+    Map<String, PresenceEntry> now = new HashMap<>();
     List<PresenceEntry> entries = new ArrayList<>();
     for (String element : CollectionConverters.asJava(elements.get())) {
-      PresenceEntry entry = PresenceEntry.decode(element);
-      if (entry != null && liveNodes.contains(entry.node())) entries.add(entry);
+      PresenceEntry entry = before.get(element);
+      if (entry == null) entry = PresenceEntry.decode(element);
+      if (entry == null) continue;
+      now.put(element, entry);
+      if (liveNodes.contains(entry.node())) entries.add(entry);
     }
+    if (decoded != null) decoded.byElement = now;
     entries.sort((a, b) -> a.ref().compareTo(b.ref()));
     for (PresenceEntry entry : entries) out.put(entry.ref(), entry);
     return out;
