@@ -252,13 +252,16 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
   }
 
   /**
-   * Sends again the pending joins whose answer has not begun, when the entity has been silent
-   * for a retry interval (and the join unanswered as long), or at once when {@code force} (a new
-   * incarnation of the entity located this room: whatever was sent to the old one is lost).
+   * While the cluster's membership is unsettled ({@link NodeRooms#membershipUnsettled}: a node
+   * unreachable, or lost within the join timeout), sends again the pending joins whose answer
+   * has not begun, when the entity has been silent for a retry interval (and the join
+   * unanswered as long), or at once when {@code force} (a new incarnation of the entity located
+   * this room: whatever was sent to the old one may be lost).
    * Each attempt has its own join id; the answers to earlier ones are late answers
    * ({@link #lateAnswer}), so the entity never counts the member twice.
    */
   private void retryJoins(boolean force) {
+    if (!node.membershipUnsettled()) return; // nothing was lost: a slow answer is a busy entity's
     long now = System.nanoTime();
     long interval = settings.joinRetryInterval().toNanos();
     if (!force && now - heardFromEntity < interval) return;

@@ -3,8 +3,10 @@ package dev.chorus.room;
 import dev.chorus.metrics.Metrics;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
@@ -13,7 +15,11 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.UniqueAddress;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Subscribe;
 
 /**
  * The node's local rooms: one {@link LocalRoom} child per topic with members on this node,
@@ -47,6 +53,9 @@ public final class LocalRooms extends AbstractBehavior<LocalRooms.Command> {
 
   public record RoomSize(String topic, int members) {}
 
+  /** A reachability or membership event of the cluster. */
+  private record MembershipChanged(ClusterEvent.ClusterDomainEvent event) implements Command {}
+
   private static final class Entry {
     final ActorRef<LocalRoom.Command> room;
     int members;
@@ -60,6 +69,11 @@ public final class LocalRooms extends AbstractBehavior<LocalRooms.Command> {
       ClusterSharding sharding, RoomSettings settings, NodeRooms node, Metrics metrics, TopicPresence.Factory presence) {
     return Behaviors.setup(ctx -> {
       ctx.getSystem().receptionist().tell(Receptionist.register(SERVICE_KEY, ctx.getSelf()));
+      Cluster cluster = Cluster.get(ctx.getSystem());
+      cluster.subscriptions().tell(Subscribe.create(
+          ctx.messageAdapter(ClusterEvent.ReachabilityEvent.class, MembershipChanged::new), ClusterEvent.ReachabilityEvent.class));
+      cluster.subscriptions().tell(Subscribe.create(
+          ctx.messageAdapter(ClusterEvent.MemberEvent.class, MembershipChanged::new), ClusterEvent.MemberEvent.class));
       return new LocalRooms(ctx, sharding, settings, node, metrics, presence);
     });
   }
@@ -71,6 +85,7 @@ public final class LocalRooms extends AbstractBehavior<LocalRooms.Command> {
   private final TopicPresence.Factory presence;
   private final Map<String, Entry> rooms = new HashMap<>();
   private long roomCounter;
+  private final Set<UniqueAddress> unreachable = new HashSet<>();
 
   private LocalRooms(
       ActorContext<Command> ctx, ClusterSharding sharding, RoomSettings settings, NodeRooms node, Metrics metrics,
@@ -90,7 +105,22 @@ public final class LocalRooms extends AbstractBehavior<LocalRooms.Command> {
         .onMessage(MemberGone.class, this::onMemberGone)
         .onMessage(Locate.class, this::onLocate)
         .onMessage(GetLargest.class, this::onGetLargest)
+        .onMessage(MembershipChanged.class, this::onMembershipChanged)
         .build();
+  }
+
+  /** Tells the node's rooms whether joins may have been lost with a member ({@link NodeRooms#membershipUnsettled}). */
+  private Behavior<Command> onMembershipChanged(MembershipChanged m) {
+    if (m.event() instanceof ClusterEvent.UnreachableMember u) {
+      unreachable.add(u.member().uniqueAddress());
+    } else if (m.event() instanceof ClusterEvent.ReachableMember r) {
+      unreachable.remove(r.member().uniqueAddress());
+    } else if (m.event() instanceof ClusterEvent.MemberDowned || m.event() instanceof ClusterEvent.MemberRemoved) {
+      unreachable.remove(((ClusterEvent.MemberEvent) m.event()).member().uniqueAddress());
+      node.memberLost();
+    }
+    node.unreachableMembers(unreachable.size());
+    return this;
   }
 
   private Behavior<Command> onJoin(Join m) {

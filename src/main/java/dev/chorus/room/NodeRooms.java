@@ -7,8 +7,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * What the rooms of one node share, across the threads their actors run on: the count of room
  * entities the node hosts (bounded by {@code chorus.room.max-rooms}), the history budget of
- * their entities ({@link HistoryBudget}), and the bytes of recovery replays its local rooms
- * hold until their clients take them ({@code chorus.room.node-replay-max-bytes}). Thread-safe.
+ * their entities ({@link HistoryBudget}), the bytes of recovery replays its local rooms
+ * hold until their clients take them ({@code chorus.room.node-replay-max-bytes}), and whether
+ * the cluster's membership is unsettled (joins may have been lost with a node). Thread-safe.
  */
 public final class NodeRooms {
   private final int maxRooms;
@@ -17,8 +18,13 @@ public final class NodeRooms {
   private final AtomicInteger entities = new AtomicInteger();
   private final AtomicLong replayBytes = new AtomicLong();
   final HistoryBudget history;
+  private final long settleNanos;
+  // Written by the node's LocalRooms actor alone, read by its local rooms.
+  private volatile int unreachableMembers;
+  private volatile long lostMemberAt = Long.MIN_VALUE / 2;
 
   public NodeRooms(RoomSettings settings, Metrics metrics) {
+    this.settleNanos = settings.joinTimeout().toNanos();
     this.maxRooms = settings.maxRooms();
     this.maxReplayBytes = settings.nodeReplayMaxBytes();
     this.metrics = metrics;
@@ -69,5 +75,26 @@ public final class NodeRooms {
   /** Bytes of replays held by this node's local rooms. */
   public long replayBytes() {
     return replayBytes.get();
+  }
+
+  /** How many cluster members this node sees unreachable now. */
+  void unreachableMembers(int count) {
+    unreachableMembers = count;
+  }
+
+  /** A member was downed or removed: what was sent to it is lost. */
+  void memberLost() {
+    lostMemberAt = System.nanoTime();
+  }
+
+  /**
+   * Whether a join sent to a room entity may have been lost with its node: a member is
+   * unreachable, or one was downed or removed within the last join-timeout. Only then do local
+   * rooms send unanswered joins again; in a settled cluster a slow answer means a busy entity,
+   * and asking it twice would only add to its work (measured: 3x the join timeouts of a
+   * saturated fresh cluster).
+   */
+  boolean membershipUnsettled() {
+    return unreachableMembers > 0 || System.nanoTime() - lostMemberAt < settleNanos;
   }
 }

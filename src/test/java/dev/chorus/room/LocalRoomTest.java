@@ -324,8 +324,9 @@ class LocalRoomTest {
   @Test
   void aJoinWhoseEntityStaysSilentIsSentAgainUntilItsDeadline() {
     // one retry fits: at 200 ms; the next would come after the deadline (300 ms)
-    ActorRef<LocalRoom.Command> r = room("room { join-timeout = 300 ms, join-retry-interval = 200 ms }",
-        RoomFixtures.node(RoomFixtures.SETTINGS, metrics));
+    NodeRooms node = RoomFixtures.node(RoomFixtures.SETTINGS, metrics);
+    node.unreachableMembers(1); // a node is unreachable: what was sent may be lost with it
+    ActorRef<LocalRoom.Command> r = room("room { join-timeout = 300 ms, join-retry-interval = 200 ms }", node);
     Member m = member("1");
     r.tell(new LocalRoom.Join(request(m, "{\"since\":{\"epoch\":\"ep\",\"seq\":3}}")));
     RoomEntity.Admit first = entity.expectMessageClass(RoomEntity.Admit.class, WAIT);
@@ -341,8 +342,26 @@ class LocalRoomTest {
   }
 
   @Test
+  void inASettledClusterASilentEntityIsNotAskedTwice() {
+    // all members reachable, none lost: a slow answer is a busy entity's, and a retry would add to its work
+    ActorRef<LocalRoom.Command> r = room("room { join-timeout = 500 ms, join-retry-interval = 100 ms }",
+        RoomFixtures.node(RoomFixtures.SETTINGS, metrics));
+    Member m = member("1");
+    r.tell(new LocalRoom.Join(request(m, "{}")));
+    entity.expectMessageClass(RoomEntity.Admit.class, WAIT);
+    r.tell(new LocalRoom.Locate(entity.ref(), parent.ref())); // the entity's first start locates its members
+    entity.expectMessageClass(RoomEntity.Located.class, WAIT);
+    assertEquals(new JoinRequest.Refused(TOPIC, "1"), m.outcomes().expectMessageClass(JoinRequest.Refused.class, WAIT));
+    entity.expectNoMessage(Duration.ofMillis(200));
+    assertEquals(0, metrics.joinRetries.sum());
+    testKit.stop(r, WAIT);
+  }
+
+  @Test
   void aNewIncarnationOfTheEntityGetsThePendingJoinAgainAndTheOldAnswerIsGivenBack() {
-    ActorRef<LocalRoom.Command> r = room("room.join-retry-interval = 1 h", RoomFixtures.node(RoomFixtures.SETTINGS, metrics));
+    NodeRooms node = RoomFixtures.node(RoomFixtures.SETTINGS, metrics);
+    node.memberLost(); // a node was just removed: the room's entity lived there
+    ActorRef<LocalRoom.Command> r = room("room.join-retry-interval = 1 h", node);
     Member m = member("1");
     r.tell(new LocalRoom.Join(request(m, "{}")));
     RoomEntity.Admit first = entity.expectMessageClass(RoomEntity.Admit.class, WAIT);
