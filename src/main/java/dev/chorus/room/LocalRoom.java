@@ -274,8 +274,8 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
       p.sentAt = now;
       pending.put(again, p);
       timers.startSingleTimer(new JoinTimedOut(again), new JoinTimedOut(again), Duration.ofNanos(p.deadline - now));
+      metrics.joinRetries.increment(); // before the send, so whoever sees the retry sees it counted
       entity.tell(new RoomEntity.Admit(getContext().getSelf(), again, p.since));
-      metrics.joinRetries.increment();
     }
   }
 
