@@ -1,6 +1,7 @@
 package dev.chorus.bench;
 
 import io.netty.buffer.ByteBuf;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -121,7 +122,7 @@ final class FanoutScenario {
       for (PhoenixClient c : subscribers) if (c.slow) c.stopReading();
 
       healthy[1].startTimeline(clock.micros());
-      result.notes.put("measured.started_at", java.time.Instant.now().toString()); // to line up with server logs
+      result.notes.put("measured.started_at", Instant.now().toString()); // to line up with server logs
       phase.set(Publisher.MEASURED);
       double cpuBefore = ServerMemory.cpuSeconds(serverPid);
       long rssBefore = ServerMemory.rssKib(serverPid);

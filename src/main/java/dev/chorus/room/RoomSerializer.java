@@ -32,6 +32,7 @@ public final class RoomSerializer extends SerializerWithStringManifest {
   private static final int IDENTIFIER = 4_701_001;
   private final ExtendedActorSystem system;
   private volatile ActorRefResolver resolver; // the typed system is not ready when this is built
+  private volatile Metrics metrics; // looked up once, at the first message: every cross-node message counts
 
   public RoomSerializer(ExtendedActorSystem system) {
     this.system = system;
@@ -140,7 +141,7 @@ public final class RoomSerializer extends SerializerWithStringManifest {
       throw new UncheckedIOException(e);
     }
     // Serialized only to cross to another node: what Chorus's own messages put on the cluster link.
-    Metrics.get(system).crossNodeBytes.add(bytes.size());
+    metrics().crossNodeBytes.add(bytes.size());
     return bytes.toByteArray();
   }
 
@@ -151,7 +152,7 @@ public final class RoomSerializer extends SerializerWithStringManifest {
         case "D": {
           long seq = in.readLong();
           long micros = in.readLong();
-          Metrics.get(system).crossNodeDeliveriesReceived.increment();
+          metrics().crossNodeDeliveriesReceived.increment();
           return new LocalRoom.Deliver(seq, readBytes(in), micros);
         }
         case "P":
@@ -287,6 +288,12 @@ public final class RoomSerializer extends SerializerWithStringManifest {
   private <T> ActorRef<T> readRef(DataInputStream in) throws IOException {
     String s = readString(in);
     return s.isEmpty() ? null : resolver().resolveActorRef(s);
+  }
+
+  private Metrics metrics() {
+    Metrics m = metrics;
+    if (m == null) metrics = m = Metrics.get(system);
+    return m;
   }
 
   private ActorRefResolver resolver() {

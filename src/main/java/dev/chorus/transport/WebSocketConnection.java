@@ -12,6 +12,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.util.ByteString;
 
@@ -237,7 +238,7 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter {
    */
   private static long spread(Duration timeout) {
     long nanos = timeout.toNanos();
-    return nanos + java.util.concurrent.ThreadLocalRandom.current().nextLong(nanos + 1);
+    return nanos + ThreadLocalRandom.current().nextLong(nanos + 1);
   }
 
   /** Aborts the TCP connection (RST), releasing its kernel buffers. */
