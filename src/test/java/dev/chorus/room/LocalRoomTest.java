@@ -420,16 +420,24 @@ class LocalRoomTest {
     m.out().expectNothingQueued();
   }
 
+  /**
+   * {@code m} joins {@code r} asking to recover from seq 0, and the entity admits it with
+   * {@code frames} missed broadcasts of 10 000 bytes each (in one answer).
+   */
+  private void admittedWithReplay(ActorRef<LocalRoom.Command> r, Member m, int frames) {
+    r.tell(new LocalRoom.Join(request(m, "{\"since\":{\"epoch\":\"ep\",\"seq\":0}}")));
+    RoomEntity.Admit admit = entity.expectMessageClass(RoomEntity.Admit.class, WAIT);
+    List<ByteString> replay = new ArrayList<>();
+    for (int i = 1; i <= frames; i++) replay.add(broadcast(i, "r".repeat(10_000)));
+    r.tell(new LocalRoom.Admitted(admit.joinId(), new Position("ep", frames), true, replay));
+  }
+
   @Test
   void aReplayLargerThanTheWindowGoesAtTheClientsPaceWithLiveMessagesBehindIt() {
     NodeRooms node = RoomFixtures.node(RoomFixtures.SETTINGS, metrics);
     ActorRef<LocalRoom.Command> paced = room("room.replay-window = 64 KiB", node);
     Member m = member("1");
-    paced.tell(new LocalRoom.Join(request(m, "{\"since\":{\"epoch\":\"ep\",\"seq\":0}}")));
-    RoomEntity.Admit admit = entity.expectMessageClass(RoomEntity.Admit.class, WAIT);
-    List<ByteString> replay = new ArrayList<>();
-    for (int i = 1; i <= 40; i++) replay.add(broadcast(i, "r".repeat(10_000))); // 400 KB
-    paced.tell(new LocalRoom.Admitted(admit.joinId(), new Position("ep", 40), true, replay));
+    admittedWithReplay(paced, m, 40); // 400 KB
     m.outcomes().expectMessageClass(JoinRequest.Accepted.class, WAIT);
     ByteString live = broadcast(41, "live");
     paced.tell(new LocalRoom.Deliver(41, live, 0));
@@ -455,11 +463,7 @@ class LocalRoomTest {
     NodeRooms node = RoomFixtures.node(settings, metrics);
     ActorRef<LocalRoom.Command> busy = room("room { replay-window = 16 KiB, node-replay-max-bytes = 100 KiB }", node);
     Member m = member("1");
-    busy.tell(new LocalRoom.Join(request(m, "{\"since\":{\"epoch\":\"ep\",\"seq\":0}}")));
-    RoomEntity.Admit admit = entity.expectMessageClass(RoomEntity.Admit.class, WAIT);
-    List<ByteString> replay = new ArrayList<>();
-    for (int i = 1; i <= 20; i++) replay.add(broadcast(i, "r".repeat(10_000))); // 200 KB > 100 KiB
-    busy.tell(new LocalRoom.Admitted(admit.joinId(), new Position("ep", 20), true, replay));
+    admittedWithReplay(busy, m, 20); // 200 KB > 100 KiB
     m.outcomes().expectMessageClass(JoinRequest.Accepted.class, WAIT);
     QueueReader.Out reply = m.out().next(WAIT);
     assertEquals("ok", reply.status());
@@ -477,11 +481,7 @@ class LocalRoomTest {
     NodeRooms node = RoomFixtures.node(RoomFixtures.SETTINGS, metrics);
     ActorRef<LocalRoom.Command> paced = room("room.replay-window = 64 KiB", node);
     Member m = member("1");
-    paced.tell(new LocalRoom.Join(request(m, "{\"since\":{\"epoch\":\"ep\",\"seq\":0}}")));
-    RoomEntity.Admit admit = entity.expectMessageClass(RoomEntity.Admit.class, WAIT);
-    List<ByteString> replay = new ArrayList<>();
-    for (int i = 1; i <= 20; i++) replay.add(broadcast(i, "r".repeat(10_000)));
-    paced.tell(new LocalRoom.Admitted(admit.joinId(), new Position("ep", 20), true, replay));
+    admittedWithReplay(paced, m, 20);
     m.outcomes().expectMessageClass(JoinRequest.Accepted.class, WAIT);
     // the client reads nothing: live messages wait behind the replay, up to the queue's 1 MiB
     for (int i = 21; i <= 130; i++) paced.tell(new LocalRoom.Deliver(i, broadcast(i, "l".repeat(10_000)), 0));
