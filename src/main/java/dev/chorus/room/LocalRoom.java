@@ -82,6 +82,22 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
   /** A starting room entity asks where the members are (through the node's LocalRooms). */
   record Locate(ActorRef<RoomEntity.Command> entity, ActorRef<LocalRooms.Command> node) implements Command {}
 
+  /**
+   * A restarted room entity takes the topic's history up from this room's copy: answered with
+   * {@link RoomEntity.Tail} pages, all sent at once.
+   */
+  public record SendTail(ActorRef<RoomEntity.Command> entity) implements Command, CrossNode {}
+
+  /**
+   * A restarted room entity brings this room up to date: the topic stands at {@code seq} of
+   * {@code epoch}, and {@code frames} (with their {@code seqs}) are messages of it this room may
+   * have missed, delivered to the members unless already delivered. Pages of one catch-up follow
+   * each other; {@code last} ends it. Another epoch than the room's means the topic started
+   * afresh: its copy of the history no longer applies.
+   */
+  public record CatchUp(String epoch, long seq, List<Long> seqs, List<ByteString> frames, boolean last)
+      implements Command, CrossNode {}
+
   private record ChannelStopped(ActorRef<Channel.Command> channel) implements Command {}
 
   private enum RefreshRegistration implements Command { INSTANCE }
@@ -159,9 +175,10 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
       RoomSettings settings,
       NodeRooms node,
       Metrics metrics,
+      Namespace namespace,
       Function<ActorRef<TopicPresence.Changed>, TopicPresence> presence) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-        new LocalRoom(ctx, timers, topic, entity, parent, settings, node, metrics, presence)));
+        new LocalRoom(ctx, timers, topic, entity, parent, settings, node, metrics, namespace, presence)));
   }
 
   private final String topic;
@@ -172,6 +189,15 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
   private final Metrics metrics;
   private final TimerScheduler<Command> timers;
   private final TopicPresence presence;
+  /**
+   * This node's copy of the topic's history: every message it delivered, bounded like the
+   * entity's own (the namespace's history bounds, in the node's history budget). Should the
+   * entity's node die, the entity that replaces it takes the history up from here.
+   */
+  private final RoomHistory copy;
+  /** Where the topic stands as this room saw it last: null until its first join was admitted. */
+  private String epoch;
+  private long seq;
   private final ArrayList<Member> members = new ArrayList<>();
   private final Map<Long, PendingJoin> pending = new HashMap<>();
   private long joinCounter;
@@ -188,8 +214,12 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
       RoomSettings settings,
       NodeRooms node,
       Metrics metrics,
+      Namespace namespace,
       Function<ActorRef<TopicPresence.Changed>, TopicPresence> presence) {
     super(ctx);
+    this.copy = namespace == null
+        ? RoomHistory.none()
+        : new RoomHistory(namespace.historySize(), namespace.historyTtl(), namespace.historyMaxBytes(), node.history);
     this.topic = topic;
     this.entity = entity;
     this.parent = parent;
@@ -217,12 +247,15 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
         .onMessageEquals(RefreshRegistration.INSTANCE, this::onRefresh)
         .onMessage(PresenceChanged.class, this::onPresenceChanged)
         .onMessage(Locate.class, this::onLocate)
+        .onMessage(SendTail.class, this::onSendTail)
+        .onMessage(CatchUp.class, this::onCatchUp)
         .onSignal(PostStop.class, s -> onPostStop())
         .build();
   }
 
   private Behavior<Command> onDeliver(Deliver m) {
     heardFromEntity = System.nanoTime();
+    if (!advanceTo(m.seq(), m.frame())) return this;
     int dropped = offerToAll(WebSocketFrames.toBuf(m.frame()));
     metrics.deliveries.add(members.size() - dropped);
     if (dropped > 0) metrics.deliveriesDropped.add(dropped);
@@ -291,13 +324,84 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
   /** A starting entity asks where its members are: it is a new incarnation, which never got what is pending. */
   private Behavior<Command> onLocate(Locate m) {
     heardFromEntity = System.nanoTime();
-    m.entity().tell(new RoomEntity.Located(m.node(), getContext().getSelf(), members.size()));
+    m.entity().tell(new RoomEntity.Located(m.node(), getContext().getSelf(), members.size(),
+        epoch == null ? null : new Position(epoch, seq), copy.oldestSeq()));
     retryJoins(true);
+    return this;
+  }
+
+  /**
+   * Whether the message {@code seq} is new here: false for one delivered already (a restarted
+   * entity's catch-up and its predecessor's last broadcasts may cross). A new one goes into the
+   * copy of the history, which starts afresh after a gap, so that it never holds one.
+   */
+  private boolean advanceTo(long seq, ByteString frame) {
+    if (epoch != null && seq <= this.seq) return false;
+    if (seq != this.seq + 1) copy.clear();
+    this.seq = seq;
+    copy.remember(seq, frame, System.currentTimeMillis());
+    return true;
+  }
+
+  /**
+   * A join was admitted at {@code at}: the room's position, unless it is there already. A new
+   * epoch (the topic started afresh) makes the copy of the history void.
+   */
+  private void startAt(Position at) {
+    if (epoch == null || !epoch.equals(at.epoch())) {
+      copy.clear();
+      epoch = at.epoch();
+      seq = at.seq();
+    } else if (at.seq() > seq) {
+      copy.clear(); // it had missed messages: a copy with a gap would replay wrongly
+      seq = at.seq();
+    }
+  }
+
+  private Behavior<Command> onSendTail(SendTail m) {
+    long after = -1;
+    while (true) {
+      RoomHistory.Page page = copy.after(after, System.currentTimeMillis(), settings.replayPageBytes());
+      List<Long> seqs = new ArrayList<>(page.entries().size());
+      List<ByteString> frames = new ArrayList<>(page.entries().size());
+      for (RoomHistory.Entry e : page.entries()) {
+        seqs.add(e.seq());
+        frames.add(e.frame());
+      }
+      m.entity().tell(new RoomEntity.Tail(List.copyOf(seqs), List.copyOf(frames), page.more()));
+      if (!page.more() || seqs.isEmpty()) return this;
+      after = seqs.get(seqs.size() - 1);
+    }
+  }
+
+  /** A restarted entity's catch-up: what this room missed goes to the members, in order, once. */
+  private Behavior<Command> onCatchUp(CatchUp m) {
+    heardFromEntity = System.nanoTime();
+    if (epoch == null || !epoch.equals(m.epoch())) {
+      copy.clear();
+      epoch = m.epoch();
+      seq = m.seq();
+      return this;
+    }
+    for (int i = 0; i < m.seqs().size(); i++) {
+      ByteString frame = m.frames().get(i);
+      if (!advanceTo(m.seqs().get(i), frame)) continue;
+      int dropped = offerToAll(WebSocketFrames.toBuf(frame));
+      metrics.deliveries.add(members.size() - dropped);
+      if (dropped > 0) metrics.deliveriesDropped.add(dropped);
+    }
+    if (m.last() && m.seq() > seq) {
+      // Messages the entity had no copy of: the members miss them, unknowing (logged to explain).
+      getContext().getLog().warn("{}: caught up from {} to {} with {} messages unknown", topic, seq, m.seq(), m.seq() - seq);
+      copy.clear();
+      seq = m.seq();
+    }
     return this;
   }
 
   private Behavior<Command> onAdmitted(Admitted m) {
     heardFromEntity = System.nanoTime();
+    startAt(m.at());
     PendingJoin p = pending.get(m.joinId());
     if (p == null || p.admitted != null) return lateAnswer(m.joinId(), m.last());
     p.admitted = m;
@@ -525,12 +629,13 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
   }
 
   private Behavior<Command> onRefresh() {
-    entity.tell(new RoomEntity.Register(getContext().getSelf(), members.size()));
+    entity.tell(new RoomEntity.Register(getContext().getSelf(), members.size(), epoch == null ? null : new Position(epoch, seq)));
     return this;
   }
 
   private Behavior<Command> onPostStop() {
     entity.tell(new RoomEntity.Register(getContext().getSelf(), 0));
+    copy.close();
     for (Member member : members) endReplay(member);
     if (presence != null) {
       for (Member member : members) presence.untrack(member.presence);

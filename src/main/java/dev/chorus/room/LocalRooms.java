@@ -127,7 +127,7 @@ public final class LocalRooms extends AbstractBehavior<LocalRooms.Command> {
     String topic = m.request().topic().toString();
     Namespace namespace = m.request().namespace();
     Entry entry = rooms.computeIfAbsent(topic, t -> new Entry(getContext().spawn(
-        LocalRoom.create(t, sharding.entityRefFor(RoomEntity.TYPE_KEY, t), getContext().getSelf(), settings, node, metrics,
+        LocalRoom.create(t, sharding.entityRefFor(RoomEntity.TYPE_KEY, t), getContext().getSelf(), settings, node, metrics, namespace,
             namespace.presence()
                 ? changes -> presence.forTopic(t, namespace.presenceListLimit(), changes)
                 : null),

@@ -63,7 +63,12 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
    * A local room states how many members it holds. Sent periodically, so that an entity that
    * was restarted or moved learns its nodes again.
    */
-  public record Register(ActorRef<LocalRoom.Command> localRoom, int members) implements Command, CrossNode {}
+  public record Register(ActorRef<LocalRoom.Command> localRoom, int members, Position at) implements Command, CrossNode {
+    /** A local room that has seen no message of the topic yet. */
+    public Register(ActorRef<LocalRoom.Command> localRoom, int members) {
+      this(localRoom, members, null);
+    }
+  }
 
   public record Publish(String event, ByteString payload, String ref, ActorRef<Published> replyTo)
       implements Command, CrossNode {}
@@ -71,9 +76,24 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
   /** The publish was sequenced as {@code seq} in {@code epoch}. */
   public record Published(String ref, String epoch, long seq) implements CrossNode {}
 
-  /** A node's answer to {@link LocalRooms.Locate}: its local room (null if none) and members. */
-  public record Located(ActorRef<LocalRooms.Command> node, ActorRef<LocalRoom.Command> localRoom, int members)
-      implements Command, CrossNode {}
+  /**
+   * A node's answer to {@link LocalRooms.Locate}: its local room (null if none) and members; the
+   * last position that room delivered ({@code at}, null if none) and the oldest seq of its copy of
+   * the history ({@code Long.MAX_VALUE} if it keeps none), from which a restarted entity takes up
+   * the topic where its previous incarnation left it.
+   */
+  public record Located(ActorRef<LocalRooms.Command> node, ActorRef<LocalRoom.Command> localRoom, int members,
+      Position at, long oldestSeq) implements Command, CrossNode {
+    public Located(ActorRef<LocalRooms.Command> node, ActorRef<LocalRoom.Command> localRoom, int members) {
+      this(node, localRoom, members, null, Long.MAX_VALUE);
+    }
+  }
+
+  /**
+   * A page of a local room's copy of the history, asked for by a restarted entity
+   * ({@link LocalRoom.SendTail}): {@code more} when further pages follow.
+   */
+  public record Tail(List<Long> seqs, List<ByteString> frames, boolean more) implements Command, CrossNode {}
 
   /**
    * The kept messages after {@code afterSeq}, for the API for backends: answered with one page
@@ -124,6 +144,10 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
     private final RoomEntity room;
     private final RoomSettings settings;
     private Set<ActorRef<LocalRooms.Command>> awaiting; // null until the receptionist answered
+    /** The located rooms that have delivered messages of the topic, and where they are. */
+    private final Map<ActorRef<LocalRoom.Command>, Located> positions = new HashMap<>();
+    /** Taking the history up from the most advanced room's copy (its {@link Tail} pages). */
+    private boolean fetching;
     private final long startedAt = System.nanoTime();
 
     Locating(ActorContext<Command> ctx, StashBuffer<Command> stash, TimerScheduler<Command> timers,
@@ -142,7 +166,8 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
       return Behaviors.receive(Command.class)
           .onMessage(Listed.class, this::onListed)
           .onMessage(Located.class, this::onLocated)
-          .onMessageEquals(LocateTimeout.INSTANCE, this::ready)
+          .onMessage(Tail.class, this::onTail)
+          .onMessageEquals(LocateTimeout.INSTANCE, () -> fetching ? ready() : takeUp())
           .onAnyMessage(this::hold)
           // An entity that stops while its held messages are replayed (a join over max-rooms, a
           // Stop) gets its PostStop here, in the behavior it replayed them from.
@@ -154,13 +179,46 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
       awaiting = new HashSet<>(m.listing().getServiceInstances(LocalRooms.SERVICE_KEY));
       ctx.getLog().debug("{} locating its members on {} nodes", room.topic, awaiting.size());
       for (ActorRef<LocalRooms.Command> node : awaiting) node.tell(new LocalRooms.Locate(room.topic, ctx.getSelf()));
-      return awaiting.isEmpty() ? ready() : Behaviors.same();
+      return awaiting.isEmpty() ? takeUp() : Behaviors.same();
     }
 
     private Behavior<Command> onLocated(Located m) {
-      room.onLocated(m);
-      if (awaiting != null) awaiting.remove(m.node());
-      return awaiting != null && awaiting.isEmpty() ? ready() : Behaviors.same();
+      if (m.localRoom() != null) {
+        room.setMembers(m.localRoom(), m.members()).settle();
+        // One that answers while the history is taken up is caught up with the others.
+        if (m.at() != null) positions.put(m.localRoom(), m);
+      }
+      if (fetching || awaiting == null || !awaiting.remove(m.node())) return Behaviors.same();
+      return awaiting.isEmpty() ? takeUp() : Behaviors.same();
+    }
+
+    /**
+     * Every node answered, or the time is up: the entity continues the topic where the most
+     * advanced local room has seen it (the same epoch, the next seq), and takes its history up
+     * from that room's copy, so a client that lost its node recovers on another as if the room
+     * had never moved. Every message a publisher was told was sequenced is in the copy of its
+     * own node's room at least (the entity sends the broadcast before the answer, on the same
+     * link). A room no node has seen starts afresh.
+     */
+    private Behavior<Command> takeUp() {
+      Located best = null;
+      for (Located l : positions.values()) {
+        if (best == null || l.at().seq() > best.at().seq()
+            || (l.at().seq() == best.at().seq() && l.oldestSeq() < best.oldestSeq())) best = l;
+      }
+      if (best == null) return ready();
+      room.resume(best.at());
+      if (best.oldestSeq() > best.at().seq()) return ready(); // that room keeps no copy
+      fetching = true;
+      best.localRoom().tell(new LocalRoom.SendTail(ctx.getSelf()));
+      timers.startSingleTimer(LocateTimeout.INSTANCE, settings.locateTimeout());
+      return Behaviors.same();
+    }
+
+    private Behavior<Command> onTail(Tail m) {
+      if (!fetching) return Behaviors.same();
+      room.rememberTail(m);
+      return m.more() ? Behaviors.same() : ready();
     }
 
     private Behavior<Command> hold(Command m) throws Exception {
@@ -181,6 +239,7 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
             awaiting == null ? " (no listing)" : awaiting.isEmpty() ? "" : " (" + awaiting.size() + " nodes did not answer)");
       }
       timers.cancel(LocateTimeout.INSTANCE);
+      for (Located l : positions.values()) room.catchUp(l.localRoom(), l.at());
       return stash.unstashAll(room);
     }
   }
@@ -197,9 +256,14 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
   private final boolean overCap;
   private boolean idleTimerOn;
   private boolean passivating;
-  /** Changes whenever the entity starts afresh, so a client can tell its seq no longer applies. */
-  private final String epoch = Long.toString(ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE), 36);
+  /**
+   * Changes whenever the topic starts afresh (no node had seen it), so a client can tell its
+   * seq no longer applies; an entity that moved takes its epoch and seq up ({@link #resume}).
+   */
+  private String epoch = Long.toString(ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE), 36);
   private long seq;
+  /** The last seq taken into the history from a local room's copy ({@link #rememberTail}). */
+  private long tailSeq = -1;
   private final Map<ActorRef<LocalRoom.Command>, Integer> membersByLocalRoom = new HashMap<>();
   private int members;
   private final RoomHistory history;
@@ -226,12 +290,13 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
     return newReceiveBuilder()
         .onMessage(Admit.class, this::onAdmit)
         .onMessage(MemberLeft.class, m -> setMembers(m.localRoom(), count(m.localRoom()) - 1).settle())
-        .onMessage(Register.class, m -> setMembers(m.localRoom(), m.members()).settle())
+        .onMessage(Register.class, this::onRegister)
         .onMessage(LocalRoomStopped.class, m -> setMembers(m.localRoom(), 0).settle())
         .onMessage(Publish.class, this::onPublish)
         .onMessage(Located.class, this::onLocated)
         .onMessage(GetHistory.class, this::onGetHistory)
         .onMessage(Listed.class, m -> this) // late answers of the locating phase
+        .onMessage(Tail.class, m -> this)
         .onMessageEquals(LocateTimeout.INSTANCE, () -> this)
         .onMessageEquals(IdleTimeout.INSTANCE, this::onIdleTimeout)
         .onMessageEquals(Stop.INSTANCE, () -> Behaviors.stopped())
@@ -294,8 +359,66 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
     return settle();
   }
 
+  /** A node answered after the locating phase: its room is brought up to date, as a registering one. */
   private Behavior<Command> onLocated(Located m) {
-    return m.localRoom() == null ? this : setMembers(m.localRoom(), m.members()).settle();
+    if (m.localRoom() == null) return this;
+    catchUp(m.localRoom(), m.at());
+    return setMembers(m.localRoom(), m.members()).settle();
+  }
+
+  /** A room this entity did not know (it did not answer the locating in time) is brought up to date as it registers. */
+  private Behavior<Command> onRegister(Register m) {
+    if (count(m.localRoom()) == 0 && m.members() > 0) catchUp(m.localRoom(), m.at());
+    return setMembers(m.localRoom(), m.members()).settle();
+  }
+
+  /** The topic continues at {@code at}, where a local room saw it last: this entity moved. */
+  private void resume(Position at) {
+    epoch = at.epoch();
+    seq = at.seq();
+  }
+
+  /** A page of a local room's copy of the history, oldest first, taken up as this entity's own. */
+  private void rememberTail(Tail m) {
+    long now = System.currentTimeMillis();
+    for (int i = 0; i < m.seqs().size(); i++) {
+      long s = m.seqs().get(i);
+      if (s <= tailSeq || s > seq) continue; // kept in order, and never past the position taken up
+      history.remember(s, m.frames().get(i), now);
+      tailSeq = s;
+    }
+  }
+
+  /**
+   * Sends a local room that was at {@code at} (null: it has delivered nothing) what it missed,
+   * in pages, so that its members go on without a gap: messages the previous incarnation sent
+   * other nodes but not this one before it died. A room of another epoch is told the new one.
+   * A room ahead of this entity (one that did not answer the locating in time had seen more)
+   * moves the seq on past it, so that no seq is given twice.
+   */
+  private void catchUp(ActorRef<LocalRoom.Command> localRoom, Position at) {
+    if (at == null) return;
+    if (!at.epoch().equals(epoch)) {
+      localRoom.tell(new LocalRoom.CatchUp(epoch, seq, List.of(), List.of(), true));
+      return;
+    }
+    if (at.seq() >= seq) {
+      seq = at.seq();
+      return;
+    }
+    long after = at.seq();
+    while (true) {
+      RoomHistory.Page page = history.after(after, System.currentTimeMillis(), settings.replayPageBytes());
+      List<Long> seqs = new ArrayList<>(page.entries().size());
+      List<ByteString> frames = new ArrayList<>(page.entries().size());
+      for (RoomHistory.Entry e : page.entries()) {
+        seqs.add(e.seq());
+        frames.add(e.frame());
+      }
+      localRoom.tell(new LocalRoom.CatchUp(epoch, seq, List.copyOf(seqs), List.copyOf(frames), !page.more()));
+      if (!page.more() || seqs.isEmpty()) return;
+      after = seqs.get(seqs.size() - 1);
+    }
   }
 
   private Behavior<Command> onAdmit(Admit m) {
@@ -352,7 +475,7 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
     return membersByLocalRoom.getOrDefault(localRoom, 0);
   }
 
-  private RoomEntity setMembers(ActorRef<LocalRoom.Command> localRoom, int count) {
+  RoomEntity setMembers(ActorRef<LocalRoom.Command> localRoom, int count) {
     Integer before = count > 0 ? membersByLocalRoom.put(localRoom, count) : membersByLocalRoom.remove(localRoom);
     members += Math.max(count, 0) - (before == null ? 0 : before);
     if (before == null && count > 0) {

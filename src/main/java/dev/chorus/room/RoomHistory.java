@@ -158,6 +158,24 @@ final class RoomHistory {
     k.frame.release();
   }
 
+  /** Frees every kept message, and keeps on keeping what comes next (a copy that found a gap starts afresh). */
+  void clear() {
+    synchronized (budget) {
+      Kept k;
+      while ((k = entries.pollFirst()) != null) {
+        budget.resize(this, -k.frame.readableBytes());
+        k.frame.release();
+      }
+    }
+  }
+
+  /** The seq of the oldest kept message, or {@code Long.MAX_VALUE} when nothing is kept. */
+  long oldestSeq() {
+    synchronized (budget) {
+      return entries.isEmpty() ? Long.MAX_VALUE : entries.peekFirst().seq;
+    }
+  }
+
   /** Frees every kept message (the entity has stopped); later calls keep nothing. */
   void close() {
     synchronized (budget) {

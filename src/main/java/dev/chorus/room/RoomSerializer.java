@@ -60,6 +60,9 @@ public final class RoomSerializer extends SerializerWithStringManifest {
     if (o instanceof LocalRooms.Largest) return "g";
     if (o instanceof RoomEntity.GetHistory) return "H";
     if (o instanceof RoomEntity.History) return "h";
+    if (o instanceof LocalRoom.SendTail) return "S";
+    if (o instanceof RoomEntity.Tail) return "t";
+    if (o instanceof LocalRoom.CatchUp) return "u";
     throw new IllegalArgumentException("not a cross-node room message: " + o.getClass());
   }
 
@@ -104,6 +107,7 @@ public final class RoomSerializer extends SerializerWithStringManifest {
       } else if (o instanceof RoomEntity.Register m) {
         writeRef(out, m.localRoom());
         out.writeInt(m.members());
+        writeNullablePosition(out, m.at());
       } else if (o instanceof LocalRooms.Locate m) {
         writeString(out, m.topic());
         writeRef(out, m.entity());
@@ -111,6 +115,8 @@ public final class RoomSerializer extends SerializerWithStringManifest {
         writeRef(out, m.node());
         writeRef(out, m.localRoom());
         out.writeInt(m.members());
+        writeNullablePosition(out, m.at());
+        out.writeLong(m.oldestSeq());
       } else if (o instanceof LocalRooms.GetLargest m) {
         out.writeInt(m.limit());
         writeRef(out, m.replyTo());
@@ -129,11 +135,17 @@ public final class RoomSerializer extends SerializerWithStringManifest {
       } else if (o instanceof RoomEntity.History m) {
         writePosition(out, m.at());
         out.writeBoolean(m.more());
-        out.writeInt(m.seqs().size());
-        for (int i = 0; i < m.seqs().size(); i++) {
-          out.writeLong(m.seqs().get(i));
-          writeBytes(out, m.frames().get(i));
-        }
+        writeSeqsAndFrames(out, m.seqs(), m.frames());
+      } else if (o instanceof LocalRoom.SendTail m) {
+        writeRef(out, m.entity());
+      } else if (o instanceof RoomEntity.Tail m) {
+        out.writeBoolean(m.more());
+        writeSeqsAndFrames(out, m.seqs(), m.frames());
+      } else if (o instanceof LocalRoom.CatchUp m) {
+        writeString(out, m.epoch());
+        out.writeLong(m.seq());
+        out.writeBoolean(m.last());
+        writeSeqsAndFrames(out, m.seqs(), m.frames());
       } else {
         throw new IllegalArgumentException("not a cross-node room message: " + o.getClass());
       }
@@ -179,11 +191,11 @@ public final class RoomSerializer extends SerializerWithStringManifest {
         case "M":
           return new RoomEntity.MemberLeft(readRef(in));
         case "R":
-          return new RoomEntity.Register(readRef(in), in.readInt());
+          return new RoomEntity.Register(readRef(in), in.readInt(), readNullablePosition(in));
         case "L":
           return new LocalRooms.Locate(readString(in), readRef(in));
         case "l":
-          return new RoomEntity.Located(readRef(in), readRef(in), in.readInt());
+          return new RoomEntity.Located(readRef(in), readRef(in), in.readInt(), readNullablePosition(in), in.readLong());
         case "G":
           return new LocalRooms.GetLargest(in.readInt(), readRef(in));
         case "g": {
@@ -200,14 +212,25 @@ public final class RoomSerializer extends SerializerWithStringManifest {
         case "h": {
           Position at = readPosition(in);
           boolean more = in.readBoolean();
-          int n = in.readInt();
-          List<Long> seqs = new ArrayList<>(n);
-          List<ByteString> frames = new ArrayList<>(n);
-          for (int i = 0; i < n; i++) {
-            seqs.add(in.readLong());
-            frames.add(readBytes(in));
-          }
-          return new RoomEntity.History(at, List.copyOf(seqs), List.copyOf(frames), more);
+          List<Long> seqs = new ArrayList<>();
+          List<ByteString> frames = readSeqsAndFrames(in, seqs);
+          return new RoomEntity.History(at, List.copyOf(seqs), frames, more);
+        }
+        case "S":
+          return new LocalRoom.SendTail(readRef(in));
+        case "t": {
+          boolean more = in.readBoolean();
+          List<Long> seqs = new ArrayList<>();
+          List<ByteString> frames = readSeqsAndFrames(in, seqs);
+          return new RoomEntity.Tail(List.copyOf(seqs), frames, more);
+        }
+        case "u": {
+          String epoch = readString(in);
+          long seq = in.readLong();
+          boolean last = in.readBoolean();
+          List<Long> seqs = new ArrayList<>();
+          List<ByteString> frames = readSeqsAndFrames(in, seqs);
+          return new LocalRoom.CatchUp(epoch, seq, List.copyOf(seqs), frames, last);
         }
         default:
           throw new NotSerializableException("unknown room message manifest '" + manifest + "'");
@@ -270,6 +293,35 @@ public final class RoomSerializer extends SerializerWithStringManifest {
 
   private static Position readPosition(DataInputStream in) throws IOException {
     return new Position(readString(in), in.readLong());
+  }
+
+  private static void writeNullablePosition(DataOutputStream out, Position p) throws IOException {
+    out.writeBoolean(p != null);
+    if (p != null) writePosition(out, p);
+  }
+
+  private static Position readNullablePosition(DataInputStream in) throws IOException {
+    return in.readBoolean() ? readPosition(in) : null;
+  }
+
+  /** Messages of a topic with their seqs (a history copy's page, a catch-up). */
+  private static void writeSeqsAndFrames(DataOutputStream out, List<Long> seqs, List<ByteString> frames) throws IOException {
+    out.writeInt(seqs.size());
+    for (int i = 0; i < seqs.size(); i++) {
+      out.writeLong(seqs.get(i));
+      writeBytes(out, frames.get(i));
+    }
+  }
+
+  /** The frames; their seqs are added to {@code seqs}. */
+  private static List<ByteString> readSeqsAndFrames(DataInputStream in, List<Long> seqs) throws IOException {
+    int n = in.readInt();
+    List<ByteString> frames = new ArrayList<>(Math.min(n, 1024));
+    for (int i = 0; i < n; i++) {
+      seqs.add(in.readLong());
+      frames.add(readBytes(in));
+    }
+    return List.copyOf(frames);
   }
 
   private static void writeNullable(DataOutputStream out, String s) throws IOException {

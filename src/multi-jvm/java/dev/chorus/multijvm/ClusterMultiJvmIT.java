@@ -19,7 +19,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Three Chorus JVMs form a cluster; rooms span the nodes with one order for everybody; a
- * publish reaches only nodes with members; and the cluster survives a SIGKILLed node.
+ * publish reaches only nodes with members; and the cluster survives a SIGKILLed node: a client
+ * of the dead node rejoins its rooms (whose entities died with it) on a survivor and recovers,
+ * in the same epoch, a message it had not read (from the survivors' copies of the history).
  * The steps share one cluster and run in order (the last one kills node 3).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -186,13 +188,22 @@ class ClusterMultiJvmIT {
         PhxClient onTheDoomedNode = node3.client()) {
       // Rooms whose entity lives on node 3, with members on every node.
       List<String> topics = new ArrayList<>();
+      List<String> sinces = new ArrayList<>(); // where the doomed node's client stands in each
       for (int k = 0; k < ROOMS_ON_THE_DEAD_NODE; k++) {
         String topic = Shards.topicWithEntity("room:on-3-" + k + "-", node3, true, subscriber);
         publisher.join(topic);
         onTheDoomedNode.join(topic);
         publisher.push(topic, "msg", "{\"n\":-1}");
         subscriber.broadcasts(topic, 1, Duration.ofSeconds(10));
+        String[] at = onTheDoomedNode.broadcasts(topic, 1, Duration.ofSeconds(10)).get(0).path(1).asText().split(":");
+        sinces.add("{\"since\":{\"epoch\":\"" + at[0] + "\",\"seq\":" + at[1] + "}}");
         topics.add(topic);
+      }
+      // One more message in each that the doomed node's client will not have read: it must
+      // recover it, though the room's history died with node 3 (the survivors keep copies).
+      for (String topic : topics) {
+        publisher.push(topic, "msg", "{\"n\":-2}");
+        subscriber.broadcasts(topic, 1, Duration.ofSeconds(10));
       }
 
       long killed = System.nanoTime();
@@ -200,7 +211,7 @@ class ClusterMultiJvmIT {
       // Its client reconnects to a survivor at once and joins every room again, as phoenix.js
       // does: each join is held (and sent again) until its room serves on a survivor, then answered.
       try (PhxClient reconnected = node1.client()) {
-        for (int k = 0; k < topics.size(); k++) reconnected.sendJoin(topics.get(k), "again-" + k, "{}");
+        for (int k = 0; k < topics.size(); k++) reconnected.sendJoin(topics.get(k), "again-" + k, sinces.get(k));
         cluster.await("node 3 removed from the survivors' membership", REMOVAL_BOUND, () ->
             List.of(node1, node2).stream().allMatch(n -> cluster.upMembers(n) == 2 && !cluster.members(n).toString().contains(node3.address())));
         Duration removal = Duration.ofNanos(System.nanoTime() - killed);
@@ -209,11 +220,15 @@ class ClusterMultiJvmIT {
         for (int k = 0; k < topics.size(); k++) {
           String topic = topics.get(k);
           JsonNode reply = reconnected.reply("again-" + k);
+          JsonNode response = reply.get(4).path("response");
           if (!"ok".equals(PhxClient.status(reply))) {
             // Held for join-timeout (9 s) and the room not back yet: phoenix.js rejoins, so do we.
             assertEquals("join timed out", PhxClient.reason(reply), topic + ": " + reply + "\n" + cluster.logTails());
-            reconnected.join(topic, "again-" + k + "-retry", "{}");
+            response = reconnected.join(topic, "again-" + k + "-retry", sinces.get(k));
           }
+          // Same epoch, nothing lost: the missed message is replayed first.
+          assertTrue(response.path("recovered").asBoolean(), topic + ": " + response);
+          assertEquals("-2", reconnected.broadcasts(topic, 1, Duration.ofSeconds(10)).get(0).path(4).path("n").asText(), topic);
           // The room delivers again, to the members it kept and to the one that came back.
           publisher.push(topic, "msg", "{\"n\":\"after\"}");
           for (PhxClient c : List.of(subscriber, reconnected)) {

@@ -58,7 +58,7 @@ class LocalRoomTest {
     parent = testKit.createTestProbe(LocalRooms.Command.class);
     room = testKit.spawn(LocalRoom.create(
         TOPIC, TestEntityRef.of(RoomEntity.TYPE_KEY, TOPIC, entity.ref()), parent.ref(), RoomFixtures.SETTINGS,
-        RoomFixtures.node(RoomFixtures.SETTINGS, metrics), metrics, null));
+        RoomFixtures.node(RoomFixtures.SETTINGS, metrics), metrics, RoomFixtures.NAMESPACES.get("room"), null));
   }
 
   @AfterEach
@@ -310,7 +310,62 @@ class LocalRoomTest {
     TestProbe<LocalRooms.Command> node = testKit.createTestProbe(LocalRooms.Command.class);
     TestProbe<RoomEntity.Command> starting = testKit.createTestProbe(RoomEntity.Command.class);
     room.tell(new LocalRoom.Locate(starting.ref(), node.ref()));
-    assertEquals(new RoomEntity.Located(node.ref(), room, 2), starting.expectMessageClass(RoomEntity.Located.class, WAIT));
+    assertEquals(new RoomEntity.Located(node.ref(), room, 2, new Position("ep", 0), Long.MAX_VALUE),
+        starting.expectMessageClass(RoomEntity.Located.class, WAIT));
+  }
+
+  // ---------------------------------------------------------------- the copy of the history, and a restarted entity's catch-up
+
+  /** What the room says a starting entity: its position and the oldest seq of its copy. */
+  private RoomEntity.Located located() {
+    TestProbe<RoomEntity.Command> asking = testKit.createTestProbe(RoomEntity.Command.class);
+    room.tell(new LocalRoom.Locate(asking.ref(), parent.ref()));
+    return asking.expectMessageClass(RoomEntity.Located.class, WAIT);
+  }
+
+  @Test
+  void theRoomKeepsACopyOfWhatItDeliveredForTheEntityThatReplacesADeadOne() {
+    Member a = member("1");
+    joined(a, 2);
+    for (int s = 3; s <= 5; s++) deliver(s, broadcast(s, "m" + s));
+    RoomEntity.Located l = located();
+    assertEquals(new Position("ep", 5), l.at());
+    assertEquals(3, l.oldestSeq());
+    TestProbe<RoomEntity.Command> restarted = testKit.createTestProbe(RoomEntity.Command.class);
+    room.tell(new LocalRoom.SendTail(restarted.ref()));
+    RoomEntity.Tail tail = restarted.expectMessageClass(RoomEntity.Tail.class, WAIT);
+    assertEquals(List.of(3L, 4L, 5L), tail.seqs());
+    assertEquals(List.of(broadcast(3, "m3"), broadcast(4, "m4"), broadcast(5, "m5")), tail.frames());
+    assertFalse(tail.more());
+  }
+
+  @Test
+  void aCatchUpDeliversWhatTheRoomMissedOnceAndABroadcastSeenAlreadyIsDropped() {
+    Member a = member("1");
+    joined(a, 0);
+    deliver(1, broadcast(1, "m1"));
+    deliver(2, broadcast(2, "m2"));
+    room.tell(new LocalRoom.CatchUp("ep", 4, List.of(2L, 3L, 4L),
+        List.of(broadcast(2, "m2"), broadcast(3, "m3"), broadcast(4, "m4")), true));
+    deliver(4, broadcast(4, "m4")); // the dead entity's last broadcast, late: already delivered
+    deliver(5, broadcast(5, "m5"));
+    for (int s = 1; s <= 5; s++) assertArrayEquals(broadcast(s, "m" + s).toArray(), a.out().next(WAIT).wire(), "seq " + s);
+    assertEquals(new Position("ep", 5), located().at());
+    a.out().expectNothingQueued();
+  }
+
+  @Test
+  void aCatchUpOfAnotherEpochVoidsTheCopyAndTheRoomGoesOnInIt() {
+    Member a = member("1");
+    joined(a, 0);
+    deliver(1, broadcast(1, "m1"));
+    a.out().next(WAIT);
+    room.tell(new LocalRoom.CatchUp("fresh", 0, List.of(), List.of(), true));
+    RoomEntity.Located l = located();
+    assertEquals(new Position("fresh", 0), l.at());
+    assertEquals(Long.MAX_VALUE, l.oldestSeq());
+    deliver(1, broadcast(1, "again")); // seq 1 of the new epoch is new here
+    assertArrayEquals(broadcast(1, "again").toArray(), a.out().next(WAIT).wire());
   }
 
   // ---------------------------------------------------------------- pending joins and paced replays
@@ -318,7 +373,7 @@ class LocalRoomTest {
   /** A room of its own with these settings (HOCON under chorus over the fixtures'). */
   private ActorRef<LocalRoom.Command> room(String settings, NodeRooms node) {
     return testKit.spawn(LocalRoom.create(TOPIC, TestEntityRef.of(RoomEntity.TYPE_KEY, TOPIC, entity.ref()), parent.ref(),
-        RoomFixtures.settings(settings), node, metrics, null));
+        RoomFixtures.settings(settings), node, metrics, RoomFixtures.NAMESPACES.get("room"), null));
   }
 
   @Test

@@ -273,6 +273,91 @@ class RoomEntityTest {
     }
   }
 
+  /** Broadcast frames of seqs {@code from..to} in {@code epoch}, as an entity renders them. */
+  private static List<ByteString> frames(String epoch, long from, long to) {
+    List<ByteString> out = new java.util.ArrayList<>();
+    for (long s = from; s <= to; s++) {
+      out.add(WebSocketFrames.textBytes(FrameCodec.encode(null, epoch + ":" + s, "room:a", "shout",
+          ByteString.fromString("{\"n\":" + s + "}"))));
+    }
+    return out;
+  }
+
+  private static List<Long> seqs(long from, long to) {
+    return java.util.stream.LongStream.rangeClosed(from, to).boxed().toList();
+  }
+
+  @Test
+  void aRestartedEntityTakesTheTopicUpFromTheMostAdvancedRoomAndCatchesTheOthersUp() throws Exception {
+    ActorTestKit kit = ActorTestKit.create();
+    try {
+      TestProbe<LocalRooms.Command> nodeA = kit.createTestProbe(LocalRooms.Command.class);
+      TestProbe<LocalRooms.Command> nodeB = kit.createTestProbe(LocalRooms.Command.class);
+      TestProbe<Receptionist.Registered> registered = kit.createTestProbe(Receptionist.Registered.class);
+      kit.system().receptionist().tell(Receptionist.register(LocalRooms.SERVICE_KEY, nodeA.ref(), registered.ref()));
+      registered.expectMessageClass(Receptionist.Registered.class, WAIT);
+      kit.system().receptionist().tell(Receptionist.register(LocalRooms.SERVICE_KEY, nodeB.ref(), registered.ref()));
+      registered.expectMessageClass(Receptionist.Registered.class, WAIT);
+
+      ActorRef<RoomEntity.Command> entity = entity(kit, "room:a");
+      TestProbe<LocalRoom.Command> roomA = kit.createTestProbe(LocalRoom.Command.class);
+      TestProbe<LocalRoom.Command> roomB = kit.createTestProbe(LocalRoom.Command.class);
+      // The previous incarnation sent 1..5 to node A, but died before 4 and 5 reached node B.
+      nodeA.expectMessageClass(LocalRooms.Locate.class, WAIT).entity()
+          .tell(new RoomEntity.Located(nodeA.ref(), roomA.ref(), 1, new Position("ep", 5), 1));
+      nodeB.expectMessageClass(LocalRooms.Locate.class, WAIT).entity()
+          .tell(new RoomEntity.Located(nodeB.ref(), roomB.ref(), 1, new Position("ep", 3), 2));
+      // A client of the dead node rejoins (on node B) while the history is taken up: held.
+      TestProbe<LocalRoom.Command> rejoining = kit.createTestProbe(LocalRoom.Command.class);
+      entity.tell(new RoomEntity.Admit(rejoining.ref(), 7, new Position("ep", 2)));
+
+      LocalRoom.SendTail ask = roomA.expectMessageClass(LocalRoom.SendTail.class, WAIT);
+      roomB.expectNoMessage(Duration.ofMillis(50));
+      ask.entity().tell(new RoomEntity.Tail(seqs(1, 3), frames("ep", 1, 3), true));
+      ask.entity().tell(new RoomEntity.Tail(seqs(4, 5), frames("ep", 4, 5), false));
+
+      // Node B gets what it missed, the frames as they were, in order.
+      LocalRoom.CatchUp catchUp = roomB.expectMessageClass(LocalRoom.CatchUp.class, WAIT);
+      assertEquals(new LocalRoom.CatchUp("ep", 5, seqs(4, 5), frames("ep", 4, 5), true), catchUp);
+      roomA.expectNoMessage(Duration.ofMillis(50)); // up to date already
+      // The rejoining client recovers 3..5 in the same epoch.
+      LocalRoom.Admitted admitted = rejoining.expectMessageClass(LocalRoom.Admitted.class, WAIT);
+      assertEquals(new Position("ep", 5), admitted.at());
+      assertEquals(Boolean.TRUE, admitted.recovered());
+      assertEquals(frames("ep", 3, 5), admitted.replay());
+      // And the topic goes on at 6.
+      TestProbe<RoomEntity.Published> replies = kit.createTestProbe(RoomEntity.Published.class);
+      entity.tell(new RoomEntity.Publish("shout", ByteString.fromString("{}"), "p1", replies.ref()));
+      RoomEntity.Published published = replies.expectMessageClass(RoomEntity.Published.class, WAIT);
+      assertEquals("ep", published.epoch());
+      assertEquals(6, published.seq());
+      assertEquals(6, roomA.expectMessageClass(LocalRoom.Deliver.class, WAIT).seq());
+      assertEquals(6, roomB.expectMessageClass(LocalRoom.Deliver.class, WAIT).seq());
+    } finally {
+      kit.shutdownTestKit();
+    }
+  }
+
+  @Test
+  void aRoomThatRegistersLateIsCaughtUpOrToldTheNewEpoch() throws Exception {
+    ActorRef<RoomEntity.Command> entity = entity("room:a");
+    TestProbe<LocalRoom.Command> roomA = localRoom();
+    Position at = admit(entity, roomA, 1);
+    TestProbe<RoomEntity.Published> replies = testKit.createTestProbe(RoomEntity.Published.class);
+    for (int i = 1; i <= 3; i++) publish(entity, replies, "p" + i, "m" + i);
+    // A room that was at seq 1 of this epoch registers: it gets 2 and 3.
+    TestProbe<LocalRoom.Command> late = localRoom();
+    entity.tell(new RoomEntity.Register(late.ref(), 2, new Position(at.epoch(), 1)));
+    LocalRoom.CatchUp catchUp = late.expectMessageClass(LocalRoom.CatchUp.class, WAIT);
+    assertEquals(List.of(2L, 3L), catchUp.seqs());
+    assertEquals(3, catchUp.seq());
+    // One of another epoch (the topic started afresh meanwhile) is told the new one.
+    TestProbe<LocalRoom.Command> stale = localRoom();
+    entity.tell(new RoomEntity.Register(stale.ref(), 1, new Position("old", 9)));
+    assertEquals(new LocalRoom.CatchUp(at.epoch(), 3, List.of(), List.of(), true),
+        stale.expectMessageClass(LocalRoom.CatchUp.class, WAIT));
+  }
+
   @Test
   void aNodeThatDoesNotAnswerIsWaitedForAtMostTheLocateTimeout() {
     ActorTestKit kit = ActorTestKit.create();
