@@ -91,11 +91,12 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
   /**
    * A restarted room entity brings this room up to date: the topic stands at {@code seq} of
    * {@code epoch}, and {@code frames} (with their {@code seqs}) are messages of it this room may
-   * have missed, delivered to the members unless already delivered. Pages of one catch-up follow
-   * each other; {@code last} ends it. Another epoch than the room's means the topic started
-   * afresh: its copy of the history no longer applies.
+   * have missed, delivered to the members unless already delivered; {@code complete}: they are
+   * all the messages after the room's position (seqs without a message between them are none).
+   * Pages of one catch-up follow each other; {@code last} ends it. Another epoch than the
+   * room's means the topic started afresh: its copy of the history no longer applies.
    */
-  public record CatchUp(String epoch, long seq, List<Long> seqs, List<ByteString> frames, boolean last)
+  public record CatchUp(String epoch, long seq, List<Long> seqs, List<ByteString> frames, boolean last, boolean complete)
       implements Command, CrossNode {}
 
   private record ChannelStopped(ActorRef<Channel.Command> channel) implements Command {}
@@ -333,11 +334,11 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
   /**
    * Whether the message {@code seq} is new here: false for one delivered already (a restarted
    * entity's catch-up and its predecessor's last broadcasts may cross). A new one goes into the
-   * copy of the history, which starts afresh after a gap, so that it never holds one.
+   * copy of the history. (Seqs may skip: a restarted entity moves the seq on; a copy that
+   * missed messages is cleared where that is learned: {@link #startAt}, {@link #onCatchUp}.)
    */
   private boolean advanceTo(long seq, ByteString frame) {
     if (epoch != null && seq <= this.seq) return false;
-    if (seq != this.seq + 1) copy.clear();
     this.seq = seq;
     copy.remember(seq, frame, System.currentTimeMillis());
     return true;
@@ -390,11 +391,14 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
       metrics.deliveries.add(members.size() - dropped);
       if (dropped > 0) metrics.deliveriesDropped.add(dropped);
     }
-    if (m.last() && m.seq() > seq) {
-      // Messages the entity had no copy of: the members miss them, unknowing (logged to explain).
-      getContext().getLog().warn("{}: caught up from {} to {} with {} messages unknown", topic, seq, m.seq(), m.seq() - seq);
-      copy.clear();
-      seq = m.seq();
+    if (m.last()) {
+      if (!m.complete()) {
+        // Messages the entity had no copy of either: the members miss them (logged to explain),
+        // and this room's copy, with a gap, must not serve a recovery.
+        getContext().getLog().warn("{}: caught up to {} with messages after {} unknown", topic, m.seq(), seq);
+        copy.clear();
+      }
+      seq = Math.max(seq, m.seq());
     }
     return this;
   }

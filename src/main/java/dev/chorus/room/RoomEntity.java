@@ -262,8 +262,21 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
    */
   private String epoch = Long.toString(ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE), 36);
   private long seq;
+  /** The seq of the last message that exists: {@link #seq} but after a take-up (the gap). */
+  private long lastMessageSeq;
   /** The last seq taken into the history from a local room's copy ({@link #rememberTail}). */
   private long tailSeq = -1;
+
+  /**
+   * How far a restarted entity moves the seq on past the position it takes up: the dead
+   * incarnation may have sequenced messages that reached no surviving node (only its own
+   * node's clients, which come back with positions past the surviving ones). Had their seqs
+   * been given again to new messages, such a client would skip the new ones as already seen.
+   * A million is far more than could be in flight (Artery queues 3 072 messages per peer) or
+   * sequenced by a partitioned node before it is downed; JavaScript numbers stay exact up to
+   * 2^53, a billion such moves.
+   */
+  static final long TAKE_UP_GAP = 1_000_000;
   private final Map<ActorRef<LocalRoom.Command>, Integer> membersByLocalRoom = new HashMap<>();
   private int members;
   private final RoomHistory history;
@@ -375,7 +388,8 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
   /** The topic continues at {@code at}, where a local room saw it last: this entity moved. */
   private void resume(Position at) {
     epoch = at.epoch();
-    seq = at.seq();
+    lastMessageSeq = at.seq();
+    seq = at.seq() + TAKE_UP_GAP;
   }
 
   /** A page of a local room's copy of the history, oldest first, taken up as this entity's own. */
@@ -383,7 +397,7 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
     long now = System.currentTimeMillis();
     for (int i = 0; i < m.seqs().size(); i++) {
       long s = m.seqs().get(i);
-      if (s <= tailSeq || s > seq) continue; // kept in order, and never past the position taken up
+      if (s <= tailSeq || s > lastMessageSeq) continue; // kept in order, and never past the position taken up
       history.remember(s, m.frames().get(i), now);
       tailSeq = s;
     }
@@ -392,20 +406,23 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
   /**
    * Sends a local room that was at {@code at} (null: it has delivered nothing) what it missed,
    * in pages, so that its members go on without a gap: messages the previous incarnation sent
-   * other nodes but not this one before it died. A room of another epoch is told the new one.
-   * A room ahead of this entity (one that did not answer the locating in time had seen more)
-   * moves the seq on past it, so that no seq is given twice.
+   * other nodes but not this one before it died; and where the topic stands now (past the
+   * take-up gap). {@code complete} says the history held every message after the room's
+   * position. A room of another epoch is told the new one. A room ahead of this entity (one
+   * that did not answer the locating in time had seen more) moves the seq on past it, so that
+   * no seq is given twice.
    */
   private void catchUp(ActorRef<LocalRoom.Command> localRoom, Position at) {
     if (at == null) return;
     if (!at.epoch().equals(epoch)) {
-      localRoom.tell(new LocalRoom.CatchUp(epoch, seq, List.of(), List.of(), true));
+      localRoom.tell(new LocalRoom.CatchUp(epoch, seq, List.of(), List.of(), true, false));
       return;
     }
     if (at.seq() >= seq) {
-      seq = at.seq();
+      seq = lastMessageSeq = at.seq();
       return;
     }
+    boolean complete = at.seq() >= lastMessageSeq || history.oldestSeq() <= at.seq() + 1;
     long after = at.seq();
     while (true) {
       RoomHistory.Page page = history.after(after, System.currentTimeMillis(), settings.replayPageBytes());
@@ -415,7 +432,7 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
         seqs.add(e.seq());
         frames.add(e.frame());
       }
-      localRoom.tell(new LocalRoom.CatchUp(epoch, seq, List.copyOf(seqs), List.copyOf(frames), !page.more()));
+      localRoom.tell(new LocalRoom.CatchUp(epoch, seq, List.copyOf(seqs), List.copyOf(frames), !page.more(), complete));
       if (!page.more() || seqs.isEmpty()) return;
       after = seqs.get(seqs.size() - 1);
     }
@@ -487,7 +504,7 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
   }
 
   private Behavior<Command> onPublish(Publish m) {
-    seq++;
+    lastMessageSeq = ++seq;
     ByteString frame = WebSocketFrames.textBytes(
         FrameCodec.encode(null, new Position(epoch, seq).ref(), topic, m.event(), m.payload()));
     LocalRoom.Deliver deliver = new LocalRoom.Deliver(seq, frame, Clocks.epochMicros());

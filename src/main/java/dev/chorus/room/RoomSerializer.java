@@ -145,6 +145,7 @@ public final class RoomSerializer extends SerializerWithStringManifest {
         writeString(out, m.epoch());
         out.writeLong(m.seq());
         out.writeBoolean(m.last());
+        out.writeBoolean(m.complete());
         writeSeqsAndFrames(out, m.seqs(), m.frames());
       } else {
         throw new IllegalArgumentException("not a cross-node room message: " + o.getClass());
@@ -228,9 +229,10 @@ public final class RoomSerializer extends SerializerWithStringManifest {
           String epoch = readString(in);
           long seq = in.readLong();
           boolean last = in.readBoolean();
+          boolean complete = in.readBoolean();
           List<Long> seqs = new ArrayList<>();
           List<ByteString> frames = readSeqsAndFrames(in, seqs);
-          return new LocalRoom.CatchUp(epoch, seq, List.copyOf(seqs), frames, last);
+          return new LocalRoom.CatchUp(epoch, seq, List.copyOf(seqs), frames, last, complete);
         }
         default:
           throw new NotSerializableException("unknown room message manifest '" + manifest + "'");

@@ -345,13 +345,28 @@ class LocalRoomTest {
     joined(a, 0);
     deliver(1, broadcast(1, "m1"));
     deliver(2, broadcast(2, "m2"));
-    room.tell(new LocalRoom.CatchUp("ep", 4, List.of(2L, 3L, 4L),
-        List.of(broadcast(2, "m2"), broadcast(3, "m3"), broadcast(4, "m4")), true));
+    long next = 4 + RoomEntity.TAKE_UP_GAP + 1; // the restarted entity moved the seq on
+    room.tell(new LocalRoom.CatchUp("ep", next - 1, List.of(2L, 3L, 4L),
+        List.of(broadcast(2, "m2"), broadcast(3, "m3"), broadcast(4, "m4")), true, true));
     deliver(4, broadcast(4, "m4")); // the dead entity's last broadcast, late: already delivered
-    deliver(5, broadcast(5, "m5"));
-    for (int s = 1; s <= 5; s++) assertArrayEquals(broadcast(s, "m" + s).toArray(), a.out().next(WAIT).wire(), "seq " + s);
-    assertEquals(new Position("ep", 5), located().at());
+    deliver(next, broadcast(next, "m5"));
+    for (int s = 1; s <= 4; s++) assertArrayEquals(broadcast(s, "m" + s).toArray(), a.out().next(WAIT).wire(), "seq " + s);
+    assertArrayEquals(broadcast(next, "m5").toArray(), a.out().next(WAIT).wire());
+    RoomEntity.Located l = located();
+    assertEquals(new Position("ep", next), l.at());
+    assertEquals(1, l.oldestSeq(), "the copy is whole: the seqs skipped hold no message");
     a.out().expectNothingQueued();
+  }
+
+  @Test
+  void anIncompleteCatchUpVoidsTheCopy() {
+    Member a = member("1");
+    joined(a, 0);
+    deliver(1, broadcast(1, "m1"));
+    room.tell(new LocalRoom.CatchUp("ep", 9, List.of(8L, 9L), List.of(broadcast(8, "m8"), broadcast(9, "m9")), true, false));
+    RoomEntity.Located l = located();
+    assertEquals(new Position("ep", 9), l.at());
+    assertEquals(Long.MAX_VALUE, l.oldestSeq(), "2..7 are missing: the copy must not serve a recovery");
   }
 
   @Test
@@ -360,7 +375,7 @@ class LocalRoomTest {
     joined(a, 0);
     deliver(1, broadcast(1, "m1"));
     a.out().next(WAIT);
-    room.tell(new LocalRoom.CatchUp("fresh", 0, List.of(), List.of(), true));
+    room.tell(new LocalRoom.CatchUp("fresh", 0, List.of(), List.of(), true, false));
     RoomEntity.Located l = located();
     assertEquals(new Position("fresh", 0), l.at());
     assertEquals(Long.MAX_VALUE, l.oldestSeq());

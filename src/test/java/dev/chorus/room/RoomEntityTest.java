@@ -318,21 +318,31 @@ class RoomEntityTest {
 
       // Node B gets what it missed, the frames as they were, in order.
       LocalRoom.CatchUp catchUp = roomB.expectMessageClass(LocalRoom.CatchUp.class, WAIT);
-      assertEquals(new LocalRoom.CatchUp("ep", 5, seqs(4, 5), frames("ep", 4, 5), true), catchUp);
-      roomA.expectNoMessage(Duration.ofMillis(50)); // up to date already
+      // The seq moves on past what the dead entity may have sent its own node's clients alone.
+      long at = 5 + RoomEntity.TAKE_UP_GAP;
+      assertEquals(new LocalRoom.CatchUp("ep", at, seqs(4, 5), frames("ep", 4, 5), true, true), catchUp);
+      assertEquals(new LocalRoom.CatchUp("ep", at, List.of(), List.of(), true, true),
+          roomA.expectMessageClass(LocalRoom.CatchUp.class, WAIT), "up to date but for the gap");
       // The rejoining client recovers 3..5 in the same epoch.
       LocalRoom.Admitted admitted = rejoining.expectMessageClass(LocalRoom.Admitted.class, WAIT);
-      assertEquals(new Position("ep", 5), admitted.at());
+      assertEquals(new Position("ep", at), admitted.at());
       assertEquals(Boolean.TRUE, admitted.recovered());
       assertEquals(frames("ep", 3, 5), admitted.replay());
-      // And the topic goes on at 6.
+      // And the topic goes on after the gap.
       TestProbe<RoomEntity.Published> replies = kit.createTestProbe(RoomEntity.Published.class);
       entity.tell(new RoomEntity.Publish("shout", ByteString.fromString("{}"), "p1", replies.ref()));
       RoomEntity.Published published = replies.expectMessageClass(RoomEntity.Published.class, WAIT);
       assertEquals("ep", published.epoch());
-      assertEquals(6, published.seq());
-      assertEquals(6, roomA.expectMessageClass(LocalRoom.Deliver.class, WAIT).seq());
-      assertEquals(6, roomB.expectMessageClass(LocalRoom.Deliver.class, WAIT).seq());
+      assertEquals(at + 1, published.seq());
+      assertEquals(at + 1, roomA.expectMessageClass(LocalRoom.Deliver.class, WAIT).seq());
+      assertEquals(at + 1, roomB.expectMessageClass(LocalRoom.Deliver.class, WAIT).seq());
+      // A client of the dead node that had seen seq 6, which no survivor had, gets the new one.
+      TestProbe<LocalRoom.Command> ahead = kit.createTestProbe(LocalRoom.Command.class);
+      entity.tell(new RoomEntity.Admit(ahead.ref(), 8, new Position("ep", 6)));
+      LocalRoom.Admitted recovered = ahead.expectMessageClass(LocalRoom.Admitted.class, WAIT);
+      assertEquals(Boolean.TRUE, recovered.recovered());
+      assertEquals(1, recovered.replay().size());
+      assertEquals("ep:" + (at + 1), decode(recovered.replay().get(0)).ref());
     } finally {
       kit.shutdownTestKit();
     }
@@ -351,10 +361,11 @@ class RoomEntityTest {
     LocalRoom.CatchUp catchUp = late.expectMessageClass(LocalRoom.CatchUp.class, WAIT);
     assertEquals(List.of(2L, 3L), catchUp.seqs());
     assertEquals(3, catchUp.seq());
+    assertTrue(catchUp.complete());
     // One of another epoch (the topic started afresh meanwhile) is told the new one.
     TestProbe<LocalRoom.Command> stale = localRoom();
     entity.tell(new RoomEntity.Register(stale.ref(), 1, new Position("old", 9)));
-    assertEquals(new LocalRoom.CatchUp(at.epoch(), 3, List.of(), List.of(), true),
+    assertEquals(new LocalRoom.CatchUp(at.epoch(), 3, List.of(), List.of(), true, false),
         stale.expectMessageClass(LocalRoom.CatchUp.class, WAIT));
   }
 

@@ -66,8 +66,8 @@ class RoomSerializerTest {
         new LocalRoom.SendTail(entity.ref()),
         new RoomEntity.Tail(List.of(8L, 9L), List.of(frame, frame), true),
         new RoomEntity.Tail(List.of(), List.of(), false),
-        new LocalRoom.CatchUp("k3j", 9, List.of(9L), List.of(frame), true),
-        new LocalRoom.CatchUp("k3j", 9, List.of(), List.of(), false),
+        new LocalRoom.CatchUp("k3j", 9, List.of(9L), List.of(frame), true, true),
+        new LocalRoom.CatchUp("k3j", 9, List.of(), List.of(), false, false),
         new LocalRooms.GetLargest(10, largest.ref()),
         new LocalRooms.Largest("pekko://chorus@127.0.0.1:25520", 2, 7,
             List.of(new LocalRooms.RoomSize("room:a", 5), new LocalRooms.RoomSize("room:b", 2))));
