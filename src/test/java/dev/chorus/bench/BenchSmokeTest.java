@@ -131,6 +131,45 @@ class BenchSmokeTest {
   }
 
   /**
+   * The chaos scenario with no chaos: every client gets every message once, in order, nobody
+   * reconnects, and the report has every chaos figure. One node: 20 subscribers in rooms of 10,
+   * one publisher (in all 4 rooms) at 40/s.
+   */
+  @Test
+  void chaosWithoutChaosLosesNothing() throws Exception {
+    JsonNode r = bench("chaos", "chaos", "--clients", "20", "--rooms", "4", "--rooms-per-client", "2",
+        "--rate", "40/s", "--duration", "2s", "--settle", "10s");
+    assertEquals("chaos", r.path("scenario").asText());
+    JsonNode c = r.path("chaos");
+    assertEquals(21, c.path("clients").path("total").asLong(), c.toString());
+    assertEquals(21, c.path("clients").path("in_service_at_end").asLong(), c.toString());
+    assertTrue(c.path("settle").path("caught_up").asBoolean(), c.toString());
+    for (String f : List.of("lost", "duplicated", "out_of_order", "diverged", "recovered_false", "epoch_changes",
+        "told_gap", "epoch_switches_unannounced", "implausible_positions", "frames_unrecognised")) {
+      assertEquals(0, c.path(f).asLong(), f + ": " + c);
+    }
+    JsonNode pushes = c.path("pushes");
+    long acked = pushes.path("acked").asLong();
+    assertTrue(acked >= 40, "2 s at 40/s acked: " + pushes); // measured: 80
+    assertEquals(pushes.path("sent").asLong(), acked, pushes.toString());
+    assertEquals(0, pushes.path("unanswered").asLong());
+    assertEquals(0, pushes.path("refused").asLong());
+    assertEquals(acked, c.path("positions").asLong());
+    // every room has 10 subscribers and the publisher
+    assertEquals(acked * 11, c.path("deliveries").asLong(), c.toString());
+    assertEquals(0, c.path("reconnects").path("total").asLong());
+    assertEquals(0, c.path("reconnects").path("peak_per_second").asLong());
+    for (String f : List.of("count", "p50", "p99", "max")) assertTrue(c.path("time_without_service_s").has(f), f);
+    assertEquals(0, c.path("time_without_service_s").path("count").asLong());
+    assertEquals(21, r.path("connections").path("joined").asLong());
+  }
+
+  @Test
+  void chaosRefusesSeveralProcesses() {
+    assertEquals(2, Bench.run(List.of("chaos", "--url", url, "--processes", "2")));
+  }
+
+  /**
    * Every healthy member got every publish; publishes and deliveries ran at no less than half
    * the asked {@code rate} (measured: 19-20.3 publishes/s for 20/s, so 190-200 deliveries/s in
    * rooms of 10 and 570-610 in a room of 30).
