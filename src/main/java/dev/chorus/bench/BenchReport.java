@@ -100,6 +100,9 @@ final class BenchReport {
     c.put("duplicated_publishes", r.counter("chaos.duplicated_publishes"));
     c.put("out_of_order", r.counter("chaos.out_of_order"));
     c.put("diverged", r.counter("chaos.diverged"));
+    // Rejoins with since answered recovered: true, and the messages their replies promised to replay.
+    c.put("recovered_true", r.counter("chaos.recovered_true"));
+    c.put("replayed", r.counter("chaos.replayed"));
     c.put("recovered_false", r.counter("chaos.recovered_false"));
     c.set("recovered_false_reasons", byPrefix(r, "chaos.recovered_false_reason."));
     c.put("told_gap", r.counter("chaos.told_gap"));

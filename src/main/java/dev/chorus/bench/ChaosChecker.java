@@ -80,6 +80,8 @@ final class ChaosChecker {
       long duplicatedPublishes,
       long outOfOrder,
       long diverged,
+      long recoveredTrue,
+      long replayed,
       long recoveredFalse,
       Map<String, Long> recoveredFalseReasons,
       long toldGap,
@@ -95,8 +97,10 @@ final class ChaosChecker {
   private final Map<Integer, Publisher> publishers = new HashMap<>();
   private final List<Epoch> epochsById = new ArrayList<>();
   private final Map<String, Long> recoveredFalseReasons = new TreeMap<>();
-  private long duplicatedByClients, duplicatedPublishes, outOfOrder, diverged, recoveredFalse;
+  private long duplicatedByClients, duplicatedPublishes, outOfOrder, diverged, recoveredFalse, recoveredTrue, replayed;
   private long unannouncedEpochSwitches, implausible, deliveries, acked;
+  /** Acked pushes nobody has received yet, kept up to date so a run can wait for it to reach 0. */
+  private long ackedNotYetSeen;
 
   /**
    * Client {@code client}'s join of {@code topic} was answered ok at {@code at}. {@code since} is
@@ -109,6 +113,10 @@ final class ChaosChecker {
     if (Boolean.FALSE.equals(recovered)) {
       recoveredFalse++;
       recoveredFalseReasons.merge(reason == null ? "(none)" : reason, 1L, Long::sum);
+    } else if (Boolean.TRUE.equals(recovered)) {
+      recoveredTrue++;
+      // what the reply promises to replay: the positions after since up to its own
+      if (since != null && since.epoch().equals(at.epoch())) replayed += Math.max(0, at.seq() - since.seq());
     }
     Track track = track(client, topic);
     Segment current = track.current;
@@ -173,8 +181,16 @@ final class ChaosChecker {
       implausible++;
       return;
     }
+    Publisher pub = publisher(p);
+    if (pub.acked.get((int) n)) return;
     acked++;
-    publisher(p).acked.set((int) n);
+    pub.acked.set((int) n);
+    if (pub.seenAt.get(n) == 0) ackedNotYetSeen++;
+  }
+
+  /** Acked pushes that no client has received (yet): an ack and its broadcast race each other. */
+  synchronized long ackedNotYetSeen() {
+    return ackedNotYetSeen;
   }
 
   /**
@@ -217,7 +233,7 @@ final class ChaosChecker {
     }
     return new Findings(lostByClients + ackedUnseen, lostByClients, ackedUnseen,
         duplicatedByClients + duplicatedPublishes, duplicatedByClients, duplicatedPublishes, outOfOrder, diverged,
-        recoveredFalse, Map.copyOf(recoveredFalseReasons), toldGap, epochChanges, unannouncedEpochSwitches,
+        recoveredTrue, replayed, recoveredFalse, Map.copyOf(recoveredFalseReasons), toldGap, epochChanges, unannouncedEpochSwitches,
         implausible, positions, deliveries, acked);
   }
 
@@ -253,8 +269,10 @@ final class ChaosChecker {
     Publisher pub = publisher(p);
     long where = ((long) (epoch.id + 1) << SEQ_BITS) | seq;
     long seen = pub.seenAt.get(n);
-    if (seen == 0) pub.seenAt.put(n, where);
-    else if (seen != where && pub.duplicated.add(n)) duplicatedPublishes++;
+    if (seen == 0) {
+      pub.seenAt.put(n, where);
+      if (n <= Integer.MAX_VALUE && pub.acked.get((int) n)) ackedNotYetSeen--;
+    } else if (seen != where && pub.duplicated.add(n)) duplicatedPublishes++;
   }
 
   private Topic topic(int topic) {

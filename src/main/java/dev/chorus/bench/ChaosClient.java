@@ -137,6 +137,14 @@ final class ChaosClient {
     });
   }
 
+  /** Cuts the connection as a network blip would; it reconnects and recovers as after any loss. */
+  void drop() {
+    loop.execute(() -> {
+      Channel ch = channel;
+      if (ch != null) ch.close();
+    });
+  }
+
   /**
    * Sends a push on topic {@code k} if it is joined now and the socket takes it; returns its
    * ref, or null when it was not sent. On the client's loop.

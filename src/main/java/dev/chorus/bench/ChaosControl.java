@@ -19,6 +19,9 @@ public final class ChaosControl {
     long pushesAcked();
 
     long reconnects();
+
+    /** Cuts every subscriber's connection at once (each reconnects and recovers). */
+    void dropSubscriberConnections();
   }
 
   private final CountDownLatch publishing = new CountDownLatch(1);
@@ -55,6 +58,16 @@ public final class ChaosControl {
   public long reconnects() {
     Live l = live;
     return l == null ? 0 : l.reconnects();
+  }
+
+  /**
+   * For tests of the clients themselves, on one node: every subscriber's connection is cut at
+   * once, as a network blip would, and each reconnects and recovers as after a node's loss, while
+   * the publishers go on.
+   */
+  void dropSubscriberConnections() {
+    Live l = live;
+    if (l != null) l.dropSubscriberConnections();
   }
 
   void publishingStarted(Live live) {

@@ -4,6 +4,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -58,9 +59,14 @@ final class ChaosPublisher {
     });
   }
 
-  /** No more pushes; the ones under way are still answered or time out. */
-  void stopPublishing() {
-    client.loop().execute(() -> publishing = false);
+  /**
+   * No more pushes; the ones under way are still answered or time out. Done when the returned
+   * future is: from then on {@link #pending} counts every push sent.
+   */
+  Future<?> stopPublishing() {
+    return client.loop().submit(() -> {
+      publishing = false;
+    });
   }
 
   /** On the client's loop, when it closes for good. */

@@ -5,8 +5,10 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 
 /**
  * {@code chaos}: clients spread over a cluster's nodes, each in a few rooms, reconnecting and
@@ -84,18 +86,27 @@ final class ChaosScenario {
         public long reconnects() {
           return stats.reconnects.sum();
         }
+
+        @Override
+        public void dropSubscriberConnections() {
+          for (ChaosClient c : clients) if (!plan.isPublisher(c.id)) c.drop();
+        }
       };
       long publishStart = System.nanoTime();
       publishers.forEach(ChaosPublisher::start);
       control.publishingStarted(live);
       control.awaitEndRequest(o.durationMillis("duration"));
-      publishers.forEach(ChaosPublisher::stopPublishing);
+      List<Future<?>> stopped = new ArrayList<>();
+      for (ChaosPublisher p : publishers) stopped.add(p.stopPublishing());
+      for (Future<?> f : stopped) f.get(CLOSE_MILLIS, TimeUnit.MILLISECONDS);
       long publishEnd = System.nanoTime();
 
-      // Everyone back in service, every push answered (or timed out), every client at the
-      // newest position of each of its topics.
+      // Everyone back in service, every push answered (or timed out), every acked push received
+      // by someone (an ack may arrive before its broadcast), and every client at the newest
+      // position anyone saw in each of its topics.
       boolean caughtUp = await(() -> inService(clients) == clients.size()
           && publishers.stream().allMatch(p -> p.pending() == 0)
+          && checker.ackedNotYetSeen() == 0
           && allCaughtUp(clients, checker), o.durationMillis("settle"));
       long settleEnd = System.nanoTime();
       int inServiceAtEnd = inService(clients);
@@ -177,6 +188,8 @@ final class ChaosScenario {
     r.count("chaos.duplicated_publishes", f.duplicatedPublishes());
     r.count("chaos.out_of_order", f.outOfOrder());
     r.count("chaos.diverged", f.diverged());
+    r.count("chaos.recovered_true", f.recoveredTrue());
+    r.count("chaos.replayed", f.replayed());
     r.count("chaos.recovered_false", f.recoveredFalse());
     f.recoveredFalseReasons().forEach((k, v) -> r.count("chaos.recovered_false_reason." + k, v));
     r.count("chaos.told_gap", f.toldGap());

@@ -110,6 +110,8 @@ class ChaosCheckerTest {
     assertEquals(0, f.lost());
     assertEquals(0, f.outOfOrder());
     assertEquals(0, f.recoveredFalse());
+    assertEquals(1, f.recoveredTrue());
+    assertEquals(5, f.replayed());
     assertTrue(checker.caughtUp(1, ROOM));
   }
 
@@ -176,6 +178,10 @@ class ChaosCheckerTest {
     checker.received(1, ROOM, at("A", 1), 0, 1);
     checker.acked(0, 1);
     checker.acked(0, 2);
+    checker.acked(0, 3);
+    assertEquals(2, checker.ackedNotYetSeen());
+    checker.received(1, ROOM, at("A", 2), 0, 3); // an ack may come before its broadcast
+    assertEquals(1, checker.ackedNotYetSeen());
     Findings f = checker.findings();
     assertEquals(1, f.ackedUnseen());
     assertEquals(0, f.lostByClients());
