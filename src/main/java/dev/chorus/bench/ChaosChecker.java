@@ -90,7 +90,11 @@ final class ChaosChecker {
       long implausible,
       long positions,
       long deliveries,
-      long acked) {}
+      long acked,
+      List<String> lostSamples) {}
+
+  /** Segments with lost positions described in the findings, for a human to look into. */
+  static final int LOST_SAMPLES = 12;
 
   private final Map<Integer, Topic> topics = new HashMap<>();
   private final Map<Long, Track> tracks = new HashMap<>();
@@ -154,6 +158,7 @@ final class ChaosChecker {
     if (segment == null) {
       if (track.current != null) unannouncedEpochSwitches++;
       segment = track.start(epoch, 0);
+      segment.implicit = true;
     }
     long seq = at.seq();
     if (seq <= segment.from) {
@@ -206,7 +211,9 @@ final class ChaosChecker {
 
   synchronized Findings findings() {
     long lostByClients = 0, toldGap = 0;
-    for (Track track : tracks.values()) {
+    List<String> samples = new ArrayList<>();
+    for (Map.Entry<Long, Track> t : tracks.entrySet()) {
+      Track track = t.getValue();
       for (Segment s : track.segments.values()) {
         long end = Math.min(s.epoch.last, s.from + MAX_SPAN);
         if (end <= s.from) continue;
@@ -218,6 +225,7 @@ final class ChaosChecker {
         }
         lostByClients += missing - excused;
         toldGap += excused;
+        if (missing > excused && samples.size() < LOST_SAMPLES) samples.add(describe(t.getKey(), s, end));
       }
     }
     long ackedUnseen = 0;
@@ -234,7 +242,30 @@ final class ChaosChecker {
     return new Findings(lostByClients + ackedUnseen, lostByClients, ackedUnseen,
         duplicatedByClients + duplicatedPublishes, duplicatedByClients, duplicatedPublishes, outOfOrder, diverged,
         recoveredTrue, replayed, recoveredFalse, Map.copyOf(recoveredFalseReasons), toldGap, epochChanges, unannouncedEpochSwitches,
-        implausible, positions, deliveries, acked);
+        implausible, positions, deliveries, acked, List.copyOf(samples));
+  }
+
+  /** "client 12 room 3 epoch ab12: owed (0, 240] (joined|implicit), missing 1-10 17 (11), excused ..." */
+  private static String describe(long key, Segment s, long end) {
+    StringBuilder b = new StringBuilder();
+    b.append("client ").append(key >>> 32).append(" room ").append((int) key).append(" epoch ").append(s.epoch.name)
+        .append(": owed (").append(s.from).append(", ").append(end).append("] from ").append(s.implicit ? "a broadcast" : "a join")
+        .append(", received up to ").append(s.highest).append(", missing");
+    int ranges = 0;
+    long count = 0;
+    for (long seq = s.from + 1; seq <= end; ) {
+      if (s.got.get((int) (seq - s.from - 1))) {
+        seq++;
+        continue;
+      }
+      long first = seq;
+      while (seq <= end && !s.got.get((int) (seq - s.from - 1))) seq++;
+      count += seq - first;
+      if (ranges++ < 5) b.append(' ').append(first).append(seq - 1 > first ? "-" + (seq - 1) : "");
+    }
+    b.append(ranges > 5 ? " ..." : "").append(" (").append(count).append(')');
+    for (long[] r : s.excused) b.append(", excused (").append(r[0]).append(", ").append(r[1] == Long.MAX_VALUE ? "end" : r[1]).append(']');
+    return b.toString();
   }
 
   /** Positions in (a, b] the segment did not receive. */
@@ -350,6 +381,8 @@ final class ChaosChecker {
     long highest;
     /** Where the client stands: received, joined at, or told to skip to. */
     long position;
+    /** Started by a broadcast of an epoch the client never joined, not by a join. */
+    boolean implicit;
     /** Ranges (a, b] a "recovered": false excused. */
     final List<long[]> excused = new ArrayList<>(0);
 

@@ -198,6 +198,7 @@ final class ChaosScenario {
     r.count("chaos.implausible", f.implausible());
     r.count("chaos.positions", f.positions());
     r.count("chaos.deliveries", f.deliveries());
+    for (int i = 0; i < f.lostSamples().size(); i++) r.notes.put("chaos.lost_sample_" + (i + 1), f.lostSamples().get(i));
   }
 
   private static void reportStats(BenchResult r, ChaosStats s) {

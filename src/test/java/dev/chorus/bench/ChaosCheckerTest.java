@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.chorus.bench.ChaosChecker.Findings;
 import dev.chorus.bench.ChaosChecker.Position;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
