@@ -19,8 +19,12 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -53,6 +57,12 @@ final class ChaosClient {
   private final EventLoop loop;
   /** The last position seen per topic (join reply, replay, live), sent as {@code since} on a rejoin. */
   private final Position[] last;
+  /**
+   * Per topic, the epochs it has moved on from: a late broadcast of one of those (in flight when
+   * its room restarted) must not take the position back, or the next rejoin would ask to recover
+   * from an epoch that is gone.
+   */
+  private final List<Set<String>> leftEpochs = new ArrayList<>();
   /** Set for a publisher: it pushes through this client's connection. */
   private ChaosPublisher publisher;
 
@@ -81,6 +91,7 @@ final class ChaosClient {
       topicIndex.put(topics[k], k);
     }
     this.last = new Position[rooms.length];
+    for (int k = 0; k < rooms.length; k++) leftEpochs.add(new HashSet<>(2));
   }
 
   void attach(ChaosPublisher publisher) {
@@ -169,6 +180,17 @@ final class ChaosClient {
     future.addListener(f -> {
       if (!f.isSuccess()) c.ended(f.cause() instanceof ConnectException ? "refused" : describe(f.cause()), true);
     });
+  }
+
+  /** The last position seen on topic {@code k} is now {@code at}, unless it is behind. */
+  private void moveTo(int k, Position at) {
+    Position before = last[k];
+    if (before == null || (before.epoch().equals(at.epoch()) && at.seq() > before.seq())) {
+      last[k] = at;
+    } else if (!before.epoch().equals(at.epoch()) && !leftEpochs.get(k).contains(at.epoch())) {
+      leftEpochs.get(k).add(before.epoch());
+      last[k] = at;
+    }
   }
 
   private void lostService() {
@@ -368,8 +390,7 @@ final class ChaosClient {
       boolean ours = p != null && p.canConvertToInt() && n != null && n.canConvertToLong();
       if (!ours) cx.stats().framesUnrecognised.increment();
       cx.checker().received(id, rooms[k], at, ours ? p.asInt() : -1, ours ? n.asLong() : -1);
-      Position before = last[k];
-      if (before == null || !before.epoch().equals(at.epoch()) || at.seq() > before.seq()) last[k] = at;
+      moveTo(k, at);
     }
 
     private void reply(String ref, JsonNode payload) {
@@ -398,7 +419,7 @@ final class ChaosClient {
       String reason = response.hasNonNull("reason") ? response.get("reason").asText() : null;
       cx.checker().joined(id, rooms[k], sinceSent[k], at, recovered, reason);
       // Recovered: the replay follows and moves the position on; otherwise it starts here.
-      if (!Boolean.TRUE.equals(recovered)) last[k] = at;
+      if (!Boolean.TRUE.equals(recovered)) moveTo(k, at);
       joined[k] = true;
       rejoinTries[k] = 0;
       checkService(this);
