@@ -68,6 +68,7 @@ public final class Bench {
     return switch (o.scenario) {
       case "connect" -> ConnectScenario.run(o, signals);
       case "fanout", "bigroom" -> FanoutScenario.run(o, signals, clock);
+      case "chaos" -> ChaosScenario.run(o, new ChaosControl());
       default -> throw new IllegalArgumentException(o.scenario);
     };
   }
@@ -78,6 +79,12 @@ public final class Bench {
    * close); this adds them up with slack, and child processes are killed past it.
    */
   static long hardCapMillis(BenchOptions o) {
+    if (o.scenario.equals("chaos")) {
+      // connect (paced, then ≤30 s to join), publishing, settle, ≤10 s close
+      long ramp = (long) (o.integer("clients") / o.rate("connect-rate") * 1000);
+      return ramp + ChaosScenario.CONNECT_SETTLE_MILLIS + o.durationMillis("duration") + o.durationMillis("settle")
+          + ChaosScenario.CLOSE_MILLIS + 60_000;
+    }
     int connections = switch (o.scenario) {
       case "connect" -> o.integer("connections");
       case "fanout" -> o.integer("subscribers");
@@ -126,6 +133,23 @@ public final class Bench {
               --members M         members of the room (default 1000); --rate, --payload, --slow-fraction,
                                   --warmup-slow-fraction, --publisher-rate, --connect-rate, --event, --server-pid as for fanout
 
+          chaos     clients spread over a cluster's nodes reconnect and recover like phoenix.js while
+                    publishers push numbered messages; kill, drain and restart nodes meanwhile, and
+                    it reports whether every client got every message once, in order
+              --clients N         subscriber clients; client i starts on node i mod n (default 300)
+              --rooms R           rooms (default 10)
+              --rooms-per-client K  rooms each client joins, spread so every room has members
+                                  starting on every node (default 2)
+              --rate P/s          publishes per second, all publishers together (default 100)
+              --publishers-per-node N  publisher clients per node, each joined to the rooms it
+                                  publishes to; every room has one (default 1)
+              --settle D          after --duration, the longest wait for every client to be back
+                                  and caught up with every topic (default 30s)
+              --connect-rate R/s  first connections per second (default 1000)
+              A closed or failed connection reconnects with phoenix.js's backoff (10 ms .. 5 s) to
+              the NEXT node of --url, and rejoins with since = the last position it saw; a refused
+              or unanswered join is retried after 1, 2, 5, then 10 s. No --processes.
+
         Common options
           --url URL[,URL..]     WebSocket endpoint (default ws://127.0.0.1:4000/socket/websocket;
                                 ?vsn=2.0.0 is added when the URL has no query); several (a cluster's
@@ -148,11 +172,16 @@ public final class Bench {
           (HdrHistogram), per phase and for healthy and slow subscribers apart; and the capacity
           model line: amplified writes/s = publishes/s × average room size.
           connect: connect+handshake+join latency, achieved rate, failures by reason, server memory.
+          chaos: lost (owed positions a client never got, acked pushes nobody got), duplicated,
+          out_of_order, diverged (two messages at one position), recovered_false (and reasons;
+          its gap counted apart as told_gap), epoch_changes, pushes acked/refused/unanswered,
+          reconnects (total, peak per second) and time without service per outage (p50/p99/max).
 
         Examples
           bench connect --connections 10000 --rate 2000/s --rooms 100 --server-pid 1234 --duration 20s
           bench fanout --subscribers 10000 --rooms 100 --rate 100/s --payload 100 --json out.json
           bench bigroom --members 5000 --rate 20/s --slow-fraction 0.1
+          bench chaos --url ws://127.0.0.1:4000/socket/websocket,ws://127.0.0.1:4001/socket/websocket --duration 60s
         """.replace("%%", "%");
   }
 }

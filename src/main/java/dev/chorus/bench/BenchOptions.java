@@ -10,7 +10,7 @@ import java.util.Set;
 
 /** The parsed command line of {@code bench <scenario> [--option value]…}. */
 final class BenchOptions {
-  static final Set<String> SCENARIOS = Set.of("connect", "fanout", "bigroom");
+  static final Set<String> SCENARIOS = Set.of("connect", "fanout", "bigroom", "chaos");
 
   /** Options every scenario takes, and their defaults. */
   private static final Map<String, String> COMMON = defaults(
@@ -34,7 +34,9 @@ final class BenchOptions {
       "fanout", defaults("subscribers", "1000", "rooms", "10", "rate", "100", "payload", "100",
           "slow-fraction", "0", "warmup-slow-fraction", "0", "publisher-rate", "50", "connect-rate", "2000", "event", "msg", "server-pid", ""),
       "bigroom", defaults("members", "1000", "rate", "50", "payload", "100",
-          "slow-fraction", "0", "warmup-slow-fraction", "0", "publisher-rate", "50", "connect-rate", "2000", "event", "msg", "server-pid", ""));
+          "slow-fraction", "0", "warmup-slow-fraction", "0", "publisher-rate", "50", "connect-rate", "2000", "event", "msg", "server-pid", ""),
+      "chaos", defaults("clients", "300", "rooms", "10", "rooms-per-client", "2", "rate", "100", "publishers-per-node", "1",
+          "settle", "30s", "connect-rate", "1000"));
 
   final String scenario;
   /** Every option with its value (defaults filled in), in a stable order for the report. */
@@ -49,7 +51,7 @@ final class BenchOptions {
   }
 
   static BenchOptions parse(List<String> args) {
-    if (args.isEmpty()) throw new IllegalArgumentException("missing scenario (connect, fanout, bigroom)");
+    if (args.isEmpty()) throw new IllegalArgumentException("missing scenario (connect, fanout, bigroom, chaos)");
     String scenario = args.get(0);
     if (!SCENARIOS.contains(scenario)) throw new IllegalArgumentException("unknown scenario '" + scenario + "'");
     Map<String, String> values = new LinkedHashMap<>(PER_SCENARIO.get(scenario));
@@ -102,6 +104,15 @@ final class BenchOptions {
         double w = decimal("warmup-slow-fraction");
         if (w < 0 || w >= 1) throw new IllegalArgumentException("--warmup-slow-fraction must be in [0, 1)");
         if (integer("payload") < 0) throw new IllegalArgumentException("--payload must be ≥ 0");
+      }
+      case "chaos" -> {
+        // One checker must see every client's stream: no child processes.
+        if (integer("processes") != 1) throw new IllegalArgumentException("chaos runs in one process: --processes is not supported");
+        durationMillis("settle");
+        if (rate("connect-rate") <= 0) throw new IllegalArgumentException("--connect-rate must be > 0");
+        // The plan checks counts and the rates against the server's limits.
+        new ChaosPlan(integer("clients"), integer("rooms"), integer("rooms-per-client"), uris().size(),
+            integer("publishers-per-node"), rate("rate"));
       }
       default -> throw new IllegalStateException(scenario);
     }
@@ -233,6 +244,12 @@ final class BenchOptions {
     m.remove("shard");
     m.remove("child-json");
     m.remove("clock");
+    if (scenario.equals("chaos")) {
+      // No warm-up phase and no child processes in a chaos run.
+      m.remove("warmup");
+      m.remove("processes");
+      m.remove("child-heap");
+    }
     return m;
   }
 }

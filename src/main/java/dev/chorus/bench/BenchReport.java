@@ -23,6 +23,7 @@ final class BenchReport {
     root.put("transport", r.notes.getOrDefault("transport", "?"));
     root.set("connections", connections(r));
     if (o.scenario.equals("connect")) connect(root, r);
+    else if (o.scenario.equals("chaos")) chaos(root, r);
     else fanout(root, r);
     ObjectNode notes = root.putObject("notes");
     r.notes.forEach((k, v) -> {
@@ -73,6 +74,79 @@ final class BenchReport {
       cpu.put("seconds", round(seconds));
       cpu.put("us_per_connection", round(seconds * 1e6 / Math.max(1, r.counter("connections_planned"))));
     }
+  }
+
+  /**
+   * The chaos figures: what every client received held against what the protocol promises
+   * (ChaosChecker), the pushes and their answers, and what the reconnects cost the clients.
+   */
+  private static void chaos(ObjectNode root, BenchResult r) {
+    ObjectNode c = root.putObject("chaos");
+    ObjectNode clients = c.putObject("clients");
+    clients.put("total", r.counter("chaos.clients_total"));
+    clients.put("subscribers", r.counter("chaos.subscribers"));
+    clients.put("publishers", r.counter("chaos.publishers"));
+    clients.put("rooms", r.counter("chaos.rooms"));
+    clients.put("rooms_per_client", r.counter("chaos.rooms_per_client"));
+    clients.put("nodes", r.counter("chaos.nodes"));
+    clients.put("in_service_at_end", r.counter("chaos.in_service_at_end"));
+    // Owed positions a client never received (after its first join, up to the last anyone saw
+    // in that epoch), plus acked pushes nobody received; told gaps are apart (told_gap).
+    c.put("lost", r.counter("chaos.lost"));
+    c.put("lost_by_clients", r.counter("chaos.lost_by_clients"));
+    c.put("acked_unseen", r.counter("chaos.acked_unseen"));
+    c.put("duplicated", r.counter("chaos.duplicated"));
+    c.put("duplicated_by_clients", r.counter("chaos.duplicated_by_clients"));
+    c.put("duplicated_publishes", r.counter("chaos.duplicated_publishes"));
+    c.put("out_of_order", r.counter("chaos.out_of_order"));
+    c.put("diverged", r.counter("chaos.diverged"));
+    // Rejoins with since answered recovered: true, and the messages their replies promised to replay.
+    c.put("recovered_true", r.counter("chaos.recovered_true"));
+    c.put("replayed", r.counter("chaos.replayed"));
+    c.put("recovered_false", r.counter("chaos.recovered_false"));
+    c.set("recovered_false_reasons", byPrefix(r, "chaos.recovered_false_reason."));
+    c.put("told_gap", r.counter("chaos.told_gap"));
+    c.put("epoch_changes", r.counter("chaos.epoch_changes"));
+    c.put("epoch_switches_unannounced", r.counter("chaos.epoch_switches_unannounced"));
+    c.put("implausible_positions", r.counter("chaos.implausible"));
+    c.put("positions", r.counter("chaos.positions"));
+    c.put("deliveries", r.counter("chaos.deliveries"));
+
+    ObjectNode pushes = c.putObject("pushes");
+    for (String k : new String[] {"sent", "acked", "refused", "unanswered", "skipped_not_joined", "skipped_late", "late_replies"}) {
+      pushes.put(k, r.counter("chaos.pushes." + k));
+    }
+    pushes.set("refused_reasons", byPrefix(r, "chaos.push_refused_reason."));
+
+    ObjectNode reconnects = c.putObject("reconnects");
+    reconnects.put("total", r.counter("chaos.reconnects"));
+    reconnects.put("attempts", r.counter("chaos.reconnect_attempts"));
+    reconnects.put("peak_per_second", (long) r.gauge("chaos.reconnects_peak_per_second"));
+    reconnects.set("connect_failed", byPrefix(r, "chaos.connect_failed."));
+    reconnects.set("connection_ended", byPrefix(r, "chaos.connection_ended."));
+    ObjectNode joins = c.putObject("joins");
+    joins.set("errors", byPrefix(r, "chaos.join_error."));
+    joins.put("timeouts", r.counter("chaos.join_timeouts"));
+    joins.put("channel_errors", r.counter("chaos.channel_errors"));
+    joins.put("ignored_while_joining", r.counter("chaos.ignored_while_joining"));
+    c.put("heartbeat_timeouts", r.counter("chaos.heartbeat_timeouts"));
+    c.put("frames_unrecognised", r.counter("chaos.frames_unrecognised"));
+    // Per outage of a client: from losing service until every topic of it was joined again.
+    c.set("time_without_service_s", seconds(r.histograms.get("chaos.without_service")));
+    c.put("outages_unfinished", r.counter("chaos.outages_unfinished"));
+
+    ObjectNode settle = c.putObject("settle");
+    settle.put("publishing_seconds", round(r.gauge("chaos.publishing_seconds")));
+    settle.put("settle_seconds", round(r.gauge("chaos.settle_seconds")));
+    settle.put("caught_up", r.counter("chaos.caught_up") == 1);
+  }
+
+  private static ObjectNode byPrefix(BenchResult r, String prefix) {
+    ObjectNode n = JsonNodeFactory.instance.objectNode();
+    r.counters.forEach((k, v) -> {
+      if (k.startsWith(prefix)) n.put(k.substring(prefix.length()), v);
+    });
+    return n;
   }
 
   private static void fanout(ObjectNode root, BenchResult r) {

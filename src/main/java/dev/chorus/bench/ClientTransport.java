@@ -2,8 +2,10 @@ package dev.chorus.bench;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollChannelOption;
@@ -73,10 +75,39 @@ final class ClientTransport implements AutoCloseable {
   /** Starts connecting {@code client}; its listener learns how it went. */
   void connect(PhoenixClient client) {
     int node = Math.floorMod(client.id, uris.size());
+    client.markStart();
+    ChannelFuture future = connect(group, node, client.slow, client);
+    client.attach(future.channel());
+    future.addListener(f -> {
+      if (!f.isSuccess()) client.connectFailed(f.cause());
+    });
+  }
+
+  int nodes() {
+    return uris.size();
+  }
+
+  /**
+   * An event loop of the group, for a client that keeps one across its successive connections:
+   * all its state then lives on that loop's thread.
+   */
+  EventLoop nextLoop() {
+    return group.next();
+  }
+
+  /**
+   * Starts a WebSocket connection to node {@code node} (the index of its URL) on {@code loop},
+   * with {@code handler} last in its pipeline (a new one per connection).
+   */
+  ChannelFuture open(EventLoop loop, int node, ChannelHandler handler) {
+    return connect(loop, node, false, handler);
+  }
+
+  private ChannelFuture connect(EventLoopGroup on, int node, boolean slow, ChannelHandler handler) {
     URI uri = uris.get(node);
     InetSocketAddress remote = remotes.get(node);
     Bootstrap b = new Bootstrap()
-        .group(group)
+        .group(on)
         .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
@@ -99,29 +130,20 @@ final class ClientTransport implements AutoCloseable {
                 new HttpClientCodec(),
                 new HttpObjectAggregator(64 * 1024),
                 new WebSocketClientProtocolHandler(config),
-                client);
+                handler);
           }
         });
-    if (client.slow) {
+    if (slow) {
       b.option(ChannelOption.SO_RCVBUF, SLOW_RCVBUF);
       if (epoll) b.option(TCP_MAXSEG, SLOW_MSS);
     }
-    ChannelFuture future;
-    client.markStart();
-    if (sources.isEmpty()) {
-      future = b.connect(remote);
-    } else {
-      // Round-robin local addresses: each (source IP) has its own ~28k ephemeral ports towards
-      // one destination. IP_BIND_ADDRESS_NO_PORT defers the port choice to connect(), so ports
-      // are shared across destinations instead of reserved at bind().
-      if (epoll) b.option(EpollChannelOption.IP_BIND_ADDRESS_NO_PORT, true);
-      InetAddress source = sources.get((int) (nextSource.getAndIncrement() % sources.size()));
-      future = b.connect(remote, new InetSocketAddress(source, 0));
-    }
-    client.attach(future.channel());
-    future.addListener(f -> {
-      if (!f.isSuccess()) client.connectFailed(f.cause());
-    });
+    if (sources.isEmpty()) return b.connect(remote);
+    // Round-robin local addresses: each (source IP) has its own ~28k ephemeral ports towards
+    // one destination. IP_BIND_ADDRESS_NO_PORT defers the port choice to connect(), so ports
+    // are shared across destinations instead of reserved at bind().
+    if (epoll) b.option(EpollChannelOption.IP_BIND_ADDRESS_NO_PORT, true);
+    InetAddress source = sources.get((int) (nextSource.getAndIncrement() % sources.size()));
+    return b.connect(remote, new InetSocketAddress(source, 0));
   }
 
   @Override

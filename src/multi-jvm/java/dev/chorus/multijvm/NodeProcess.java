@@ -9,6 +9,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -98,7 +99,23 @@ public final class NodeProcess {
   }
 
   void start() throws IOException {
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log);
+    launch(ProcessBuilder.Redirect.to(log));
+  }
+
+  /**
+   * Starts the node again after its process ended (killed, or drained and exited): a new JVM with
+   * the same ports, cluster address and options, which joins the cluster through the seed nodes
+   * like any new node (a seed node that is not the first of the list joins the others too). Its
+   * log goes on in the same file.
+   */
+  void restart() throws IOException {
+    if (alive()) throw new IllegalStateException("node " + index + " is still running");
+    Files.writeString(log.toPath(), "\n==== node " + index + " restarted ====\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+    launch(ProcessBuilder.Redirect.appendTo(log));
+  }
+
+  private void launch(ProcessBuilder.Redirect output) throws IOException {
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output);
     builder.environment().putAll(env);
     process = builder.start();
     process.getOutputStream().close();

@@ -9,8 +9,13 @@ import dev.chorus.ChorusNode;
 import dev.chorus.testkit.TestNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -128,6 +133,86 @@ class BenchSmokeTest {
     JsonNode server = r.path("server_measured");
     for (String f : List.of("rss_growth_mib", "rss_peak_growth_mib", "rss_warmup_start_mib")) assertTrue(server.has(f), f + ": " + server);
     assertEquals(0, r.path("healthy_closed_by_server").asInt());
+  }
+
+  /**
+   * The chaos scenario with no chaos: every client gets every message once, in order, nobody
+   * reconnects, and the report has every chaos figure. One node: 20 subscribers in rooms of 10,
+   * one publisher (in all 4 rooms) at 40/s.
+   */
+  @Test
+  void chaosWithoutChaosLosesNothing() throws Exception {
+    JsonNode r = bench("chaos", "chaos", "--clients", "20", "--rooms", "4", "--rooms-per-client", "2",
+        "--rate", "40/s", "--duration", "2s", "--settle", "10s");
+    assertEquals("chaos", r.path("scenario").asText());
+    JsonNode c = r.path("chaos");
+    assertEquals(21, c.path("clients").path("total").asLong(), c.toString());
+    assertEquals(21, c.path("clients").path("in_service_at_end").asLong(), c.toString());
+    assertTrue(c.path("settle").path("caught_up").asBoolean(), c.toString());
+    for (String f : List.of("lost", "duplicated", "out_of_order", "diverged", "recovered_false", "epoch_changes",
+        "told_gap", "epoch_switches_unannounced", "implausible_positions", "frames_unrecognised")) {
+      assertEquals(0, c.path(f).asLong(), f + ": " + c);
+    }
+    JsonNode pushes = c.path("pushes");
+    long acked = pushes.path("acked").asLong();
+    assertTrue(acked >= 40, "2 s at 40/s acked: " + pushes); // measured: 80
+    assertEquals(pushes.path("sent").asLong(), acked, pushes.toString());
+    assertEquals(0, pushes.path("unanswered").asLong());
+    assertEquals(0, pushes.path("refused").asLong());
+    assertEquals(acked, c.path("positions").asLong());
+    assertEquals(0, c.path("acked_unseen").asLong());
+    // every room has 10 subscribers and the publisher
+    assertEquals(acked * 11, c.path("deliveries").asLong(), c.toString());
+    assertEquals(0, c.path("reconnects").path("total").asLong());
+    assertEquals(0, c.path("reconnects").path("peak_per_second").asLong());
+    assertEquals(0, c.path("recovered_true").asLong());
+    for (String f : List.of("count", "p50", "p99", "max")) assertTrue(c.path("time_without_service_s").has(f), f);
+    assertEquals(0, c.path("time_without_service_s").path("count").asLong());
+    assertEquals(21, r.path("connections").path("joined").asLong());
+  }
+
+  /**
+   * Every subscriber's connection cut mid-run, on one node, while the publisher goes on: each
+   * reconnects, rejoins with since and gets what it missed replayed (recovered: true, same
+   * epoch), so nothing is lost or doubled.
+   */
+  @Test
+  void chaosClientsReconnectAndRecoverWithoutLoss() throws Exception {
+    ChaosControl control = new ChaosControl();
+    ExecutorService runner = Executors.newSingleThreadExecutor();
+    try {
+      Future<ChaosOutcome> run = runner.submit(() -> ChaosBench.run(List.of("--url", url, "--clients", "20", "--rooms", "4",
+          "--rooms-per-client", "2", "--rate", "40/s", "--duration", "30s", "--settle", "10s", "--topic-prefix", "room:blip-"), control));
+      assertTrue(control.awaitPublishing(Duration.ofSeconds(20)));
+      TestNode.await("some pushes acked before the cut", Duration.ofSeconds(10), () -> control.pushesAcked() >= 20);
+      control.dropSubscriberConnections();
+      TestNode.await("every subscriber reconnected and back in service", Duration.ofSeconds(10),
+          () -> control.reconnects() == 20 && control.inService() == 21);
+      long acked = control.pushesAcked();
+      TestNode.await("pushes acked after the cut", Duration.ofSeconds(10), () -> control.pushesAcked() >= acked + 20);
+      control.endPublishing();
+      ChaosOutcome outcome = run.get(30, TimeUnit.SECONDS);
+      System.out.print(outcome.table());
+      JsonNode c = outcome.report().path("chaos");
+      for (String f : List.of("lost", "duplicated", "out_of_order", "diverged", "recovered_false", "epoch_changes", "told_gap")) {
+        assertEquals(0, c.path(f).asLong(), f + ":\n" + outcome.table());
+      }
+      assertEquals(20, c.path("reconnects").path("total").asLong(), outcome.table());
+      assertEquals(20, c.path("time_without_service_s").path("count").asLong(), outcome.table());
+      // Every topic of every subscriber rejoined with since (20 in 2 rooms), and the publisher
+      // went on meanwhile: at 10 messages/s a room, some fell in the gaps and were replayed.
+      assertEquals(40, c.path("recovered_true").asLong(), outcome.table());
+      assertTrue(c.path("replayed").asLong() > 0, outcome.table());
+      assertEquals(21, outcome.clientsInServiceAtEnd());
+      assertTrue(outcome.caughtUp());
+    } finally {
+      runner.shutdownNow();
+    }
+  }
+
+  @Test
+  void chaosRefusesSeveralProcesses() {
+    assertEquals(2, Bench.run(List.of("chaos", "--url", url, "--processes", "2")));
   }
 
   /**
