@@ -18,15 +18,17 @@ import java.util.TreeMap;
  * or clock; {@link #findings()} adds it up.
  *
  * <p>Per client and topic it keeps one {@code Segment} per epoch the client was in: the join
- * position {@code from} it is owed messages after, and the positions received as a {@link
- * BitSet} offset from it. Per topic and epoch, shared by all clients, the message seen at each
+ * position {@code from} it is owed messages after, and the positions received (a
+ * {@link LongTable} used as a set: positions are sparse, a restarted room moves its seq on by a
+ * million). Per topic and epoch, shared by all clients, the message seen at each
  * position (its publisher and counter, packed in a long) finds divergence; per publisher, the
  * position each of its messages was seen at finds one message sequenced twice.
  *
  * <p>How a client's gap is judged:
  * <ul>
  *   <li>owed, and counted {@code lost} when missing: every position after its first join in an
- *       epoch, up to the highest position anyone saw in that epoch (a broadcast or a join reply);
+ *       epoch at which anyone received a message (seqs are positions, not counts: they may skip,
+ *       and a join reply's position says nothing of what exists before it);
  *   <li>told, counted apart ({@code told_gap}): a join that asked to recover and was answered
  *       {@code "recovered": false} excuses the positions after the {@code since} it sent (to the
  *       reply's position in the same epoch; to the end of the old epoch when the reply is in a
@@ -41,11 +43,6 @@ import java.util.TreeMap;
  * every event loop of the load generator, about ten thousand a second at most.
  */
 final class ChaosChecker {
-  /**
-   * A broadcast this far past a client's join position is not believed (a corrupt seq would
-   * otherwise size its BitSet); counted as implausible instead.
-   */
-  static final long MAX_SPAN = 1L << 24;
   private static final int SEQ_BITS = 40;
   private static final long SEQ_MASK = (1L << SEQ_BITS) - 1;
 
@@ -101,7 +98,7 @@ final class ChaosChecker {
   private final Map<Integer, Publisher> publishers = new HashMap<>();
   private final List<Epoch> epochsById = new ArrayList<>();
   private final Map<String, Long> recoveredFalseReasons = new TreeMap<>();
-  private long duplicatedByClients, duplicatedPublishes, outOfOrder, diverged, recoveredFalse, recoveredTrue, replayed;
+  private long duplicatedByClients, duplicatedPublishes, outOfOrder, diverged, recoveredFalse, recoveredTrue;
   private long unannouncedEpochSwitches, implausible, deliveries, acked;
   /** Acked pushes nobody has received yet, kept up to date so a run can wait for it to reach 0. */
   private long ackedNotYetSeen;
@@ -113,14 +110,13 @@ final class ChaosChecker {
    */
   synchronized void joined(int client, int topic, Position since, Position at, Boolean recovered, String reason) {
     Epoch epoch = topic(topic).epoch(at.epoch());
-    epoch.saw(at.seq());
     if (Boolean.FALSE.equals(recovered)) {
       recoveredFalse++;
       recoveredFalseReasons.merge(reason == null ? "(none)" : reason, 1L, Long::sum);
     } else if (Boolean.TRUE.equals(recovered)) {
       recoveredTrue++;
-      // what the reply promises to replay: the positions after since up to its own
-      if (since != null && since.epoch().equals(at.epoch())) replayed += Math.max(0, at.seq() - since.seq());
+      // what the reply promises to replay: the messages after since up to its own (counted at the end)
+      if (since != null && since.epoch().equals(at.epoch())) epoch.recoveries.add(new long[] {since.seq(), at.seq()});
     }
     Track track = track(client, topic);
     Segment current = track.current;
@@ -150,9 +146,13 @@ final class ChaosChecker {
    */
   synchronized void received(int client, int topic, Position at, int p, long n) {
     deliveries++;
+    if (at.seq() > SEQ_MASK) {
+      implausible++; // a corrupt position, not believed
+      return;
+    }
     Epoch epoch = topic(topic).epoch(at.epoch());
     epoch.saw(at.seq());
-    if (p >= 0 && n >= 0 && at.seq() <= SEQ_MASK) checkMessage(epoch, at.seq(), p, n);
+    if (p >= 0 && n >= 0) checkMessage(epoch, at.seq(), p, n);
     Track track = track(client, topic);
     Segment segment = track.segments.get(epoch.id);
     if (segment == null) {
@@ -165,16 +165,11 @@ final class ChaosChecker {
       outOfOrder++; // at or before its join position: the join said that one came earlier
       return;
     }
-    long offset = seq - segment.from - 1;
-    if (offset >= MAX_SPAN) {
-      implausible++;
-      return;
-    }
-    if (segment.got.get((int) offset)) {
+    if (segment.got.get(seq) != 0) {
       duplicatedByClients++;
       return;
     }
-    segment.got.set((int) offset);
+    segment.got.put(seq, 1);
     if (seq < segment.highest) outOfOrder++;
     segment.highest = Math.max(segment.highest, seq);
     segment.position = Math.max(segment.position, seq);
@@ -200,7 +195,7 @@ final class ChaosChecker {
 
   /**
    * Whether {@code client} stands, in {@code topic}, at the newest epoch and at or past the
-   * highest position anyone saw in it; true for a topic it has not joined yet is never given.
+   * highest position at which anyone received a message in it; true for a topic it has not joined yet is never given.
    */
   synchronized boolean caughtUp(int client, int topic) {
     Track track = tracks.get(key(client, topic));
@@ -212,20 +207,20 @@ final class ChaosChecker {
   synchronized Findings findings() {
     long lostByClients = 0, toldGap = 0;
     List<String> samples = new ArrayList<>();
+    long replayed = 0;
+    for (Epoch e : epochsById) {
+      e.sortSeqs();
+      for (long[] r : e.recoveries) replayed += e.messagesIn(r[0], r[1]);
+    }
     for (Map.Entry<Long, Track> t : tracks.entrySet()) {
       Track track = t.getValue();
       for (Segment s : track.segments.values()) {
-        long end = Math.min(s.epoch.last, s.from + MAX_SPAN);
-        if (end <= s.from) continue;
-        long missing = missing(s, s.from, end);
+        List<Long> missing = missing(s);
         long excused = 0;
-        for (long[] range : merged(s.excused)) {
-          long a = Math.max(range[0], s.from), b = Math.min(range[1], end);
-          if (b > a) excused += missing(s, a, b);
-        }
-        lostByClients += missing - excused;
+        for (long seq : missing) if (s.isExcused(seq)) excused++;
+        lostByClients += missing.size() - excused;
         toldGap += excused;
-        if (missing > excused && samples.size() < LOST_SAMPLES) samples.add(describe(t.getKey(), s, end));
+        if (missing.size() > excused && samples.size() < LOST_SAMPLES) samples.add(describe(t.getKey(), s, missing));
       }
     }
     long ackedUnseen = 0;
@@ -245,45 +240,22 @@ final class ChaosChecker {
         implausible, positions, deliveries, acked, List.copyOf(samples));
   }
 
-  /** "client 12 room 3 epoch ab12: owed (0, 240] (joined|implicit), missing 1-10 17 (11), excused ..." */
-  private static String describe(long key, Segment s, long end) {
+  /** "client 12 room 3 epoch ab12: owed after 0 (a join|a broadcast), received up to 240, missing 1 2 17 (3), excused ..." */
+  private static String describe(long key, Segment s, List<Long> missing) {
     StringBuilder b = new StringBuilder();
     b.append("client ").append(key >>> 32).append(" room ").append((int) key).append(" epoch ").append(s.epoch.name)
-        .append(": owed (").append(s.from).append(", ").append(end).append("] from ").append(s.implicit ? "a broadcast" : "a join")
+        .append(": owed after ").append(s.from).append(" from ").append(s.implicit ? "a broadcast" : "a join")
         .append(", received up to ").append(s.highest).append(", missing");
-    int ranges = 0;
-    long count = 0;
-    for (long seq = s.from + 1; seq <= end; ) {
-      if (s.got.get((int) (seq - s.from - 1))) {
-        seq++;
-        continue;
-      }
-      long first = seq;
-      while (seq <= end && !s.got.get((int) (seq - s.from - 1))) seq++;
-      count += seq - first;
-      if (ranges++ < 5) b.append(' ').append(first).append(seq - 1 > first ? "-" + (seq - 1) : "");
-    }
-    b.append(ranges > 5 ? " ..." : "").append(" (").append(count).append(')');
+    for (int i = 0; i < Math.min(10, missing.size()); i++) b.append(' ').append(missing.get(i));
+    b.append(missing.size() > 10 ? " ..." : "").append(" (").append(missing.size()).append(')');
     for (long[] r : s.excused) b.append(", excused (").append(r[0]).append(", ").append(r[1] == Long.MAX_VALUE ? "end" : r[1]).append(']');
     return b.toString();
   }
 
-  /** Positions in (a, b] the segment did not receive. */
-  private static long missing(Segment s, long a, long b) {
-    int from = (int) (a - s.from), to = (int) (b - s.from);
-    return (to - from) - s.got.get(from, to).cardinality();
-  }
-
-  /** The excused ranges (a, b], overlapping ones joined. */
-  private static List<long[]> merged(List<long[]> ranges) {
-    List<long[]> sorted = new ArrayList<>(ranges);
-    sorted.sort((x, y) -> Long.compare(x[0], y[0]));
-    List<long[]> out = new ArrayList<>();
-    for (long[] r : sorted) {
-      long[] last = out.isEmpty() ? null : out.get(out.size() - 1);
-      if (last != null && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
-      else out.add(new long[] {r[0], r[1]});
-    }
+  /** The positions after the segment's join at which anyone received a message, and it did not, in order. */
+  private static List<Long> missing(Segment s) {
+    List<Long> out = new ArrayList<>();
+    for (long seq : s.epoch.sortedSeqs) if (seq > s.from && s.got.get(seq) == 0) out.add(seq);
     return out;
   }
 
@@ -293,6 +265,7 @@ final class ChaosChecker {
     long before = epoch.messages.get(seq);
     if (before == 0) {
       epoch.messages.put(seq, message);
+      epoch.seqs.add(seq);
       epoch.distinct++;
     } else if (before != message && epoch.divergedAt.add(seq)) {
       diverged++;
@@ -342,10 +315,15 @@ final class ChaosChecker {
   private static final class Epoch {
     final int id;
     final String name;
-    /** The highest position anyone saw in this epoch: a broadcast's or a join reply's. */
+    /** The highest position at which anyone received a message in this epoch. */
     long last;
     /** seq -> the message seen there, (p + 1) << 40 | n. */
     final LongTable messages = new LongTable();
+    /** The positions of {@link #messages}, as first seen; {@link #sortedSeqs} in order, for the findings. */
+    final List<Long> seqs = new ArrayList<>();
+    /** Recovering joins answered "recovered": true, as (since, reply position). */
+    final List<long[]> recoveries = new ArrayList<>();
+    List<Long> sortedSeqs = List.of();
     final Set<Long> divergedAt = new HashSet<>();
     long distinct;
 
@@ -356,6 +334,21 @@ final class ChaosChecker {
 
     void saw(long seq) {
       last = Math.max(last, seq);
+    }
+
+    void sortSeqs() {
+      sortedSeqs = seqs.stream().sorted().toList();
+    }
+
+    /** Positions in (after, upTo] at which a message was received, from {@link #sortedSeqs}. */
+    long messagesIn(long after, long upTo) {
+      return Math.max(0, upperIndex(upTo) - upperIndex(after));
+    }
+
+    /** How many of {@link #sortedSeqs} are at most {@code seq}. */
+    private int upperIndex(long seq) {
+      int i = java.util.Collections.binarySearch(sortedSeqs, seq);
+      return i >= 0 ? i + 1 : -i - 1;
     }
   }
 
@@ -375,8 +368,8 @@ final class ChaosChecker {
     final Epoch epoch;
     /** Owed every message after this position. */
     final long from;
-    /** Bit i: position from + 1 + i received. */
-    final BitSet got = new BitSet();
+    /** Positions received (value 1). */
+    final LongTable got = new LongTable();
     /** Highest position received. */
     long highest;
     /** Where the client stands: received, joined at, or told to skip to. */
@@ -391,6 +384,11 @@ final class ChaosChecker {
       this.from = from;
       this.highest = from;
       this.position = from;
+    }
+
+    boolean isExcused(long seq) {
+      for (long[] r : excused) if (seq > r[0] && seq <= r[1]) return true;
+      return false;
     }
 
     void excuse(long after, long upTo) {

@@ -71,6 +71,8 @@ final class ChaosClient {
   private int connections;
   private Connection connection;
   private ScheduledFuture<?> reconnectTimer;
+  /** A blip the test asked for ({@link #drop}) keeps the client away until then (System.nanoTime()). */
+  private long awayUntilNanos = System.nanoTime();
   private boolean closing;
   private long firstConnectNanos;
   private boolean everInService;
@@ -148,9 +150,13 @@ final class ChaosClient {
     });
   }
 
-  /** Cuts the connection as a network blip would; it reconnects and recovers as after any loss. */
-  void drop() {
+  /**
+   * Cuts the connection as a network blip of {@code awayMillis} would; it reconnects (not before
+   * that) and recovers as after any loss.
+   */
+  void drop(long awayMillis) {
     loop.execute(() -> {
+      awayUntilNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(awayMillis);
       Channel ch = channel;
       if (ch != null) ch.close();
     });
@@ -454,7 +460,8 @@ final class ChaosClient {
       lostService();
       if (closing) return;
       // phoenix.js's backoff; the next node, so that a client of a node that is gone moves on.
-      long delay = PhoenixBackoff.reconnectAfterMillis(++reconnectTries);
+      long delay = Math.max(PhoenixBackoff.reconnectAfterMillis(++reconnectTries),
+          TimeUnit.NANOSECONDS.toMillis(awayUntilNanos - System.nanoTime()));
       node = (node + 1) % cx.transport().nodes();
       reconnectTimer = loop.schedule(ChaosClient.this::connect, delay, TimeUnit.MILLISECONDS);
     }

@@ -20,8 +20,8 @@ public final class ChaosControl {
 
     long reconnects();
 
-    /** Cuts every subscriber's connection at once (each reconnects and recovers). */
-    void dropSubscriberConnections();
+    /** Cuts every subscriber's connection at once for {@code awayMillis} (each reconnects and recovers). */
+    void dropSubscriberConnections(long awayMillis);
   }
 
   private final CountDownLatch publishing = new CountDownLatch(1);
@@ -62,12 +62,12 @@ public final class ChaosControl {
 
   /**
    * For tests of the clients themselves, on one node: every subscriber's connection is cut at
-   * once, as a network blip would, and each reconnects and recovers as after a node's loss, while
-   * the publishers go on.
+   * once, as a network blip of {@code away} would, and each reconnects after it and recovers as
+   * after a node's loss, while the publishers go on.
    */
-  void dropSubscriberConnections() {
+  void dropSubscriberConnections(Duration away) {
     Live l = live;
-    if (l != null) l.dropSubscriberConnections();
+    if (l != null) l.dropSubscriberConnections(away.toMillis());
   }
 
   void publishingStarted(Live live) {

@@ -88,8 +88,8 @@ final class ChaosScenario {
         }
 
         @Override
-        public void dropSubscriberConnections() {
-          for (ChaosClient c : clients) if (!plan.isPublisher(c.id)) c.drop();
+        public void dropSubscriberConnections(long awayMillis) {
+          for (ChaosClient c : clients) if (!plan.isPublisher(c.id)) c.drop(awayMillis);
         }
       };
       long publishStart = System.nanoTime();

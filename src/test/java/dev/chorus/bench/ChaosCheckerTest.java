@@ -56,11 +56,29 @@ class ChaosCheckerTest {
   }
 
   @Test
-  void aJoinReplyPositionCountsAsSeen() {
+  void aJoinReplyPositionSaysNothingOfWhatExistsBeforeIt() {
     checker.joined(1, ROOM, null, at("A", 0), null, null);
     receive(1, "A", 1, 3);
-    checker.joined(2, ROOM, null, at("A", 5), null, null); // 4 and 5 exist: client 1 never got them
-    assertEquals(2, checker.findings().lost());
+    // A restarted room moved its seq on: nothing exists at 4..1 000 003.
+    checker.joined(2, ROOM, null, at("A", 1_000_003), null, null);
+    assertEquals(0, checker.findings().lost());
+    assertTrue(checker.caughtUp(1, ROOM), "no message after 3 exists");
+    assertTrue(checker.caughtUp(2, ROOM));
+  }
+
+  @Test
+  void positionsThatSkipAreOwedOnlyWhereAMessageWasReceived() {
+    checker.joined(1, ROOM, null, at("A", 0), null, null);
+    checker.joined(2, ROOM, null, at("A", 0), null, null);
+    receive(1, "A", 1, 3);
+    receive(2, "A", 1, 3);
+    receive(1, "A", 1_000_004, 1_000_006);
+    checker.received(2, ROOM, at("A", 1_000_004), 0, 1_000_004);
+    checker.received(2, ROOM, at("A", 1_000_006), 0, 1_000_006); // misses 1 000 005
+    Findings f = checker.findings();
+    assertEquals(1, f.lost());
+    assertEquals(0, f.outOfOrder());
+    assertTrue(f.lostSamples().get(0).contains("missing 1000005 (1)"), f.lostSamples().toString());
   }
 
   @Test
@@ -139,6 +157,8 @@ class ChaosCheckerTest {
   @Test
   void recoveredFalseInTheSameEpochExcusesUpToTheReply() {
     checker.joined(1, ROOM, null, at("A", 0), null, null);
+    checker.joined(2, ROOM, null, at("A", 0), null, null);
+    receive(2, "A", 1, 152); // what exists: a client that never left saw it all
     receive(1, "A", 1, 4);
     checker.joined(1, ROOM, at("A", 4), at("A", 150), false, "history gone");
     receive(1, "A", 151, 152);
@@ -192,7 +212,7 @@ class ChaosCheckerTest {
   @Test
   void anImplausiblePositionIsCountedNotStored() {
     checker.joined(1, ROOM, null, at("A", 0), null, null);
-    checker.received(1, ROOM, at("A", ChaosChecker.MAX_SPAN + 10), -1, -1);
+    checker.received(1, ROOM, at("A", 1L << 41), -1, -1);
     assertEquals(1, checker.findings().implausible());
   }
 
