@@ -110,6 +110,12 @@ public final class PresenceReplica extends AbstractBehavior<PresenceReplica.Comm
   private final Map<String, View> views = new HashMap<>();
   /** Tracks and untracks not written yet, by bucket, in the order they came. */
   private final Map<Integer, List<Write>> unwritten = new HashMap<>();
+  /**
+   * This node's own entries by their replicated element: when the element comes back from the
+   * data, the entry is the one tracked, not a decoded copy (that copy and its four strings were
+   * ~250 bytes a connection).
+   */
+  private final Map<String, PresenceEntry> ownByElement = new HashMap<>();
   /** Nodes that are members and not down: only their entries are present. */
   private final Set<String> liveNodes = new HashSet<>();
 
@@ -156,8 +162,8 @@ public final class PresenceReplica extends AbstractBehavior<PresenceReplica.Comm
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
-        .onMessage(Track.class, m -> gather(new Write(m.topic(), m.entry().encode(), true)))
-        .onMessage(Untrack.class, m -> gather(new Write(m.topic(), m.entry().encode(), false)))
+        .onMessage(Track.class, this::onTrack)
+        .onMessage(Untrack.class, this::onUntrack)
         .onMessageEquals(WriteBatch.INSTANCE, this::writeBatch)
         .onMessage(Watch.class, this::onWatch)
         .onMessage(Unwatch.class, this::onUnwatch)
@@ -170,6 +176,18 @@ public final class PresenceReplica extends AbstractBehavior<PresenceReplica.Comm
         .onMessage(Updated.class, this::onUpdated)
         .onMessageEquals(Flush.INSTANCE, this::onFlush)
         .build();
+  }
+
+  private Behavior<Command> onTrack(Track m) {
+    String element = m.entry().encode();
+    ownByElement.put(element, m.entry());
+    return gather(new Write(m.topic(), element, true));
+  }
+
+  private Behavior<Command> onUntrack(Untrack m) {
+    String element = m.entry().encode();
+    ownByElement.remove(element);
+    return gather(new Write(m.topic(), element, false));
   }
 
   private Behavior<Command> gather(Write write) {
@@ -311,6 +329,7 @@ public final class PresenceReplica extends AbstractBehavior<PresenceReplica.Comm
     List<PresenceEntry> entries = new ArrayList<>();
     for (String element : CollectionConverters.asJava(elements.get())) {
       PresenceEntry entry = before.get(element);
+      if (entry == null) entry = ownByElement.get(element);
       if (entry == null) entry = PresenceEntry.decode(element);
       if (entry == null) continue;
       now.put(element, entry);

@@ -9,6 +9,7 @@ import dev.chorus.transport.TokenBucket;
 import dev.chorus.transport.WebSocketFrames;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Signal;
 import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -41,13 +42,24 @@ public final class Channel extends AbstractBehavior<Channel.Command> {
 
   private record Published(RoomEntity.Published result) implements Command {}
 
+  /**
+   * The channel of {@code join}, a member of {@code topic} (the room's own string, shared by
+   * its channels). The actor's cell keeps its creator for its whole life, so the creator holds
+   * only what the channel keeps anyway, not the join request (its payload, refs and parsed
+   * topic were ~200 bytes of every joined connection).
+   */
   static Behavior<Command> create(
+      String topic,
       JoinRequest join,
       EntityRef<RoomEntity.Command> entity,
       ActorRef<LocalRoom.Command> parent,
       RoomSettings settings,
       Metrics metrics) {
-    return Behaviors.setup(ctx -> new Channel(ctx, join, entity, parent, settings, metrics));
+    String joinRef = join.joinRef();
+    Namespace namespace = join.namespace();
+    OutboundQueue queue = join.queue();
+    ActorRef<?> session = join.session();
+    return Behaviors.setup(ctx -> new Channel(ctx, topic, joinRef, namespace, queue, session, entity, parent, settings, metrics));
   }
 
   private final String topic;
@@ -58,42 +70,59 @@ public final class Channel extends AbstractBehavior<Channel.Command> {
   private final ActorRef<LocalRoom.Command> parent;
   private final String crashEvent;
   private final Metrics metrics;
-  private final TokenBucket publishRate;
-  private final ActorRef<RoomEntity.Published> publishedAdapter;
+  // Made at the first push: most members never push, and the adapter (an actor ref with its
+  // path and name) and the bucket were ~400 bytes of every joined connection.
+  private TokenBucket publishRate;
+  private ActorRef<RoomEntity.Published> publishedAdapter;
   private int rateViolations;
 
   private Channel(
       ActorContext<Command> ctx,
-      JoinRequest join,
+      String topic,
+      String joinRef,
+      Namespace namespace,
+      OutboundQueue queue,
+      ActorRef<?> session,
       EntityRef<RoomEntity.Command> entity,
       ActorRef<LocalRoom.Command> parent,
       RoomSettings settings,
       Metrics metrics) {
     super(ctx);
-    this.topic = join.topic().toString();
-    this.joinRef = join.joinRef();
-    this.namespace = join.namespace();
-    this.queue = join.queue();
+    this.topic = topic;
+    this.joinRef = joinRef;
+    this.namespace = namespace;
+    this.queue = queue;
     this.entity = entity;
     this.parent = parent;
     this.crashEvent = settings.crashEvent();
     this.metrics = metrics;
-    this.publishRate = new TokenBucket(namespace.publishRate(), namespace.publishBurst());
-    this.publishedAdapter = ctx.messageAdapter(RoomEntity.Published.class, Published::new);
     // If the connection ends before its session learned of this join (JoinAccepted still in
     // flight), nobody would tell this channel to close: it ends with its session instead.
-    ctx.watch(join.session());
+    ctx.watch(session);
   }
 
+  /**
+   * Written out rather than made with {@code newReceiveBuilder()}: a built receive is a case
+   * object and a lambda or two per message type, made for every actor, ~200 bytes of every
+   * joined connection (heap histogram, docs/capacity.md); this is one object.
+   */
   @Override
   public Receive<Command> createReceive() {
-    return newReceiveBuilder()
-        .onMessage(Push.class, m -> onPush(m.frame()))
-        .onMessage(Published.class, m -> onPublished(m.result()))
-        .onMessage(Leave.class, m -> onLeave(m.ref()))
-        .onMessage(Close.class, m -> Behaviors.stopped())
-        .onSignal(Terminated.class, t -> Behaviors.stopped())
-        .build();
+    return new Receive<>() {
+      @Override
+      public Behavior<Command> receiveMessage(Command m) {
+        if (m instanceof Push p) return onPush(p.frame());
+        if (m instanceof Published p) return onPublished(p.result());
+        if (m instanceof Leave l) return onLeave(l.ref());
+        if (m instanceof Close) return Behaviors.stopped();
+        return Behaviors.unhandled();
+      }
+
+      @Override
+      public Behavior<Command> receiveSignal(Signal s) {
+        return s instanceof Terminated ? Behaviors.stopped() : Behaviors.unhandled();
+      }
+    };
   }
 
   private Behavior<Command> onPush(Frame f) {
@@ -106,14 +135,20 @@ public final class Channel extends AbstractBehavior<Channel.Command> {
       replyError(f, "event too long");
     } else if (FrameCodec.renderedSize(f) > namespace.maxMessageBytes()) {
       replyError(f, "message too large"); // the whole frame: refs, topic, event and payload
-    } else if (!publishRate.tryTake()) {
+    } else if (!publishRate().tryTake()) {
       metrics.rateLimited.increment();
       replyError(f, "rate limited");
       if (++rateViolations > namespace.floodTolerance()) queue.close(CloseReason.RATE_LIMITED, false);
     } else {
+      if (publishedAdapter == null) publishedAdapter = getContext().messageAdapter(RoomEntity.Published.class, Published::new);
       entity.tell(new RoomEntity.Publish(f.event(), f.payload(), f.ref(), publishedAdapter));
     }
     return this;
+  }
+
+  private TokenBucket publishRate() {
+    if (publishRate == null) publishRate = new TokenBucket(namespace.publishRate(), namespace.publishBurst());
+    return publishRate;
   }
 
   private Behavior<Command> onLeave(String ref) {

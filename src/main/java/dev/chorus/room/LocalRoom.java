@@ -453,7 +453,7 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
         replay = List.of();
       }
     }
-    ActorRef<Channel.Command> channel = getContext().spawnAnonymous(Channel.create(r, entity, getContext().getSelf(), settings, metrics));
+    ActorRef<Channel.Command> channel = getContext().spawnAnonymous(Channel.create(topic, r, entity, getContext().getSelf(), settings, metrics));
     getContext().watchWith(channel, new ChannelStopped(channel));
     TopicPresence.Entry entry = presence == null ? null : presence.track(r.connect().userId(), p.presenceMeta,
         r.connect().identity() == null ? null : r.connect().identity().presenceMeta());

@@ -22,6 +22,7 @@ import java.util.List;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.Signal;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -100,17 +101,30 @@ public final class Session extends AbstractBehavior<Session.Command> {
 
   private static final Duration MAX_EXPIRY_WAIT = Duration.ofDays(1);
 
+  /**
+   * Written out rather than made with {@code newReceiveBuilder()}: a built receive is a case
+   * object and a lambda or two per message type, made for every actor, ~200 bytes of every
+   * connection (heap histogram, docs/capacity.md); this is one object.
+   */
   @Override
   public Receive<Command> createReceive() {
-    return newReceiveBuilder()
-        .onMessage(ClientFrame.class, m -> onFrame(m.frame()))
-        .onMessageEquals(TokenExpired.INSTANCE, this::onTokenExpired)
-        .onMessage(BadFrame.class, m -> onBadFrame(m.error()))
-        .onMessage(JoinOutcome.class, this::onJoinOutcome)
-        .onMessage(ChannelStopped.class, this::onChannelStopped)
-        .onMessage(ConnectionClosed.class, m -> onConnectionClosed())
-        .onSignal(PostStop.class, signal -> onPostStop())
-        .build();
+    return new Receive<>() {
+      @Override
+      public Behavior<Command> receiveMessage(Command m) {
+        if (m instanceof ClientFrame f) return onFrame(f.frame());
+        if (m instanceof JoinOutcome o) return onJoinOutcome(o);
+        if (m instanceof ChannelStopped s) return onChannelStopped(s);
+        if (m instanceof BadFrame b) return onBadFrame(b.error());
+        if (m instanceof ConnectionClosed) return onConnectionClosed();
+        if (m == TokenExpired.INSTANCE) return onTokenExpired();
+        return Behaviors.unhandled();
+      }
+
+      @Override
+      public Behavior<Command> receiveSignal(Signal s) {
+        return s instanceof PostStop ? onPostStop() : Behaviors.unhandled();
+      }
+    };
   }
 
   private Behavior<Command> onTokenExpired() {

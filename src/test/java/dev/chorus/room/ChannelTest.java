@@ -84,7 +84,7 @@ class ChannelTest {
   private ActorRef<Channel.Command> channel(String topic) {
     JoinRequest join = request(topic, session.ref(), testKit.<JoinRequest.Outcome>createTestProbe().ref(), out, "{}");
     EntityRef<RoomEntity.Command> entityRef = TestEntityRef.of(RoomEntity.TYPE_KEY, topic, entity.ref());
-    ActorRef<Channel.Command> channel = testKit.spawn(Channel.create(join, entityRef, parent.ref(), SETTINGS, metrics));
+    ActorRef<Channel.Command> channel = testKit.spawn(Channel.create(join.topic().toString(), join, entityRef, parent.ref(), SETTINGS, metrics));
     channels.add(channel);
     return channel;
   }
@@ -230,7 +230,7 @@ class ChannelTest {
     TestInbox<Object> sessionInbox = TestInbox.create();
     JoinRequest join = request("room:lobby", sessionInbox.getRef(), TestInbox.<JoinRequest.Outcome>create().getRef(), out, "{}");
     BehaviorTestKit<Channel.Command> kit = BehaviorTestKit.create(Channel.create(
-        join, TestEntityRef.of(RoomEntity.TYPE_KEY, "room:lobby", entityInbox.getRef()), parentInbox.getRef(), SETTINGS, metrics));
+        "room:lobby", join, TestEntityRef.of(RoomEntity.TYPE_KEY, "room:lobby", entityInbox.getRef()), parentInbox.getRef(), SETTINGS, metrics));
     kit.run(push("2", "room:lobby", "shout", "{}"));
     assertTrue(entityInbox.hasMessages(), "an ordinary push is published");
     entityInbox.receiveMessage();
