@@ -59,6 +59,13 @@ class RoomEntityTest {
     return testKit.createTestProbe(LocalRoom.Command.class);
   }
 
+  /** Registers {@code node} with {@code kit}'s receptionist as a node's LocalRooms, and waits until it is. */
+  private static void registerAsLocalRooms(ActorTestKit kit, TestProbe<LocalRooms.Command> node) {
+    TestProbe<Receptionist.Registered> registered = kit.createTestProbe(Receptionist.Registered.class);
+    kit.system().receptionist().tell(Receptionist.register(LocalRooms.SERVICE_KEY, node.ref(), registered.ref()));
+    registered.expectMessageClass(Receptionist.Registered.class, WAIT);
+  }
+
   /** Admits one member of {@code room} (a fresh join) and returns where the topic stands. */
   private static Position admit(ActorRef<RoomEntity.Command> entity, TestProbe<LocalRoom.Command> room, long joinId) {
     entity.tell(new RoomEntity.Admit(room.ref(), joinId, null));
@@ -249,9 +256,7 @@ class RoomEntityTest {
     ActorTestKit kit = ActorTestKit.create();
     try {
       TestProbe<LocalRooms.Command> node = kit.createTestProbe(LocalRooms.Command.class);
-      TestProbe<Receptionist.Registered> registered = kit.createTestProbe(Receptionist.Registered.class);
-      kit.system().receptionist().tell(Receptionist.register(LocalRooms.SERVICE_KEY, node.ref(), registered.ref()));
-      registered.expectMessageClass(Receptionist.Registered.class, WAIT);
+      registerAsLocalRooms(kit, node);
 
       ActorRef<RoomEntity.Command> entity = entity(kit, "tiny:a");
       LocalRooms.Locate locate = node.expectMessageClass(LocalRooms.Locate.class, WAIT);
@@ -293,11 +298,8 @@ class RoomEntityTest {
     try {
       TestProbe<LocalRooms.Command> nodeA = kit.createTestProbe(LocalRooms.Command.class);
       TestProbe<LocalRooms.Command> nodeB = kit.createTestProbe(LocalRooms.Command.class);
-      TestProbe<Receptionist.Registered> registered = kit.createTestProbe(Receptionist.Registered.class);
-      kit.system().receptionist().tell(Receptionist.register(LocalRooms.SERVICE_KEY, nodeA.ref(), registered.ref()));
-      registered.expectMessageClass(Receptionist.Registered.class, WAIT);
-      kit.system().receptionist().tell(Receptionist.register(LocalRooms.SERVICE_KEY, nodeB.ref(), registered.ref()));
-      registered.expectMessageClass(Receptionist.Registered.class, WAIT);
+      registerAsLocalRooms(kit, nodeA);
+      registerAsLocalRooms(kit, nodeB);
 
       ActorRef<RoomEntity.Command> entity = entity(kit, "room:a");
       TestProbe<LocalRoom.Command> roomA = kit.createTestProbe(LocalRoom.Command.class);
@@ -374,9 +376,7 @@ class RoomEntityTest {
     ActorTestKit kit = ActorTestKit.create();
     try {
       TestProbe<LocalRooms.Command> silent = kit.createTestProbe(LocalRooms.Command.class);
-      TestProbe<Receptionist.Registered> registered = kit.createTestProbe(Receptionist.Registered.class);
-      kit.system().receptionist().tell(Receptionist.register(LocalRooms.SERVICE_KEY, silent.ref(), registered.ref()));
-      registered.expectMessageClass(Receptionist.Registered.class, WAIT);
+      registerAsLocalRooms(kit, silent);
 
       ActorRef<RoomEntity.Command> entity = entity(kit, "room:a");
       silent.expectMessageClass(LocalRooms.Locate.class, WAIT); // and never answers
@@ -420,9 +420,7 @@ class RoomEntityTest {
     ActorTestKit kit = ActorTestKit.create();
     try {
       TestProbe<LocalRooms.Command> nodeRooms = kit.createTestProbe(LocalRooms.Command.class);
-      TestProbe<Receptionist.Registered> registered = kit.createTestProbe(Receptionist.Registered.class);
-      kit.system().receptionist().tell(Receptionist.register(LocalRooms.SERVICE_KEY, nodeRooms.ref(), registered.ref()));
-      registered.expectMessageClass(Receptionist.Registered.class, WAIT);
+      registerAsLocalRooms(kit, nodeRooms);
       RoomSettings settings = RoomFixtures.settings("room.max-rooms = 1");
       NodeRooms node = RoomFixtures.node(settings, metrics);
       node.entityStarted(); // another room holds the node's one place
