@@ -116,6 +116,13 @@ public final class PresenceReplica extends AbstractBehavior<PresenceReplica.Comm
    * ~250 bytes a connection).
    */
   private final Map<String, PresenceEntry> ownByElement = new HashMap<>();
+  /**
+   * Entries per bucket as last counted for chorus_presence_entries, and the buckets changed
+   * since: counted again at the next flush, not at every change (counting walks the whole
+   * bucket, and a join storm changes a bucket many times a second: 3% of a core).
+   */
+  private final Map<Integer, Long> counted = new HashMap<>();
+  private final Set<Integer> uncounted = new HashSet<>();
   /** Nodes that are members and not down: only their entries are present. */
   private final Set<String> liveNodes = new HashSet<>();
 
@@ -243,7 +250,7 @@ public final class PresenceReplica extends AbstractBehavior<PresenceReplica.Comm
 
   private Behavior<Command> onBucketChanged(BucketChanged m) {
     ORMultiMap<String, String> before = buckets.put(m.bucket(), m.data());
-    metrics.presenceEntries.addAndGet(entryCount(m.data()) - (before == null ? 0 : entryCount(before)));
+    uncounted.add(m.bucket());
     for (var e : views.entrySet()) {
       View view = e.getValue();
       // Only topics whose entries changed are decoded again; the others share the bucket.
@@ -302,6 +309,12 @@ public final class PresenceReplica extends AbstractBehavior<PresenceReplica.Comm
   }
 
   private Behavior<Command> onFlush() {
+    for (int bucket : uncounted) {
+      long n = entryCount(buckets.get(bucket));
+      Long before = counted.put(bucket, n);
+      metrics.presenceEntries.addAndGet(n - (before == null ? 0 : before));
+    }
+    uncounted.clear();
     for (var e : views.entrySet()) {
       PresenceDiff diff = e.getValue().changes().flush();
       if (diff != null) {

@@ -14,8 +14,8 @@ import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.junit.jupiter.api.Test;
 
 /**
- * The replica keeps every entry of a burst of tracks, and forgets every untracked one; tracks
- * and untracks are written in batches, in the order they came.
+ * The replica keeps every entry of a burst of tracks (and counts them), and forgets every
+ * untracked one; tracks and untracks are written in batches, in the order they came.
  */
 class PresenceReplicaTest {
 
@@ -38,6 +38,9 @@ class PresenceReplicaTest {
         }
         return total == topics * perTopic;
       });
+      // chorus_presence_entries is counted at the flush after a change (presence.interval)
+      var metrics = dev.chorus.metrics.Metrics.get(Adapter.toClassic(node.system()));
+      TestNode.await("every entry counted", Duration.ofSeconds(5), () -> metrics.presenceEntries.get() == topics * perTopic);
     }
   }
 
