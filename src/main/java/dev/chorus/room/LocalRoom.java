@@ -281,7 +281,7 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
     if (pending.isEmpty()) timers.startTimerWithFixedDelay(RetryJoins.INSTANCE, settings.joinRetryInterval());
     pending.put(joinId, new PendingJoin(m.request(), presenceMeta, since, now, now + settings.joinTimeout().toNanos()));
     timers.startSingleTimer(new JoinTimedOut(joinId), new JoinTimedOut(joinId), settings.joinTimeout());
-    entity.tell(new RoomEntity.Admit(getContext().getSelf(), joinId, since));
+    entity.tell(new RoomEntity.Admit(getContext().getSelf(), joinId, since, position()));
     return this;
   }
 
@@ -309,7 +309,7 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
       pending.put(again, p);
       timers.startSingleTimer(new JoinTimedOut(again), new JoinTimedOut(again), Duration.ofNanos(p.deadline - now));
       metrics.joinRetries.increment(); // before the send, so whoever sees the retry sees it counted
-      entity.tell(new RoomEntity.Admit(getContext().getSelf(), again, p.since));
+      entity.tell(new RoomEntity.Admit(getContext().getSelf(), again, p.since, position()));
     }
   }
 
@@ -325,8 +325,7 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
   /** A starting entity asks where its members are: it is a new incarnation, which never got what is pending. */
   private Behavior<Command> onLocate(Locate m) {
     heardFromEntity = System.nanoTime();
-    m.entity().tell(new RoomEntity.Located(m.node(), getContext().getSelf(), members.size(),
-        epoch == null ? null : new Position(epoch, seq), copy.oldestSeq()));
+    m.entity().tell(new RoomEntity.Located(m.node(), getContext().getSelf(), members.size(), position(), copy.oldestSeq()));
     retryJoins(true);
     return this;
   }
@@ -357,6 +356,11 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
       copy.clear(); // it had missed messages: a copy with a gap would replay wrongly
       seq = at.seq();
     }
+  }
+
+  /** Where the topic stands as this room saw it last; null before its first join was admitted. */
+  private Position position() {
+    return epoch == null ? null : new Position(epoch, seq);
   }
 
   private Behavior<Command> onSendTail(SendTail m) {
@@ -633,7 +637,7 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
   }
 
   private Behavior<Command> onRefresh() {
-    entity.tell(new RoomEntity.Register(getContext().getSelf(), members.size(), epoch == null ? null : new Position(epoch, seq)));
+    entity.tell(new RoomEntity.Register(getContext().getSelf(), members.size(), position()));
     return this;
   }
 

@@ -52,9 +52,17 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
 
   /**
    * A local room asks to admit one more member, which may ask to recover what it missed since
-   * {@code since} (null: a fresh join); answered with Admitted or Refused.
+   * {@code since} (null: a fresh join); answered with Admitted or Refused. {@code roomAt} is
+   * where the room itself stands (null: it has delivered nothing), so that an entity that did
+   * not know the room catches its members up first.
    */
-  public record Admit(ActorRef<LocalRoom.Command> localRoom, long joinId, Position since) implements Command, CrossNode {}
+  public record Admit(ActorRef<LocalRoom.Command> localRoom, long joinId, Position since, Position roomAt)
+      implements Command, CrossNode {
+    /** From a room that has delivered nothing yet. */
+    public Admit(ActorRef<LocalRoom.Command> localRoom, long joinId, Position since) {
+      this(localRoom, joinId, since, null);
+    }
+  }
 
   /** One member of that local room has gone. */
   public record MemberLeft(ActorRef<LocalRoom.Command> localRoom) implements Command, CrossNode {}
@@ -449,6 +457,8 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
     } else if (members >= namespace.maxMembers()) {
       m.localRoom().tell(new LocalRoom.Refused(m.joinId(), "room full"));
     } else {
+      // A room this entity did not know (it did not answer the locating in time) may have members already.
+      if (count(m.localRoom()) == 0) catchUp(m.localRoom(), m.roomAt());
       setMembers(m.localRoom(), count(m.localRoom()) + 1);
       admit(m.localRoom(), m.joinId(), m.since());
     }

@@ -86,8 +86,8 @@ public final class RoomSerializer extends SerializerWithStringManifest {
       } else if (o instanceof RoomEntity.Admit m) {
         writeRef(out, m.localRoom());
         out.writeLong(m.joinId());
-        out.writeBoolean(m.since() != null);
-        if (m.since() != null) writePosition(out, m.since());
+        writeNullablePosition(out, m.since());
+        writeNullablePosition(out, m.roomAt());
       } else if (o instanceof LocalRoom.Admitted m) {
         out.writeLong(m.joinId());
         writePosition(out, m.at());
@@ -173,7 +173,7 @@ public final class RoomSerializer extends SerializerWithStringManifest {
         case "p":
           return new RoomEntity.Published(readNullable(in), readString(in), in.readLong());
         case "A":
-          return new RoomEntity.Admit(readRef(in), in.readLong(), in.readBoolean() ? readPosition(in) : null);
+          return new RoomEntity.Admit(readRef(in), in.readLong(), readNullablePosition(in), readNullablePosition(in));
         case "a": {
           long joinId = in.readLong();
           Position at = readPosition(in);

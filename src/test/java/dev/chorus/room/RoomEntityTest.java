@@ -351,7 +351,7 @@ class RoomEntityTest {
   }
 
   @Test
-  void aRoomThatRegistersLateIsCaughtUpOrToldTheNewEpoch() throws Exception {
+  void aRoomThatRegistersOrJoinsLateIsCaughtUpOrToldTheNewEpoch() throws Exception {
     ActorRef<RoomEntity.Command> entity = entity("room:a");
     TestProbe<LocalRoom.Command> roomA = localRoom();
     Position at = admit(entity, roomA, 1);
@@ -364,6 +364,11 @@ class RoomEntityTest {
     assertEquals(List.of(2L, 3L), catchUp.seqs());
     assertEquals(3, catchUp.seq());
     assertTrue(catchUp.complete());
+    // One it does not know that asks to admit a member first is caught up before the answer.
+    TestProbe<LocalRoom.Command> joining = localRoom();
+    entity.tell(new RoomEntity.Admit(joining.ref(), 9, null, new Position(at.epoch(), 2)));
+    assertEquals(List.of(3L), joining.expectMessageClass(LocalRoom.CatchUp.class, WAIT).seqs());
+    assertEquals(new Position(at.epoch(), 3), joining.expectMessageClass(LocalRoom.Admitted.class, WAIT).at());
     // One of another epoch (the topic started afresh meanwhile) is told the new one.
     TestProbe<LocalRoom.Command> stale = localRoom();
     entity.tell(new RoomEntity.Register(stale.ref(), 1, new Position("old", 9)));

@@ -45,6 +45,7 @@ class RoomSerializerTest {
         new RoomEntity.Published(null, "1", 1L),
         new RoomEntity.Admit(localRoom.ref(), 5, null),
         new RoomEntity.Admit(localRoom.ref(), 5, new Position("k3j", 42)),
+        new RoomEntity.Admit(localRoom.ref(), 6, null, new Position("k3j", 40)),
         new LocalRoom.Admitted(5, new Position("k3j", 0), null, List.of()),
         new LocalRoom.Admitted(6, new Position("k3j", 9), true, List.of(frame, ByteString.fromString("x"))),
         new LocalRoom.Admitted(7, new Position("k3j", 9), false, List.of()),
