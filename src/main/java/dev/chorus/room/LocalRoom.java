@@ -257,9 +257,7 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
   private Behavior<Command> onDeliver(Deliver m) {
     heardFromEntity = System.nanoTime();
     if (!advanceTo(m.seq(), m.frame())) return this;
-    int dropped = offerToAll(WebSocketFrames.toBuf(m.frame()));
-    metrics.deliveries.add(members.size() - dropped);
-    if (dropped > 0) metrics.deliveriesDropped.add(dropped);
+    deliverToMembers(m.frame());
     metrics.fanoutLatency.observe(Math.max(0, Clocks.epochMicros() - m.publishedMicros()) / 1e6);
     return this;
   }
@@ -364,36 +362,21 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
   }
 
   private Behavior<Command> onSendTail(SendTail m) {
-    long after = -1;
-    while (true) {
-      RoomHistory.Page page = copy.after(after, System.currentTimeMillis(), settings.replayPageBytes());
-      List<Long> seqs = new ArrayList<>(page.entries().size());
-      List<ByteString> frames = new ArrayList<>(page.entries().size());
-      for (RoomHistory.Entry e : page.entries()) {
-        seqs.add(e.seq());
-        frames.add(e.frame());
-      }
-      m.entity().tell(new RoomEntity.Tail(List.copyOf(seqs), List.copyOf(frames), page.more()));
-      if (!page.more() || seqs.isEmpty()) return this;
-      after = seqs.get(seqs.size() - 1);
-    }
+    copy.forEachPageAfter(-1, System.currentTimeMillis(), settings.replayPageBytes(),
+        page -> m.entity().tell(new RoomEntity.Tail(page.seqs(), page.frames(), page.more())));
+    return this;
   }
 
   /** A restarted entity's catch-up: what this room missed goes to the members, in order, once. */
   private Behavior<Command> onCatchUp(CatchUp m) {
     heardFromEntity = System.nanoTime();
     if (epoch == null || !epoch.equals(m.epoch())) {
-      copy.clear();
-      epoch = m.epoch();
-      seq = m.seq();
+      startAt(new Position(m.epoch(), m.seq())); // the topic started afresh
       return this;
     }
     for (int i = 0; i < m.seqs().size(); i++) {
       ByteString frame = m.frames().get(i);
-      if (!advanceTo(m.seqs().get(i), frame)) continue;
-      int dropped = offerToAll(WebSocketFrames.toBuf(frame));
-      metrics.deliveries.add(members.size() - dropped);
-      if (dropped > 0) metrics.deliveriesDropped.add(dropped);
+      if (advanceTo(m.seqs().get(i), frame)) deliverToMembers(frame);
     }
     if (m.last()) {
       if (!m.complete()) {
@@ -520,6 +503,13 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
     ByteBuf frame = presence.onChanged(m.changed());
     if (frame != null) offerToAll(frame);
     return this;
+  }
+
+  /** A broadcast frame to every member, counted as delivered or dropped. */
+  private void deliverToMembers(ByteString frame) {
+    int dropped = offerToAll(WebSocketFrames.toBuf(frame));
+    metrics.deliveries.add(members.size() - dropped);
+    if (dropped > 0) metrics.deliveriesDropped.add(dropped);
   }
 
   /**

@@ -370,13 +370,7 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
 
   private Behavior<Command> onGetHistory(GetHistory m) {
     RoomHistory.Page page = history.after(m.afterSeq(), System.currentTimeMillis(), settings.replayPageBytes());
-    List<Long> seqs = new ArrayList<>(page.entries().size());
-    List<ByteString> frames = new ArrayList<>(page.entries().size());
-    for (RoomHistory.Entry e : page.entries()) {
-      seqs.add(e.seq());
-      frames.add(e.frame());
-    }
-    m.replyTo().tell(new History(new Position(epoch, seq), List.copyOf(seqs), List.copyOf(frames), page.more()));
+    m.replyTo().tell(new History(new Position(epoch, seq), page.seqs(), page.frames(), page.more()));
     return settle();
   }
 
@@ -431,19 +425,8 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
       return;
     }
     boolean complete = at.seq() >= lastMessageSeq || history.oldestSeq() <= at.seq() + 1;
-    long after = at.seq();
-    while (true) {
-      RoomHistory.Page page = history.after(after, System.currentTimeMillis(), settings.replayPageBytes());
-      List<Long> seqs = new ArrayList<>(page.entries().size());
-      List<ByteString> frames = new ArrayList<>(page.entries().size());
-      for (RoomHistory.Entry e : page.entries()) {
-        seqs.add(e.seq());
-        frames.add(e.frame());
-      }
-      localRoom.tell(new LocalRoom.CatchUp(epoch, seq, List.copyOf(seqs), List.copyOf(frames), !page.more(), complete));
-      if (!page.more() || seqs.isEmpty()) return;
-      after = seqs.get(seqs.size() - 1);
-    }
+    history.forEachPageAfter(at.seq(), System.currentTimeMillis(), settings.replayPageBytes(),
+        page -> localRoom.tell(new LocalRoom.CatchUp(epoch, seq, page.seqs(), page.frames(), !page.more(), complete)));
   }
 
   private Behavior<Command> onAdmit(Admit m) {

@@ -7,6 +7,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.apache.pekko.util.ByteString;
 
 /**
@@ -34,7 +35,17 @@ final class RoomHistory {
   record Entry(long seq, ByteString frame) {}
 
   /** A page of kept messages after a seq; {@code more}: further ones are kept after the last. */
-  record Page(List<Entry> entries, boolean more) {}
+  record Page(List<Entry> entries, boolean more) {
+    /** The seqs of its messages, in order, as the messages that carry a page across nodes hold them. */
+    List<Long> seqs() {
+      return entries.stream().map(Entry::seq).toList();
+    }
+
+    /** Its frames, in the order of {@link #seqs}. */
+    List<ByteString> frames() {
+      return entries.stream().map(Entry::frame).toList();
+    }
+  }
 
   /**
    * A join's recovery: {@code recovered} is null for a fresh join (no {@code since}), true when
@@ -180,11 +191,7 @@ final class RoomHistory {
   void close() {
     synchronized (budget) {
       closed = true;
-      Kept k;
-      while ((k = entries.pollFirst()) != null) {
-        budget.resize(this, -k.frame.readableBytes());
-        k.frame.release();
-      }
+      clear();
     }
   }
 
@@ -211,6 +218,22 @@ final class RoomHistory {
         size += n;
       }
       return new Page(out, false);
+    }
+  }
+
+  /**
+   * Every kept message after {@code afterSeq}, handed to {@code send} in pages of at most
+   * {@code maxBytes} of frames (a larger frame alone), oldest first; at least one page, empty
+   * when nothing is kept after it. What crosses to another node whole (a local room's copy for a
+   * restarted entity, an entity's catch-up of a local room) is sent this way.
+   */
+  void forEachPageAfter(long afterSeq, long nowMillis, long maxBytes, Consumer<Page> send) {
+    long after = afterSeq;
+    while (true) {
+      Page page = after(after, nowMillis, maxBytes);
+      send.accept(page);
+      if (!page.more() || page.entries().isEmpty()) return;
+      after = page.entries().get(page.entries().size() - 1).seq();
     }
   }
 
