@@ -340,6 +340,21 @@ class LocalRoomTest {
   }
 
   @Test
+  void theCopyIsBoundedLikeTheEntitysHistory() {
+    // A room of a namespace that keeps 2 messages (history-size) keeps no more in its copy.
+    ActorRef<LocalRoom.Command> defaultRoom = room;
+    testKit.stop(defaultRoom, WAIT);
+    assertEquals(new RoomEntity.Register(defaultRoom, 0), entity.expectMessageClass(RoomEntity.Register.class, WAIT)); // its last word
+    room = testKit.spawn(LocalRoom.create(TOPIC, TestEntityRef.of(RoomEntity.TYPE_KEY, TOPIC, entity.ref()), parent.ref(),
+        RoomFixtures.SETTINGS, RoomFixtures.node(RoomFixtures.SETTINGS, metrics), metrics, RoomFixtures.NAMESPACES.get("short"), null));
+    joined(member("1"), 0);
+    for (int s = 1; s <= 5; s++) deliver(s, broadcast(s, "m" + s));
+    RoomEntity.Located l = located();
+    assertEquals(new Position("ep", 5), l.at());
+    assertEquals(4, l.oldestSeq());
+  }
+
+  @Test
   void aCatchUpDeliversWhatTheRoomMissedOnceAndABroadcastSeenAlreadyIsDropped() {
     Member a = member("1");
     joined(a, 0);
