@@ -21,6 +21,9 @@ import dev.chorus.transport.ConnectionAdmission;
 import dev.chorus.transport.ConnectionSettings;
 import dev.chorus.transport.Connections;
 import dev.chorus.transport.JoinsInProgress;
+import dev.chorus.transport.LongPollRouter;
+import dev.chorus.transport.LongPollSessions;
+import dev.chorus.transport.LongPollToken;
 import dev.chorus.transport.NettySocketServer;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -115,11 +118,16 @@ public final class ChorusNode implements AutoCloseable {
       SessionStarter sessions = new SessionStarter(system, new Session.Settings(
           connectionSettings.maxJoins(), connectionSettings.maxEarlyPushes(), connectionSettings.maxEarlyPushBytes(),
           localRooms, namespaces, metrics, joinsInProgress));
-      NettySocketServer server = new NettySocketServer(settings.http(), admission, sessions);
+      // LongPoll sessions, named by tokens that only this node can sign (a fresh secret per start).
+      LongPollSessions longPoll = new LongPollSessions(settings.longPoll(), admission, sessions,
+          LongPollToken.withRandomSecret(Cluster.get(system).selfMember().address().toString()));
+      LongPollRouter longPollRouter = LongPollRouter.start(system, longPoll);
+      NettySocketServer server = new NettySocketServer(settings.http(), admission, sessions, longPoll, longPollRouter);
       InetSocketAddress httpAddress = server.localAddress();
       CoordinatedShutdown.get(system).addTask(
           CoordinatedShutdown.PhaseServiceUnbind(), "chorus-netty-unbind",
           () -> CompletableFuture.supplyAsync(() -> {
+            longPoll.closeAll();
             server.close();
             return Done.getInstance();
           }));

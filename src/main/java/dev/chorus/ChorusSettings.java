@@ -8,6 +8,7 @@ import dev.chorus.presence.PresenceReplica;
 import dev.chorus.room.Namespaces;
 import dev.chorus.room.RoomSettings;
 import dev.chorus.transport.ConnectionSettings;
+import dev.chorus.transport.LongPollSettings;
 import dev.chorus.transport.ServerSettings;
 
 /**
@@ -18,6 +19,7 @@ import dev.chorus.transport.ServerSettings;
 public record ChorusSettings(
     ServerSettings http,
     ConnectionSettings connection,
+    LongPollSettings longPoll,
     RoomSettings room,
     Namespaces namespaces,
     PresenceReplica.Settings presence,
@@ -36,6 +38,7 @@ public record ChorusSettings(
       return new ChorusSettings(
           ServerSettings.fromConfig(chorus.getConfig("http")),
           connection,
+          LongPollSettings.fromConfig(chorus.getConfig("longpoll")),
           RoomSettings.fromConfig(chorus),
           Namespaces.fromConfig(chorus),
           new PresenceReplica.Settings(chorus.getDuration("presence.interval"), chorus.getInt("presence.buckets"),

@@ -60,6 +60,9 @@ public final class Metrics implements Extension {
   private final ConcurrentHashMap<String, LongAdder> closedByReason = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, LongAdder> refusedByReason = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, LongAdder> managementRefusedByReason = new ConcurrentHashMap<>();
+  /** LongPoll requests refused or answered 410, by reason (transport/LongPollEndpoint). */
+  private final ConcurrentHashMap<String, LongAdder> longPollRefusedByReason = new ConcurrentHashMap<>();
+  private volatile java.util.function.IntSupplier longPollSessions = () -> 0;
   /** Why slow consumers were closed; the reasons are listed from the start, so each shows 0 until it happens. */
   private final ConcurrentHashMap<String, LongAdder> slowByReason = new ConcurrentHashMap<>(
       Map.of("queue_full", new LongAdder(), "stalled", new LongAdder(), "budget", new LongAdder()));
@@ -152,6 +155,15 @@ public final class Metrics implements Extension {
             cb.call(roomsBySize.get(i), i == ROOM_SIZE_BOUNDS.length - 1 ? "+Inf" : String.valueOf(ROOM_SIZE_BOUNDS[i]));
           }
         })
+        .register(registry);
+    labeledCounter("chorus_longpoll_refusals", "LongPoll requests refused or answered 410, by reason (session_limit,"
+        + " unknown_session, node_gone, forwards_full, forward_timeout, body_too_large, frame_too_large, too_many_frames,"
+        + " binary_unsupported, invalid_utf8, method, origin); refused new sessions also count in chorus_connections_refused",
+        longPollRefusedByReason);
+    GaugeWithCallback.builder()
+        .name("chorus_longpoll_sessions")
+        .help("LongPoll sessions held by this node (also counted in chorus_connections)")
+        .callback(cb -> cb.call(longPollSessions.getAsInt()))
         .register(registry);
     labeledCounter("chorus_join_refusals", "joins refused, by the reply's reason", joinRefusedByReason);
     labeledCounter("chorus_push_refusals", "pushes refused, by the reply's reason", pushRefusedByReason);
@@ -247,6 +259,25 @@ public final class Metrics implements Extension {
   /** A WebSocket upgrade or connection refused (its reason label: see chorus_connections_refused). */
   public void connectionRefused(String reasonLabel) {
     refusedByReason.computeIfAbsent(reasonLabel, k -> new LongAdder()).increment();
+  }
+
+  /** A LongPoll request refused or answered 410, for {@code reasonLabel} (see chorus_longpoll_refusals). */
+  public void longPollRefused(String reasonLabel) {
+    longPollRefusedByReason.computeIfAbsent(reasonLabel, k -> new LongAdder()).increment();
+  }
+
+  public long longPollRefusedBy(String reasonLabel) {
+    LongAdder a = longPollRefusedByReason.get(reasonLabel);
+    return a == null ? 0 : a.sum();
+  }
+
+  /** Where the LongPoll sessions gauge reads its count (the node's LongPollSessions). */
+  public void longPollSessions(java.util.function.IntSupplier count) {
+    longPollSessions = count;
+  }
+
+  public int longPollSessions() {
+    return longPollSessions.getAsInt();
   }
 
   /** A request of the management port refused (unauthorized, disabled, body_too_large, too_deep). */

@@ -40,8 +40,8 @@ import java.util.Map;
 /**
  * The node's WebSocket server: it answers the upgrade of {@code /socket/websocket} (RFC 6455
  * §4.2.2) once {@link ConnectionAdmission} admits it, then replaces the HTTP codec with a
- * {@link WebSocketConnection} whose session {@link Sessions} starts; it also serves the demo
- * page.
+ * {@link WebSocketConnection} whose session {@link Sessions} starts; it serves the LongPoll
+ * transport at {@code /socket/longpoll} ({@link LongPollEndpoint}) and the demo page.
  */
 public final class NettySocketServer implements AutoCloseable {
   private static final String ACCEPT_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -50,8 +50,14 @@ public final class NettySocketServer implements AutoCloseable {
   /** Every open connection of this port, from accept to close (chorus.http.max-connections, -per-ip). */
   private final OpenSockets sockets;
 
-  public NettySocketServer(ServerSettings settings, ConnectionAdmission admission, Sessions sessions)
-      throws InterruptedException {
+  /**
+   * Serves WebSockets, and LongPoll through {@code longPoll} (the node's sessions) and
+   * {@code router} (the other nodes' sessions).
+   */
+  public NettySocketServer(ServerSettings settings, ConnectionAdmission admission, Sessions sessions,
+      LongPollSessions longPoll, LongPollRouter router) throws InterruptedException {
+    LongPollEndpoint longPollEndpoint = new LongPollEndpoint(longPoll, router, settings.allowedOrigins(), settings.handshakeTimeout());
+    int maxPostBytes = longPoll.settings().maxPostBytes();
     sockets = new OpenSockets(settings.maxConnections(), settings.maxConnectionsPerIp());
     boolean epoll = Epoll.isAvailable();
     group = epoll ? new EpollEventLoopGroup(settings.ioThreads()) : new NioEventLoopGroup(settings.ioThreads());
@@ -71,8 +77,10 @@ public final class NettySocketServer implements AutoCloseable {
             // First, before a byte is decoded: the open-connection limits and the handshake timeout.
             ch.pipeline().addLast(SocketGate.NAME, new SocketGate(sockets, settings.handshakeTimeout(), admission.metrics()));
             ch.pipeline().addLast("http", new HttpServerCodec());
-            ch.pipeline().addLast("aggregate", new HttpObjectAggregator(settings.maxRequestBytes()));
-            ch.pipeline().addLast("handshake", new Handshake(admission, sessions));
+            // Each request's body bounded by its kind (a LongPoll POST may carry more) before it is aggregated.
+            ch.pipeline().addLast("body-limit", new BodyLimit(settings.maxRequestBytes(), maxPostBytes, admission.metrics()));
+            ch.pipeline().addLast("aggregate", new HttpObjectAggregator(Math.max(settings.maxRequestBytes(), maxPostBytes)));
+            ch.pipeline().addLast("handshake", new Handshake(admission, sessions, longPollEndpoint));
           }
         });
     // What the kernel holds unsent for a client that does not read stays small: its backlog is
@@ -104,10 +112,12 @@ public final class NettySocketServer implements AutoCloseable {
   private static final class Handshake extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final ConnectionAdmission admission;
     private final Sessions sessions;
+    private final LongPollEndpoint longPoll;
 
-    Handshake(ConnectionAdmission admission, Sessions sessions) {
+    Handshake(ConnectionAdmission admission, Sessions sessions, LongPollEndpoint longPoll) {
       this.admission = admission;
       this.sessions = sessions;
+      this.longPoll = longPoll;
     }
 
     @Override
@@ -117,6 +127,7 @@ public final class NettySocketServer implements AutoCloseable {
       QueryStringDecoder uri = new QueryStringDecoder(req.uri());
       switch (uri.path()) {
         case "/socket/websocket" -> upgrade(ctx, req, uri);
+        case LongPollEndpoint.PATH -> longPoll.serve(ctx, req, uri);
         case "/" -> page(ctx, "web/index.html", "text/html; charset=UTF-8");
         case "/phoenix.js" -> page(ctx, "web/phoenix.js", "application/javascript");
         default -> reply(ctx, HttpResponseStatus.NOT_FOUND, "not found");
@@ -147,6 +158,7 @@ public final class NettySocketServer implements AutoCloseable {
       ctx.writeAndFlush(res);
       // From here on the connection's bytes are WebSocket frames, read by our own reader.
       ctx.pipeline().remove("aggregate");
+      ctx.pipeline().remove("body-limit");
       ctx.pipeline().remove("http");
       if (ctx.pipeline().get(SocketGate.NAME) != null) ctx.pipeline().remove(SocketGate.NAME); // its deadline ends here
       ctx.pipeline().replace(this, "websocket", new WebSocketConnection(

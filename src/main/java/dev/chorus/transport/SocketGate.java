@@ -40,6 +40,7 @@ final class SocketGate extends ChannelInboundHandlerAdapter {
   private final Duration timeout;
   private final Metrics metrics;
   private ScheduledFuture<?> deadline;
+  private ChannelHandlerContext ctx;
   private boolean requestRead;
 
   SocketGate(OpenSockets sockets, Duration timeout, Metrics metrics) {
@@ -61,6 +62,7 @@ final class SocketGate extends ChannelInboundHandlerAdapter {
       return;
     }
     ch.closeFuture().addListener(f -> sockets.closed(ip));
+    this.ctx = ctx;
     deadline = ctx.executor().schedule(() -> timedOut(ctx), timeout.toNanos(), TimeUnit.NANOSECONDS);
     ctx.fireChannelActive();
   }
@@ -68,6 +70,16 @@ final class SocketGate extends ChannelInboundHandlerAdapter {
   /** The handshake handler has the whole request: from now on the deadline only closes. */
   void requestRead() {
     requestRead = true;
+  }
+
+  /**
+   * The request read is one whose answer may take a while by design (a LongPoll poll waits for
+   * messages): the deadline moves to {@code answerTimeout} from now, and then only closes.
+   */
+  void answerWithin(Duration answerTimeout) {
+    requestRead = true;
+    cancel();
+    if (ctx != null) deadline = ctx.executor().schedule(() -> timedOut(ctx), answerTimeout.toNanos(), TimeUnit.NANOSECONDS);
   }
 
   private void timedOut(ChannelHandlerContext ctx) {

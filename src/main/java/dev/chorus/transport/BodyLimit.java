@@ -1,0 +1,82 @@
+package dev.chorus.transport;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.ReferenceCountUtil;
+
+/**
+ * Bounds each request's body before the aggregator buffers it: a LongPoll POST to
+ * {@code chorus.longpoll.max-post-bytes}, anything else to {@code chorus.http.max-request-bytes}
+ * (an upgrade or a page request has no body). A body over its bound, by its Content-Length or
+ * by the bytes received, is answered 413 at once and the connection closed; nothing more of it is
+ * read. (The aggregator behind it is sized for the larger bound.)
+ */
+final class BodyLimit extends ChannelInboundHandlerAdapter {
+  private final int maxRequestBytes;
+  private final int maxPostBytes;
+  private final dev.chorus.metrics.Metrics metrics;
+  private int limit;
+  private boolean longPoll;
+  private long received;
+  private boolean refused;
+
+  BodyLimit(int maxRequestBytes, int maxPostBytes, dev.chorus.metrics.Metrics metrics) {
+    this.maxRequestBytes = maxRequestBytes;
+    this.maxPostBytes = maxPostBytes;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (refused) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    if (msg instanceof HttpRequest req) {
+      longPoll = LongPollEndpoint.PATH.equals(new QueryStringDecoder(req.uri()).path());
+      limit = longPoll && HttpMethod.POST.equals(req.method()) ? maxPostBytes : maxRequestBytes;
+      received = 0;
+      if (HttpUtil.getContentLength(req, -1L) > limit) {
+        refuse(ctx, msg);
+        return;
+      }
+    }
+    if (msg instanceof HttpContent content) {
+      received += content.content().readableBytes();
+      if (received > limit) {
+        refuse(ctx, msg);
+        return;
+      }
+    }
+    ctx.fireChannelRead(msg);
+  }
+
+  private void refuse(ChannelHandlerContext ctx, Object msg) {
+    refused = true;
+    ReferenceCountUtil.release(msg);
+    ctx.channel().config().setAutoRead(false);
+    FullHttpResponse res;
+    if (longPoll) {
+      metrics.longPollRefused("body_too_large");
+      res = LongPollEndpoint.response(PollAnswer.refused(413,
+          "request body too large: at most " + limit + " bytes (chorus.longpoll.max-post-bytes)"));
+    } else {
+      res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, Unpooled.EMPTY_BUFFER);
+      res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
+    }
+    // Written below the aggregator and the handshake handler, through the HTTP codec.
+    ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+  }
+}
