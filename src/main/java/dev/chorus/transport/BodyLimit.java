@@ -1,7 +1,9 @@
 package dev.chorus.transport;
 
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.Channel;
+import io.netty.channel.socket.DuplexChannel;
+import java.util.concurrent.TimeUnit;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -24,6 +26,7 @@ import io.netty.util.ReferenceCountUtil;
  * read. (The aggregator behind it is sized for the larger bound.)
  */
 final class BodyLimit extends ChannelInboundHandlerAdapter {
+  private static final long LINGER_MILLIS = 1000;
   private final int maxRequestBytes;
   private final int maxPostBytes;
   private final dev.chorus.metrics.Metrics metrics;
@@ -66,7 +69,6 @@ final class BodyLimit extends ChannelInboundHandlerAdapter {
   private void refuse(ChannelHandlerContext ctx, Object msg) {
     refused = true;
     ReferenceCountUtil.release(msg);
-    ctx.channel().config().setAutoRead(false);
     FullHttpResponse res;
     if (longPoll) {
       metrics.longPollRefused("body_too_large");
@@ -76,7 +78,14 @@ final class BodyLimit extends ChannelInboundHandlerAdapter {
       res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, Unpooled.EMPTY_BUFFER);
       res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
     }
-    // Written below the aggregator and the handshake handler, through the HTTP codec.
-    ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+    // Written below the aggregator and the handshake handler, through the HTTP codec. The rest of
+    // the body is read and dropped for a moment, so that a client still sending it gets the
+    // answer rather than a reset; then the connection closes (the socket gate's deadline bounds it too).
+    res.headers().set(HttpHeaderNames.CONNECTION, "close");
+    Channel ch = ctx.channel();
+    ctx.writeAndFlush(res).addListener(f -> {
+      if (ch instanceof DuplexChannel duplex && ch.isActive()) duplex.shutdownOutput();
+      ch.eventLoop().schedule(() -> ch.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
+    });
   }
 }

@@ -1,0 +1,297 @@
+package dev.chorus.transport;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chorus.ChorusNode;
+import dev.chorus.testkit.PhxClient;
+import dev.chorus.testkit.TestNode;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/**
+ * /socket/longpoll over plain HTTP against a real node, beside WebSocket clients in the same
+ * rooms: sessions, polls, pushes and broadcasts both ways, and every bound and refusal.
+ */
+class LongPollTest {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final String SHORT = "chorus.longpoll { window = 500 ms, idle-timeout = 1500 ms, forward-timeout = 5 s }\n";
+  static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  /** A LongPoll client as phoenix.js's: the token after the first 410, the params in the query. */
+  static final class Poller {
+    final String base;
+    String token;
+    final List<JsonNode> received = new ArrayList<>();
+
+    Poller(ChorusNode node, String query) {
+      this.base = "http://127.0.0.1:" + node.httpAddress().getPort() + "/socket/longpoll?" + query;
+    }
+
+    String url() {
+      return token == null ? base : base + "&token=" + URLEncoder.encode(token, StandardCharsets.UTF_8);
+    }
+
+    /** Opens the session: 410 with its token. */
+    Poller open() throws Exception {
+      HttpResponse<String> r = get();
+      JsonNode json = JSON.readTree(r.body());
+      assertEquals(200, r.statusCode(), r.body());
+      assertEquals(410, json.get("status").asInt(), r.body());
+      token = json.get("token").asText();
+      return this;
+    }
+
+    HttpResponse<String> get() throws Exception {
+      return HTTP.send(HttpRequest.newBuilder(URI.create(url())).timeout(Duration.ofSeconds(20)).GET().build(),
+          HttpResponse.BodyHandlers.ofString());
+    }
+
+    CompletableFuture<HttpResponse<String>> getAsync() {
+      return HTTP.sendAsync(HttpRequest.newBuilder(URI.create(url())).timeout(Duration.ofSeconds(20)).GET().build(),
+          HttpResponse.BodyHandlers.ofString());
+    }
+
+    JsonNode poll() throws Exception {
+      HttpResponse<String> r = get();
+      assertEquals(200, r.statusCode(), r.body());
+      JsonNode json = JSON.readTree(r.body());
+      if (json.has("messages")) for (JsonNode m : json.get("messages")) received.add(JSON.readTree(m.asText()));
+      return json;
+    }
+
+    HttpResponse<String> post(String body) throws Exception {
+      return HTTP.send(HttpRequest.newBuilder(URI.create(url())).timeout(Duration.ofSeconds(20))
+          .header("Content-Type", "application/x-ndjson").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+          HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Polls until a frame matching {@code event} on {@code topic} (or a reply to {@code ref}) has come. */
+    JsonNode await(String what, java.util.function.Predicate<JsonNode> p) throws Exception {
+      long end = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+      while (System.nanoTime() < end) {
+        for (JsonNode f : received) if (p.test(f)) {
+          received.remove(f);
+          return f;
+        }
+        poll();
+      }
+      throw new AssertionError("no " + what + " in " + received);
+    }
+
+    JsonNode reply(String ref) throws Exception {
+      return await("reply " + ref, f -> "phx_reply".equals(f.get(3).asText()) && ref.equals(f.get(1).asText()));
+    }
+  }
+
+  static int status(HttpResponse<String> r) throws Exception {
+    return JSON.readTree(r.body()).get("status").asInt();
+  }
+
+  @Test
+  void aNewSessionIs410WithATokenAndAnEmptyPollIs204AfterTheWindow() throws Exception {
+    try (ChorusNode node = TestNode.start(SHORT)) {
+      Poller p = new Poller(node, PhxClient.VSN).open();
+      assertTrue(p.token.startsWith("v1."), p.token);
+      assertEquals(1, node.metrics().longPollSessions());
+      long start = System.nanoTime();
+      JsonNode json = p.poll();
+      assertEquals(204, json.get("status").asInt());
+      assertEquals(p.token, json.get("token").asText());
+      assertTrue(System.nanoTime() - start >= Duration.ofMillis(400).toNanos(), "waited for the window");
+    }
+  }
+
+  @Test
+  void aLongPollClientAndAWebSocketClientTalkInOneRoom() throws Exception {
+    try (ChorusNode node = TestNode.start(SHORT); PhxClient ws = PhxClient.connect(node.httpAddress().getPort())) {
+      ws.join("room:lp");
+      Poller p = new Poller(node, PhxClient.VSN + "&user=ada").open();
+      assertEquals(200, status(p.post("[\"1\",\"1\",\"room:lp\",\"phx_join\",{}]")));
+      assertEquals("ok", p.reply("1").get(4).get("status").asText());
+      // LongPoll → WebSocket (and back to the pusher, as every broadcast)
+      assertEquals(200, status(p.post("[\"1\",\"2\",\"room:lp\",\"msg\",{\"body\":\"from lp\"}]\n"
+          + "[null,\"3\",\"phoenix\",\"heartbeat\",{}]")));
+      assertEquals("ok", p.reply("2").get(4).get("status").asText());
+      assertEquals("ok", p.reply("3").get(4).get("status").asText(), "a heartbeat is answered like on a WebSocket");
+      ws.expect("the LongPoll client's message", f -> "msg".equals(f.get(3).asText())
+          && "from lp".equals(f.get(4).get("body").asText()));
+      // WebSocket → LongPoll
+      ws.push("room:lp", "msg", "{\"body\":\"from ws\"}");
+      JsonNode b = p.await("the WebSocket client's message", f -> "msg".equals(f.get(3).asText())
+          && "from ws".equals(f.get(4).get("body").asText()));
+      assertTrue(b.get(1).asText().contains(":"), "a broadcast carries its position: " + b);
+      // a waiting poll is answered as soon as a message comes
+      CompletableFuture<HttpResponse<String>> waiting = p.getAsync();
+      Thread.sleep(100); // let the poll reach the node first: it must be the one woken
+      ws.push("room:lp", "msg", "{\"body\":\"wake\"}");
+      JsonNode woken = JSON.readTree(waiting.get().body());
+      assertEquals(200, woken.get("status").asInt(), woken.toString());
+      assertTrue(woken.toString().contains("wake"), woken.toString());
+      // leave
+      assertEquals(200, status(p.post("[\"1\",\"4\",\"room:lp\",\"phx_leave\",{}]")));
+      assertEquals("ok", p.reply("4").get(4).get("status").asText());
+    }
+  }
+
+  @Test
+  void aSecondPollAnswersTheFirst204() throws Exception {
+    try (ChorusNode node = TestNode.start("chorus.longpoll { window = 5 s, idle-timeout = 8 s }")) {
+      Poller p = new Poller(node, PhxClient.VSN).open();
+      CompletableFuture<HttpResponse<String>> first = p.getAsync();
+      TestNode.await("the first poll waits", Duration.ofSeconds(5), () -> node.metrics().longPollSessions() == 1);
+      Thread.sleep(200); // the first must be waiting when the second comes (a slower machine only makes it later)
+      CompletableFuture<HttpResponse<String>> second = p.getAsync();
+      assertEquals(204, status(first.get()));
+      assertFalse(second.isDone(), "the second waits in its place");
+      assertEquals(204, status(second.get()));
+    }
+  }
+
+  @Test
+  void unknownAndForgedSessionsAreGone() throws Exception {
+    try (ChorusNode node = TestNode.start(SHORT)) {
+      Poller real = new Poller(node, PhxClient.VSN).open();
+      String[] parts = real.token.split("\\.");
+      Poller forged = new Poller(node, PhxClient.VSN);
+      forged.token = parts[0] + "." + parts[1] + "." + parts[2] + "." + "AAAA" + parts[3].substring(4);
+      assertEquals(410, status(forged.get()));
+      assertFalse(JSON.readTree(forged.get().body()).has("token"), "no new session for a bad token");
+      assertEquals(410, status(forged.post("[null,\"1\",\"phoenix\",\"heartbeat\",{}]")));
+      Poller otherNode = new Poller(node, PhxClient.VSN);
+      otherNode.token = LongPollToken.withRandomSecret("pekko://chorus@10.9.9.9:25520").issue("x");
+      assertEquals(410, status(otherNode.get()), "a node that is not a member");
+      assertEquals(1, node.metrics().longPollRefusedBy("node_gone"));
+      Poller none = new Poller(node, PhxClient.VSN);
+      assertEquals(410, status(none.post("[null,\"1\",\"phoenix\",\"heartbeat\",{}]")), "a POST without a session");
+      assertTrue(node.metrics().longPollRefusedBy("unknown_session") >= 3);
+      assertEquals(204, status(real.get()), "the real session is untouched");
+    }
+  }
+
+  @Test
+  void postsAreBoundedJustUnderAtAndOverWithAWitness() throws Exception {
+    String config = SHORT + "chorus.longpoll.max-post-bytes = 4 KiB\nchorus.connection.max-frame-bytes = 1 KiB";
+    try (ChorusNode node = TestNode.start(config); PhxClient witness = PhxClient.connect(node.httpAddress().getPort())) {
+      witness.join("room:w");
+      Poller p = new Poller(node, PhxClient.VSN).open();
+      assertEquals(200, status(p.post("[\"1\",\"1\",\"room:w\",\"phx_join\",{}]")));
+      p.reply("1");
+      String head = "[\"1\",\"2\",\"room:w\",\"msg\",{\"b\":\"";
+      String tail = "\"}]";
+      String atFrame = head + "x".repeat(1024 - head.length() - tail.length()) + tail;
+      assertEquals(1024, atFrame.length());
+      assertEquals(200, status(p.post(atFrame.replace("x\"}", "\"}"))), "a frame just under max-frame-bytes");
+      assertEquals(200, status(p.post(atFrame)), "a frame at max-frame-bytes");
+      HttpResponse<String> frameOver = p.post(atFrame.replace("\"}", "x\"}"));
+      assertEquals(413, frameOver.statusCode(), frameOver.body());
+      assertTrue(frameOver.body().contains("max-frame-bytes"), frameOver.body());
+      // the body: 4 lines of 1 KiB + 3 newlines is over 4 KiB; 3 is under
+      String three = String.join("\n", atFrame, atFrame, atFrame);
+      assertEquals(200, status(p.post(three)));
+      HttpResponse<String> bodyOver = p.post(String.join("\n", atFrame, atFrame, atFrame, atFrame));
+      assertEquals(413, bodyOver.statusCode(), bodyOver.body());
+      assertTrue(bodyOver.body().contains("max-post-bytes"), bodyOver.body());
+      HttpResponse<String> farOver = p.post("x".repeat(1_000_000));
+      assertEquals(413, farOver.statusCode());
+      assertEquals(2, node.metrics().longPollRefusedBy("body_too_large"));
+      assertEquals(1, node.metrics().longPollRefusedBy("frame_too_large"));
+      // the witness got every message sent within the bounds, and the session still works
+      witness.broadcasts("room:w", 5, Duration.ofSeconds(10));
+      witness.push("room:w", "msg", "{\"b\":\"still here\"}");
+      p.await("the witness's message", f -> f.toString().contains("still here"));
+    }
+  }
+
+  @Test
+  void aSessionNotPolledIsFreedAfterTheIdleTimeout() throws Exception {
+    try (ChorusNode node = TestNode.start(SHORT)) {
+      Poller p = new Poller(node, PhxClient.VSN).open();
+      assertEquals(200, status(p.post("[\"1\",\"1\",\"room:idle\",\"phx_join\",{}]")));
+      p.reply("1");
+      assertEquals(1, node.metrics().longPollSessions());
+      TestNode.await("the idle session is freed", Duration.ofSeconds(10), () -> node.metrics().longPollSessions() == 0);
+      assertEquals(1, node.metrics().closedBy("idle_timeout"));
+      assertEquals(410, status(p.get()), "its next poll finds it gone");
+    }
+  }
+
+  @Test
+  void sessionsPerNodeJustUnderAtAndOverWithAWitness() throws Exception {
+    try (ChorusNode node = TestNode.start(SHORT + "chorus.longpoll.max-sessions = 3")) {
+      Poller witness = new Poller(node, PhxClient.VSN).open();
+      new Poller(node, PhxClient.VSN).open(); // 2: under
+      new Poller(node, PhxClient.VSN).open(); // 3: at
+      HttpResponse<String> over = new Poller(node, PhxClient.VSN).get();
+      assertEquals(503, over.statusCode(), over.body());
+      JsonNode json = JSON.readTree(over.body());
+      assertEquals(500, json.get("status").asInt(), "phoenix.js retries after its back-off");
+      assertTrue(json.get("error").asText().contains("session limit"), over.body());
+      assertEquals(1, node.metrics().longPollRefusedBy("session_limit"));
+      assertEquals(204, status(witness.get()), "the witness still polls");
+      // the idle ones go; then there is room again
+      TestNode.await("room for a new session", Duration.ofSeconds(10), () -> {
+        try {
+          witness.get();
+          return new Poller(node, PhxClient.VSN).get().statusCode() == 200;
+        } catch (Exception e) {
+          return false;
+        }
+      });
+    }
+  }
+
+  @Test
+  void preflightOtherMethodsAndOrigins() throws Exception {
+    try (ChorusNode node = TestNode.start(SHORT)) {
+      URI uri = URI.create("http://127.0.0.1:" + node.httpAddress().getPort() + "/socket/longpoll?vsn=2.0.0");
+      HttpResponse<String> options = HTTP.send(HttpRequest.newBuilder(uri).method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+          .header("Access-Control-Request-Headers", "content-type, x-phoenix-authtoken").build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, options.statusCode());
+      assertEquals("content-type, x-phoenix-authtoken", options.headers().firstValue("access-control-allow-headers").orElse(""));
+      assertEquals("get, post, options", options.headers().firstValue("access-control-allow-methods").orElse(""));
+      HttpResponse<String> put = HTTP.send(HttpRequest.newBuilder(uri).PUT(HttpRequest.BodyPublishers.ofString("x")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(405, put.statusCode());
+      HttpResponse<String> foreign = HTTP.send(HttpRequest.newBuilder(uri).header("Origin", "https://evil.example").GET().build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(403, foreign.statusCode());
+      assertEquals(403, status(foreign), "phoenix.js closes 1008 and does not retry");
+      assertEquals(1, node.metrics().refusedBy("origin"));
+      assertEquals(0, node.metrics().longPollSessions());
+    }
+  }
+
+  @Test
+  void theConnectTokenIsCheckedAsOnTheWebSocketPath() throws Exception {
+    String secret = "0123456789abcdef0123456789abcdef";
+    try (ChorusNode node = TestNode.start(SHORT + "chorus.profile = prod\nchorus.auth.hs256-secret = \"" + secret + "\"")) {
+      HttpResponse<String> none = new Poller(node, PhxClient.VSN).get();
+      assertEquals(403, none.statusCode(), none.body());
+      assertEquals(403, status(none));
+      HttpResponse<String> bad = new Poller(node, PhxClient.VSN + "&token=not.a.jwt").get();
+      assertEquals(403, status(bad));
+      assertEquals(2, node.metrics().refusedBy("token"));
+      var claims = new com.nimbusds.jwt.JWTClaimsSet.Builder().subject("ada")
+          .expirationTime(java.util.Date.from(java.time.Instant.now().plusSeconds(600))).build();
+      var signed = new com.nimbusds.jwt.SignedJWT(new com.nimbusds.jose.JWSHeader(com.nimbusds.jose.JWSAlgorithm.HS256), claims);
+      signed.sign(new com.nimbusds.jose.crypto.MACSigner(secret));
+      String jwt = signed.serialize();
+      Poller p = new Poller(node, PhxClient.VSN + "&token=" + jwt).open(); // the JWT and then the session token in `token`
+      assertEquals(204, status(p.get()), "the session token is told apart from the connect token");
+      HttpResponse<String> header = HTTP.send(HttpRequest.newBuilder(URI.create(new Poller(node, PhxClient.VSN).url()))
+          .header("X-Phoenix-AuthToken", jwt).GET().build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(410, status(header), "phoenix.js's authToken, in its header: " + header.body());
+    }
+  }
+}
