@@ -27,6 +27,16 @@ class PhoenixJsInteropTest {
     run("presence.mjs", "chorus.namespaces.room.presence = on", "4 passed, 0 failed");
   }
 
+  /**
+   * phoenix.js over its LongPoll transport ({@code transport: LongPoll}) with a WebSocket client in
+   * the same room, both ways; and {@code longPollFallbackMs} through a proxy that refuses
+   * WebSocket upgrades ends on LongPoll and works (src/test/js/longpoll.mjs).
+   */
+  @Test
+  void phoenixJsOverLongPollAndItsFallbackWork() throws Exception {
+    run("longpoll.mjs", "chorus.longpoll { window = 2 s, idle-timeout = 4 s, forward-timeout = 5 s }", "2 passed, 0 failed");
+  }
+
   private static void run(String script, String config, String expected) throws Exception {
     File dir = new File("src/test/js");
     assertTrue(new File(dir, "node_modules/phoenix").isDirectory(),
@@ -38,8 +48,8 @@ class PhoenixJsInteropTest {
       pb.environment().put("CHORUS_URL", "ws://127.0.0.1:" + node.httpAddress().getPort() + "/socket");
       Process p = pb.start();
       try {
-        // the script bounds itself at 60 s; this is the backstop
-        boolean ended = p.waitFor(90, TimeUnit.SECONDS);
+        // the scripts bound themselves (60 s, 90 s); this is the backstop
+        boolean ended = p.waitFor(120, TimeUnit.SECONDS);
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         System.out.println(output);
         assertTrue(ended, "interop script did not end:\n" + output);

@@ -1,0 +1,194 @@
+// LongPoll interop: the real phoenix.js client over its LongPoll transport against Chorus,
+// exchanging with phoenix.js clients over WebSockets.
+//
+//   CHORUS_URL=ws://127.0.0.1:4000/socket node longpoll.mjs
+//   CHORUS_URL=ws://127.0.0.1:4000/socket CHORUS_URL_2=ws://127.0.0.1:4001/socket node longpoll.mjs
+//
+// With one URL: phoenix.js with `transport: LongPoll` joins, pushes and receives broadcasts from
+// a WebSocket client and the other way round; then, with `longPollFallbackMs`, phoenix.js
+// connects through a small HTTP proxy started here that refuses WebSocket upgrades (as a
+// network that blocks them) and forwards plain HTTP: it must end on LongPoll and work.
+// With CHORUS_URL_2 (two nodes of one cluster): the LongPoll client's requests go through a
+// round-robin proxy that sends each request to the other node in turn (a load balancer without
+// sticky sessions), and its WebSocket peer is on the second node.
+// Env: CHORUS_STEP_TIMEOUT_MS (default 15000), CHORUS_TOTAL_TIMEOUT_MS (default 90000),
+// CHORUS_DEBUG=1. Output: "ok - name" / "not ok - name: detail" lines, then "N passed, M failed".
+
+import { Socket, LongPoll } from "phoenix";
+import WebSocket from "ws";
+import http from "node:http";
+import { randomBytes } from "node:crypto";
+import { isDeepStrictEqual } from "node:util";
+
+const URL1 = process.env.CHORUS_URL || "ws://127.0.0.1:4000/socket";
+const URL2 = process.env.CHORUS_URL_2 || "";
+const STEP_MS = Number(process.env.CHORUS_STEP_TIMEOUT_MS || 15_000);
+const TOTAL_MS = Number(process.env.CHORUS_TOTAL_TIMEOUT_MS || 90_000);
+const DEBUG = !!process.env.CHORUS_DEBUG;
+const TOPIC = `room:longpoll-${randomBytes(6).toString("hex")}`;
+
+let passed = 0;
+let failed = 0;
+let current = "startup";
+const sockets = [];
+const servers = [];
+
+const hardTimer = setTimeout(() => {
+  console.log(`not ok - ${current}: hard timeout, whole run exceeded ${TOTAL_MS} ms`);
+  console.log(`${passed} passed, ${failed + 1} failed`);
+  process.exit(2);
+}, TOTAL_MS);
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const show = (v) => JSON.stringify(v);
+const has = (list, payload) => list.some((p) => isDeepStrictEqual(p, payload));
+
+async function until(cond, what, ms = STEP_MS) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = cond();
+    if (v) return v;
+    if (Date.now() >= deadline) throw new Error(`timed out after ${ms} ms waiting for ${typeof what === "function" ? what() : what}`);
+    await sleep(10);
+  }
+}
+
+function reply(push, what, ms = STEP_MS) {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for reply to ${what}`)), ms);
+    for (const status of ["ok", "error", "timeout"]) push.receive(status, (response) => { clearTimeout(t); resolve({ status, response }); });
+  });
+}
+
+const hostPort = (url) => { const u = new globalThis.URL(url.replace(/^ws/, "http")); return { host: u.hostname, port: Number(u.port) }; };
+
+/**
+ * A plain HTTP proxy on a free port: each request goes to the next of `upstreams` in turn
+ * (round robin, nothing sticky); WebSocket upgrades are refused (403) when `blockUpgrades`.
+ * Counts the requests each upstream got.
+ */
+function startProxy(upstreams, { blockUpgrades }) {
+  let next = 0;
+  const counts = upstreams.map(() => 0);
+  const server = http.createServer((req, res) => {
+    const i = next++ % upstreams.length;
+    counts[i]++;
+    const up = http.request({ ...upstreams[i], path: req.url, method: req.method, headers: req.headers }, (ur) => {
+      res.writeHead(ur.statusCode, ur.headers);
+      ur.pipe(res);
+    });
+    up.on("error", (e) => { res.writeHead(502); res.end(String(e)); });
+    req.pipe(up);
+  });
+  server.on("upgrade", (req, socket) => {
+    if (blockUpgrades) {
+      socket.end("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    } else {
+      socket.destroy();
+    }
+  });
+  servers.push(server);
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ url: `ws://127.0.0.1:${server.address().port}/socket`, counts })));
+}
+
+function makeClient(name, url, opts) {
+  const socket = new Socket(url, {
+    params: { user: name },
+    timeout: STEP_MS,
+    heartbeatIntervalMs: 2000,
+    rejoinAfterMs: () => 200,
+    reconnectAfterMs: () => 200,
+    logger: DEBUG ? (kind, msg, data) => console.error(`[${name}] ${kind}: ${msg}`, data ?? "") : undefined,
+    ...opts,
+  });
+  const c = { name, socket, errors: [], opens: 0 };
+  socket.onOpen(() => c.opens++);
+  socket.onError((e) => c.errors.push(String(e && (e.message || e.type || e))));
+  sockets.push(socket);
+  return c;
+}
+
+function channelFor(c, topic) {
+  const ch = c.socket.channel(topic, {});
+  const rec = { ch, msgs: [] };
+  ch.on("msg", (p) => rec.msgs.push(p));
+  return rec;
+}
+
+async function joined(c, topic) {
+  const rec = channelFor(c, topic);
+  const r = await reply(rec.ch.join(), `${c.name} join ${topic}`);
+  if (r.status !== "ok") throw new Error(`${c.name} join: ${show(r)}`);
+  return rec;
+}
+
+/** a pushes, b receives, and the other way round. */
+async function exchange(a, chA, b, chB, tag) {
+  const one = { body: `${tag} from ${a.name}` };
+  const r1 = await reply(chA.ch.push("msg", one), `${a.name} push`);
+  if (r1.status !== "ok") throw new Error(`${a.name} push: ${show(r1)}`);
+  await until(() => has(chB.msgs, one), () => `${b.name} to receive ${show(one)} (got ${show(chB.msgs)})`);
+  await until(() => has(chA.msgs, one), () => `${a.name} to receive its own ${show(one)}`);
+  const two = { body: `${tag} from ${b.name}` };
+  const r2 = await reply(chB.ch.push("msg", two), `${b.name} push`);
+  if (r2.status !== "ok") throw new Error(`${b.name} push: ${show(r2)}`);
+  await until(() => has(chA.msgs, two), () => `${a.name} to receive ${show(two)} (got ${show(chA.msgs)})`);
+  // a burst, in order, both ways
+  for (let i = 0; i < 20; i++) chA.ch.push("msg", { n: i, from: a.name });
+  await until(() => chB.msgs.filter((m) => m.from === a.name).length === 20, `${b.name} to receive 20 from ${a.name}`);
+  const ns = chB.msgs.filter((m) => m.from === a.name).map((m) => m.n);
+  if (!isDeepStrictEqual(ns, [...Array(20).keys()])) throw new Error(`out of order: ${show(ns)}`);
+}
+
+const cluster = !!URL2;
+const checks = [];
+
+checks.push([cluster ? "LongPoll through a round-robin proxy over two nodes, with a WebSocket client on node 2"
+  : "LongPoll and WebSocket clients in one room", async () => {
+  const upstreams = cluster ? [hostPort(URL1), hostPort(URL2)] : [hostPort(URL1)];
+  const proxy = await startProxy(upstreams, { blockUpgrades: true });
+  const lp = makeClient("lp", proxy.url, { transport: LongPoll });
+  const ws = makeClient("ws", cluster ? URL2 : URL1, { transport: WebSocket });
+  lp.socket.connect();
+  ws.socket.connect();
+  await until(() => lp.socket.isConnected() && ws.socket.isConnected(), () => `both to connect (lp errors ${show(lp.errors)})`);
+  const chLp = await joined(lp, TOPIC);
+  const chWs = await joined(ws, TOPIC);
+  await exchange(lp, chLp, ws, chWs, "lp");
+  if (cluster && !(proxy.counts[0] > 3 && proxy.counts[1] > 3)) throw new Error(`requests not spread: ${show(proxy.counts)}`);
+  if (lp.opens !== 1) throw new Error(`the LongPoll client reconnected: ${lp.opens} opens, errors ${show(lp.errors)}`);
+  console.log(`# proxy requests per node: ${show(proxy.counts)}`);
+}]);
+
+if (!cluster) {
+  checks.push(["longPollFallbackMs with WebSockets blocked ends on LongPoll and works", async () => {
+    const proxy = await startProxy([hostPort(URL1)], { blockUpgrades: true });
+    const fb = makeClient("fallback", proxy.url, { transport: WebSocket, longPollFallbackMs: 500 });
+    const ws = makeClient("ws2", URL1, { transport: WebSocket });
+    fb.socket.connect();
+    ws.socket.connect();
+    await until(() => fb.socket.isConnected() && ws.socket.isConnected(), () => `both to connect (fallback errors ${show(fb.errors)})`);
+    if (fb.socket.transport !== LongPoll) throw new Error(`transport is ${fb.socket.transportName(fb.socket.transport)}, not LongPoll`);
+    const topic = `${TOPIC}-fb`;
+    const chFb = await joined(fb, topic);
+    const chWs = await joined(ws, topic);
+    await exchange(ws, chWs, fb, chFb, "fb");
+  }]);
+}
+
+for (const [name, fn] of checks) {
+  current = name;
+  try {
+    await fn();
+    passed++;
+    console.log(`ok - ${name}`);
+  } catch (e) {
+    failed++;
+    console.log(`not ok - ${name}: ${e.message}`);
+  }
+}
+console.log(`${passed} passed, ${failed} failed`);
+clearTimeout(hardTimer);
+for (const s of sockets) s.disconnect();
+for (const s of servers) s.close();
+setTimeout(() => process.exit(failed === 0 ? 0 : 1), 300);
