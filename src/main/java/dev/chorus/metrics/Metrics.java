@@ -143,7 +143,7 @@ public final class Metrics implements Extension {
         .register(registry);
     GaugeWithCallback.builder()
         .name("chorus_connections")
-        .help("open WebSocket connections")
+        .help("open connections: WebSockets and LongPoll sessions")
         .callback(cb -> cb.call(connectionsCurrent()))
         .register(registry);
     GaugeWithCallback.builder()

@@ -17,7 +17,13 @@
  *       overflowing it closes the connection as a slow consumer, as does a socket that stops
  *       draining ({@link dev.chorus.transport.StallWatch}) or the node's backlog passing its budget
  *       ({@link dev.chorus.transport.OutboundBudget}, {@link dev.chorus.transport.BudgetPlan});
- *   <li>{@link dev.chorus.transport.CloseReason} holds every close code and reason the server sends.
+ *   <li>{@link dev.chorus.transport.CloseReason} holds every close code and reason the server sends;
+ *   <li>LongPoll ({@code /socket/longpoll}): {@link dev.chorus.transport.LongPollEndpoint} answers
+ *       the HTTP requests, {@link dev.chorus.transport.LongPollSessions} holds the node's sessions
+ *       (each a {@link dev.chorus.transport.LongPollSession}: a connection whose queue's writer is
+ *       the waiting poll), {@link dev.chorus.transport.LongPollToken} names and signs them, and
+ *       {@link dev.chorus.transport.LongPollRouter} forwards requests to the node holding their
+ *       session.
  * </ol>
  *
  * This package knows nothing of sessions, rooms or presence: the session layer plugs in through
