@@ -294,4 +294,44 @@ class LongPollTest {
       assertEquals(410, status(header), "phoenix.js's authToken, in its header: " + header.body());
     }
   }
+
+  @Test
+  void aSessionThatDoesNotPollWhileMessagesArriveIsASlowConsumer() throws Exception {
+    try (ChorusNode node = TestNode.start(SHORT.replace("idle-timeout = 1500 ms", "idle-timeout = 30 s")
+        + "chorus.connection.outbound-max-frames = 20");
+        PhxClient witness = PhxClient.connect(node.httpAddress().getPort())) {
+      witness.join("room:slow");
+      Poller p = new Poller(node, PhxClient.VSN).open();
+      assertEquals(200, status(p.post("[\"1\",\"1\",\"room:slow\",\"phx_join\",{}]")));
+      p.reply("1");
+      for (int step = 0; step < 6; step++) { // the witness reads as it goes; the LongPoll client does not poll
+        for (int i = 0; i < 5; i++) witness.push("room:slow", "msg", "{\"n\":" + i + "}");
+        witness.broadcasts("room:slow", 5, Duration.ofSeconds(10));
+      }
+      TestNode.await("the LongPoll session closed as a slow consumer", Duration.ofSeconds(10),
+          () -> node.metrics().slowConsumerClosesBy("queue_full") == 1);
+      assertEquals(410, status(p.get()), "its next poll finds it gone: phoenix.js reconnects and rejoins");
+      TestNode.await("and it is freed", Duration.ofSeconds(10), () -> node.metrics().longPollSessions() == 0);
+      assertEquals(1, node.metrics().closedBy("slow_consumer"));
+      witness.push("room:slow", "msg", "{\"after\":1}");
+      witness.broadcasts("room:slow", 1, Duration.ofSeconds(10));
+    }
+  }
+
+  @Test
+  void otherRequestsKeepTheirOwnBodyBound() throws Exception {
+    try (ChorusNode node = TestNode.start(SHORT + "chorus.http.max-request-bytes = 1 KiB")) {
+      URI page = URI.create("http://127.0.0.1:" + node.httpAddress().getPort() + "/nothing-here");
+      HttpResponse<String> at = HTTP.send(HttpRequest.newBuilder(page).POST(HttpRequest.BodyPublishers.ofString("x".repeat(1024))).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(404, at.statusCode(), "a body at max-request-bytes is read");
+      HttpResponse<String> over = HTTP.send(HttpRequest.newBuilder(page).POST(HttpRequest.BodyPublishers.ofString("x".repeat(1025))).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(413, over.statusCode());
+      Poller p = new Poller(node, PhxClient.VSN).open();
+      String frames = String.join("\n", java.util.Collections.nCopies(40, "[null,\"1\",\"phoenix\",\"heartbeat\",{}]"));
+      assertTrue(frames.length() > 1024);
+      assertEquals(200, status(p.post(frames)), "a LongPoll POST is bounded by max-post-bytes instead");
+    }
+  }
 }
