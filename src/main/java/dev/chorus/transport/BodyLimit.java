@@ -1,5 +1,6 @@
 package dev.chorus.transport;
 
+import dev.chorus.metrics.Metrics;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.socket.DuplexChannel;
@@ -29,13 +30,13 @@ final class BodyLimit extends ChannelInboundHandlerAdapter {
   private static final long LINGER_MILLIS = 1000;
   private final int maxRequestBytes;
   private final int maxPostBytes;
-  private final dev.chorus.metrics.Metrics metrics;
+  private final Metrics metrics;
   private int limit;
   private boolean longPoll;
   private long received;
   private boolean refused;
 
-  BodyLimit(int maxRequestBytes, int maxPostBytes, dev.chorus.metrics.Metrics metrics) {
+  BodyLimit(int maxRequestBytes, int maxPostBytes, Metrics metrics) {
     this.maxRequestBytes = maxRequestBytes;
     this.maxPostBytes = maxPostBytes;
     this.metrics = metrics;

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -129,7 +130,7 @@ final class LongPollEndpoint {
     }
     answer.whenComplete((a, e) -> {
       if (a != null) respond(ctx, a);
-      else if (!(e instanceof java.util.concurrent.CancellationException)) respond(ctx, PollAnswer.refused(500, "internal error"));
+      else if (!(e instanceof CancellationException)) respond(ctx, PollAnswer.refused(500, "internal error"));
     });
   }
 

@@ -1,5 +1,6 @@
 package dev.chorus.transport;
 
+import dev.chorus.metrics.Metrics;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -10,6 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
@@ -44,9 +46,9 @@ public final class LongPollRouter {
   private final LongPollSettings settings;
   private final Map<String, ActorRef<Command>> routers = new ConcurrentHashMap<>();
   private final AtomicInteger inFlight = new AtomicInteger();
-  private final dev.chorus.metrics.Metrics metrics;
+  private final Metrics metrics;
 
-  private LongPollRouter(ActorSystem<?> system, LongPollSettings settings, dev.chorus.metrics.Metrics metrics) {
+  private LongPollRouter(ActorSystem<?> system, LongPollSettings settings, Metrics metrics) {
     this.system = system;
     this.settings = settings;
     this.metrics = metrics;
@@ -55,7 +57,7 @@ public final class LongPollRouter {
   /** Starts this node's router (serving {@code sessions}) and returns the means to forward to the others'. */
   public static LongPollRouter start(ActorSystem<?> system, LongPollSessions sessions) {
     LongPollRouter router = new LongPollRouter(system, sessions.settings(), sessions.admission().metrics());
-    system.systemActorOf(router.behavior(sessions), "longpoll", org.apache.pekko.actor.typed.Props.empty());
+    system.systemActorOf(router.behavior(sessions), "longpoll", Props.empty());
     return router;
   }
 
