@@ -360,4 +360,28 @@ class LongPollTest {
       assertEquals(200, status(p.post(frames)), "a LongPoll POST is bounded by max-post-bytes instead");
     }
   }
+
+  @Test
+  void aDrainEndsLongPollSessionsAndRefusesNewOnes() throws Exception {
+    String key = "k".repeat(32);
+    ChorusNode node = TestNode.start("chorus.longpoll { window = 5 s, idle-timeout = 8 s }\nchorus.admin.key = \"" + key
+        + "\"\nchorus.drain.window = 3 s\nchorus.drain.interval = 100 ms");
+    try {
+      Poller p = new Poller(node, PhxClient.VSN).open();
+      assertEquals(200, status(p.post("[\"1\",\"1\",\"room:drain\",\"phx_join\",{}]")));
+      p.reply("1");
+      CompletableFuture<HttpResponse<String>> waiting = p.getAsync();
+      HttpResponse<String> drain = HTTP.send(HttpRequest.newBuilder(node.managementUri().resolve("/admin/drain"))
+          .header("Authorization", "Bearer " + key).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(202, drain.statusCode(), drain.body());
+      HttpResponse<String> fresh = new Poller(node, PhxClient.VSN).get();
+      assertEquals(503, fresh.statusCode(), fresh.body());
+      assertEquals(500, status(fresh), "phoenix.js reconnects (to another node, through the balancer)");
+      assertEquals(410, status(waiting.get(10, java.util.concurrent.TimeUnit.SECONDS)), "the waiting poll: the session is gone");
+      assertEquals(1, node.metrics().closedBy("service_restart"));
+      node.whenTerminated().get(30, java.util.concurrent.TimeUnit.SECONDS);
+    } finally {
+      node.close();
+    }
+  }
 }
