@@ -175,6 +175,7 @@ public final class NettySocketServer implements AutoCloseable {
             HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(in.readAllBytes()));
         res.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
         res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, res.content().readableBytes());
+        res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE); // said, so that no client reuses it
         ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
       } catch (IOException e) {
         reply(ctx, HttpResponseStatus.INTERNAL_SERVER_ERROR, "cannot read " + resource);
@@ -191,6 +192,7 @@ public final class NettySocketServer implements AutoCloseable {
           HttpVersion.HTTP_1_1, status, Unpooled.copiedBuffer(text, StandardCharsets.UTF_8));
       res.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=UTF-8");
       res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, res.content().readableBytes());
+      res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
       if (retryAfterSeconds > 0) res.headers().setInt(HttpHeaderNames.RETRY_AFTER, retryAfterSeconds);
       ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
     }
