@@ -75,17 +75,22 @@ class LongPollMultiJvmIT {
         script.destroyForcibly();
       }
 
-      // A session of a node that is gone: 410 through the survivor, and the client reconnects.
-      String doomed = get(port2, null).get("token").asText();
-      cluster.node(2).kill();
+      // A session of a node that is gone: 410 through the survivor, and the client reconnects. Of
+      // two nodes, the Split Brain Resolver (keep-majority, a tie) keeps the one with the lowest
+      // address: the other is the one killed, so that the survivor stays.
+      NodeProcess survivor = cluster.node(1).clusterPort < cluster.node(2).clusterPort ? cluster.node(1) : cluster.node(2);
+      NodeProcess killed = survivor == cluster.node(1) ? cluster.node(2) : cluster.node(1);
+      String doomed = get(killed.wsPort, null).get("token").asText();
+      killed.kill();
       cluster.await("a poll of the killed node's session is gone (410)", Duration.ofSeconds(60), () -> {
         try {
-          return get(port1, doomed).get("status").asInt() == 410;
+          return get(survivor.wsPort, doomed).get("status").asInt() == 410;
         } catch (Exception e) {
           return false;
         }
       });
-      assertEquals(204, get(port1, get(port1, null).get("token").asText()).get("status").asInt(), "the survivor serves its own");
+      String own = get(survivor.wsPort, null).get("token").asText();
+      assertEquals(204, get(survivor.wsPort, own).get("status").asInt(), "the survivor serves its own");
     }
   }
 }
