@@ -134,14 +134,14 @@ public final class Channel extends AbstractBehavior<Channel.Command> {
     } else if (FrameCodec.utf8Length(f.event()) > namespace.maxEventBytes()) {
       replyError(f, "event too long");
     } else if (FrameCodec.renderedSize(f) > namespace.maxMessageBytes()) {
-      replyError(f, "message too large"); // the whole frame: refs, topic, event and payload
+      replyError(f, "message too large"); // the whole frame (JSON or binary): refs, topic, event and payload
     } else if (!publishRate().tryTake()) {
       metrics.rateLimited.increment();
       replyError(f, "rate limited");
       if (++rateViolations > namespace.floodTolerance()) queue.close(CloseReason.RATE_LIMITED, false);
     } else {
       if (publishedAdapter == null) publishedAdapter = getContext().messageAdapter(RoomEntity.Published.class, Published::new);
-      entity.tell(new RoomEntity.Publish(f.event(), f.payload(), f.ref(), publishedAdapter));
+      entity.tell(new RoomEntity.Publish(f.event(), f.payload(), f.ref(), publishedAdapter, f.binary()));
     }
     return this;
   }

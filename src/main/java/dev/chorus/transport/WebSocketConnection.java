@@ -1,6 +1,8 @@
 package dev.chorus.transport;
 
 import dev.chorus.metrics.Metrics;
+import dev.chorus.protocol.BinaryCodec;
+import dev.chorus.protocol.Frame;
 import dev.chorus.protocol.FrameCodec;
 import dev.chorus.protocol.ProtocolException;
 import io.netty.buffer.ByteBuf;
@@ -18,8 +20,8 @@ import org.apache.pekko.util.ByteString;
 
 /**
  * One WebSocket connection, after its upgrade: the last handler of its Netty pipeline, and the
- * only code that runs on its event loop. It reads the client's frames (pings answered and text
- * frames decoded and handed to the session, both within the inbound rate; every breach of the
+ * only code that runs on its event loop. It reads the client's frames (pings answered; text and
+ * binary messages decoded and handed to the session; all within the inbound rate; every breach of the
  * protocol or of a bound turned into a close request on the {@link OutboundQueue}), closes a
  * silent connection, and drains the queue into the socket while the socket takes it; a socket
  * that stops taking it is closed after the stall timeout ({@link StallWatch}). A close ends with
@@ -87,13 +89,13 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter {
     WebSocketFrameReader.Event event;
     while (!peerClosed && (event = reader.poll()) != null) {
       if (event instanceof WebSocketFrameReader.Text text) {
-        onText(text.payload());
+        onMessage(text.payload(), false);
       } else if (event instanceof WebSocketFrameReader.Ping ping) {
         if (queue.closeRequest() == null && withinRate()) queue.offer(WebSocketFrames.pong(ping.payload()));
       } else if (event instanceof WebSocketFrameReader.Pong) {
         if (queue.closeRequest() == null) withinRate(); // needs no answer, but counts like any frame
-      } else if (event instanceof WebSocketFrameReader.Binary) {
-        queue.close(CloseReason.BINARY_UNSUPPORTED, false);
+      } else if (event instanceof WebSocketFrameReader.Binary binary) {
+        onMessage(binary.payload(), true);
       } else if (event instanceof WebSocketFrameReader.Violation v) {
         peerBroken = true; // end as soon as our close frame is written
         queue.close(v.reason(), false);
@@ -109,11 +111,15 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter {
     }
   }
 
-  private void onText(ByteString message) {
+  /**
+   * A client's message: a JSON text frame, or a binary one (a Phoenix V2 binary push,
+   * {@link BinaryCodec}); either kind counts against the inbound rate and is answered alike.
+   */
+  private void onMessage(ByteString message, boolean binary) {
     if (queue.closeRequest() != null) return; // closing: the client's further frames are moot
     if (withinRate()) {
       try {
-        session.frame(FrameCodec.decode(message));
+        session.frame(decode(message, binary));
       } catch (ProtocolException e) {
         session.badFrame(e);
       }
@@ -121,13 +127,17 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter {
     }
     if (queue.closeRequest() != null) return; // that violation was one too many
     try {
-      var frame = FrameCodec.decode(message);
+      var frame = decode(message, binary);
       if (frame.ref() != null) {
         queue.offer(WebSocketFrames.text(FrameCodec.replyError(frame.joinRef(), frame.ref(), frame.topic(), "rate limited")));
       }
     } catch (ProtocolException e) {
       // an over-rate frame that is also malformed gets no more attention than the rate error
     }
+  }
+
+  private static Frame decode(ByteString message, boolean binary) throws ProtocolException {
+    return binary ? BinaryCodec.decodePush(message) : FrameCodec.decode(message);
   }
 
   /**
