@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The real phoenix.js client (npm {@code phoenix}, with {@code ws} as its transport, pinned in
  * src/test/js/package.json and installed by the build) against a real node: join, push, replies,
- * broadcasts, unknown namespace, phx_error then automatic rejoin, heartbeats, leave.
+ * broadcasts, unknown namespace, phx_error then automatic rejoin, heartbeats, leave; presence;
+ * binary payloads.
  */
 class PhoenixJsInteropTest {
 
@@ -27,6 +28,18 @@ class PhoenixJsInteropTest {
     run("presence.mjs", "chorus.namespaces.room.presence = on", "4 passed, 0 failed");
   }
 
+  /**
+   * Binary payloads (Phoenix V2 binary): an ArrayBuffer pushed by one phoenix.js socket reaches
+   * both as an ArrayBuffer with the same bytes, in push order with JSON pushes; a backend's
+   * binary publish (raw body and base64) arrives too.
+   */
+  @Test
+  void phoenixJsBinaryPayloadsWork() throws Exception {
+    run("binary.mjs", "chorus.api.key = \"" + API_KEY + "\"", "5 passed, 0 failed");
+  }
+
+  private static final String API_KEY = "interop-api-key";
+
   private static void run(String script, String config, String expected) throws Exception {
     File dir = new File("src/test/js");
     assertTrue(new File(dir, "node_modules/phoenix").isDirectory(),
@@ -36,6 +49,10 @@ class PhoenixJsInteropTest {
           .directory(dir)
           .redirectErrorStream(true);
       pb.environment().put("CHORUS_URL", "ws://127.0.0.1:" + node.httpAddress().getPort() + "/socket");
+      // The API for backends: only a node started with chorus.api.key answers it.
+      String management = node.managementUri().toString();
+      pb.environment().put("CHORUS_API_URL", management.endsWith("/") ? management.substring(0, management.length() - 1) : management);
+      pb.environment().put("CHORUS_API_KEY", API_KEY);
       Process p = pb.start();
       try {
         // the script bounds itself at 60 s; this is the backstop
