@@ -67,6 +67,30 @@ class InboundRateLimitTest {
     }
   }
 
+  /** Binary pushes count against the same rate; one over it is answered by its ref like a text frame. */
+  @Test
+  void binaryPushFloodAboveTheConnectionRateGetsRateLimitedThenCloses4003() throws Exception {
+    String topic = room("room");
+    try (PhxClient witness = joined(NODE.port(), topic); PhxClient bad = joined(NODE.port(), topic)) {
+      int pushes = 60;
+      for (int i = 0; i < pushes; i++) bad.sendBinaryPush("1", "b" + i, topic, "file", new byte[] {(byte) i});
+      PhxClient.Received close = bad.expectClose();
+      assertEquals(4003, close.closeCode(), close.closeReason());
+      int limited = 0;
+      for (JsonNode f : bad.buffered()) {
+        if (isReply(f) && "error".equals(status(f))) {
+          assertEquals("rate limited", reason(f), f.toString());
+          assertTrue(f.get(1).asText().startsWith("b"), "answered by the binary push's ref: " + f);
+          assertEquals(topic, f.get(2).asText());
+          limited++;
+        }
+      }
+      assertTrue(limited >= 1, "rate limited replies before the close: " + bad.buffered());
+      // the pushes within the rate were broadcast, as binary messages
+      assertRoomStillWorks(topic, witness, f -> PhxClient.binaryPayload(f) != null && "file".equals(f.get(3).asText()));
+    }
+  }
+
   @Test
   void pingFloodAboveTheConnectionRateGoesUnansweredThenCloses4003() throws Exception {
     String topic = room("room");
