@@ -48,10 +48,11 @@ setTimeout(() => {
 
 /** Runs one check; true when it passed. */
 async function check(name, fn) {
+  const start = Date.now();
   try {
     await fn();
     passed++;
-    console.log(`ok - ${name}`);
+    console.log(`ok - ${name} (${Date.now() - start} ms)`);
     return true;
   } catch (e) {
     failed++;
@@ -170,6 +171,8 @@ try {
   await check("a message from ada reaches bob", () => say(ada, bob, `hello from ada over ${EXPECTED}`));
   await check("a message from bob reaches ada", () => say(bob, ada, `hi ada, bob here over ${EXPECTED}`));
 
+  // Over LongPoll a closed tab sends nothing: the server ends its session after its LongPoll
+  // idle-timeout (BrowserDemoTest shortens it), and only then is the tab gone from the list.
   await check("a second tab of ada shows as 2 tabs, and 1 again when closed", async () => {
     const tab = await openTab(ada);
     await seesOnline(bob.pages[0], "ada", 2);

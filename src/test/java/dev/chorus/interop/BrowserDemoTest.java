@@ -49,7 +49,12 @@ class BrowserDemoTest {
         "npm packages missing: run `mvn -B verify` (its npm ci step installs them)");
     // Presence is on in `room` in the embedded defaults (reference.conf), the namespace the page
     // joins; TestNode turns it off for tests of exact frame sequences, so it is turned back on.
-    try (ChorusNode node = TestNode.start("chorus.namespaces.room.presence = on")) {
+    String config = "chorus.namespaces.room.presence = on";
+    // LongPoll has no close: the session of a closed tab ends chorus.longpoll.idle-timeout
+    // (15 s) after its last poll, and only then does it leave the presence list. Shorter here, so
+    // that the check of a closed tab waits seconds, not half a minute.
+    if (needsLongPoll) config += "\nchorus.longpoll { window = 1 s, idle-timeout = 2 s }";
+    try (ChorusNode node = TestNode.start(config)) {
       String base = "http://127.0.0.1:" + node.httpAddress().getPort();
       assertEquals(200, get(base + "/"), "the node does not serve the demo page (web/index.html on the classpath)");
       assertEquals(200, get(base + "/phoenix.js"),
