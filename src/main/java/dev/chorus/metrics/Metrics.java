@@ -128,7 +128,7 @@ public final class Metrics implements Extension {
     CounterWithCallback.builder()
         .name("chorus_connections_refused")
         .help("WebSocket upgrades and connections refused, by reason (version, origin, ip_rate, token, user_limit,"
-            + " draining, overloaded, node_limit, ip_limit, handshake_timeout)")
+            + " draining, overloaded, node_limit, ip_limit, handshake_timeout, request_too_large, bad_request)")
         .labelNames("reason")
         .callback(cb -> refusedByReason.forEach((reason, n) -> cb.call(n.sum(), reason)))
         .register(registry);
