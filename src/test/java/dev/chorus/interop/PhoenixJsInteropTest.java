@@ -47,6 +47,15 @@ class PhoenixJsInteropTest {
         Map.of("CHORUS_TOKEN", hs256(secret, "ada"), "CHORUS_BAD_TOKEN", hs256("another-secret-of-at-least-32-bytes!!", "ada")));
   }
 
+  /**
+   * phoenix.js against the default limits: a burst of 1 000 pushes to one topic, all answered ok
+   * and delivered in order to the publisher and a witness; 800 over three topics, all ok.
+   */
+  @Test
+  void phoenixJsBurstsPassTheDefaultLimits() throws Exception {
+    run("burst.mjs", "", "2 passed, 0 failed");
+  }
+
   /** A token for {@code sub}, valid for 10 minutes, allowing room:*, signed with {@code secret}. */
   private static String hs256(String secret, String sub) throws Exception {
     SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), new JWTClaimsSet.Builder().subject(sub)
