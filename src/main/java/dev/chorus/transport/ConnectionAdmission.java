@@ -4,6 +4,7 @@ import dev.chorus.auth.Authenticator;
 import dev.chorus.auth.Identity;
 import dev.chorus.auth.TokenVerifier;
 import dev.chorus.metrics.Metrics;
+import dev.chorus.protocol.Vsn;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -80,6 +81,7 @@ public final class ConnectionAdmission {
     ConnectParams params = ConnectParams.of(query, identity);
     OutboundQueue queue = connections.newQueue(settings, metrics, params.userId());
     if (queue == null) return refused(429, "too many connections for this user", "user_limit");
+    queue.vsn(Vsn.of(query.get("vsn")));
     return new Admission(params, queue, 101, null, 0);
   }
 
@@ -126,9 +128,9 @@ public final class ConnectionAdmission {
 
   /** Why an upgrade with these query parameters is refused (HTTP 400), or null. */
   static String refusal(Map<String, String> query) {
-    String vsn = query.getOrDefault("vsn", "2.0.0");
-    return vsn.startsWith("2.") ? null
-        : "unsupported protocol version vsn=" + vsn + ": Chorus speaks Phoenix Channels 2.0.0";
+    String vsn = query.get("vsn");
+    return Vsn.of(vsn) != null ? null
+        : "unsupported protocol version vsn=" + vsn + ": Chorus speaks Phoenix Channels 2.0.0 and 1.0.0";
   }
 
   ConnectionSettings settings() {

@@ -1,8 +1,11 @@
 package dev.chorus.transport;
 
 import dev.chorus.metrics.Metrics;
+import dev.chorus.protocol.Frame;
 import dev.chorus.protocol.FrameCodec;
 import dev.chorus.protocol.ProtocolException;
+import dev.chorus.protocol.V1JsonCodec;
+import dev.chorus.protocol.Vsn;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -112,7 +115,7 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter {
     if (queue.closeRequest() != null) return; // closing: the client's further frames are moot
     if (withinRate()) {
       try {
-        session.frame(FrameCodec.decode(message));
+        session.frame(decode(message));
       } catch (ProtocolException e) {
         session.badFrame(e);
       }
@@ -120,13 +123,18 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter {
     }
     if (queue.closeRequest() != null) return; // that violation was one too many
     try {
-      var frame = FrameCodec.decode(message);
+      var frame = decode(message);
       if (frame.ref() != null) {
         queue.offer(WebSocketFrames.text(FrameCodec.replyError(frame.joinRef(), frame.ref(), frame.topic(), "rate limited")));
       }
     } catch (ProtocolException e) {
       // an over-rate frame that is also malformed gets no more attention than the rate error
     }
+  }
+
+  /** A client's text message, read with its connection's serializer (vsn). */
+  private Frame decode(ByteString message) throws ProtocolException {
+    return queue.vsn() == Vsn.V1 ? V1JsonCodec.decode(message) : FrameCodec.decode(message);
   }
 
   /**
