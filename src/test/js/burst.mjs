@@ -105,6 +105,26 @@ const checks = [
     }
   }],
 
+  ["1000 pushes made right after join(), before its reply: all answered ok, in order", async () => {
+    // phoenix.js buffers them until the join's ok reply arrives, then sends them all at once.
+    // A client of its own: the publisher has spent its burst (2 000 frames, refilled at 500/s).
+    const early = makeClient("burst-early");
+    early.socket.connect();
+    await until(() => early.socket.isConnected(), "the socket to connect");
+    const topic = `room:burst-early-${RUN}`;
+    const ch = early.socket.channel(topic, {});
+    const ns = [];
+    ch.on("msg", (p) => ns.push(p.n));
+    const joined = reply(ch.join(), `join ${topic}`);
+    const replies = await burst([{ ch }], 1000);
+    const j = await joined;
+    if (j.status !== "ok") throw new Error(`join: ${j.status} ${JSON.stringify(j.response)}`);
+    const notOk = replies.filter((r) => r.status !== "ok");
+    if (notOk.length) throw new Error(`${notOk.length} of 1000 pushes not ok, e.g. ${JSON.stringify(notOk[0])}`);
+    await until(() => ns.length >= 1000, () => `1000 broadcasts (got ${ns.length})`);
+    if (!isDeepStrictEqual(ns, upTo(1000))) throw new Error("the broadcasts are not 0..999 in order");
+  }],
+
   ["a burst of 800 pushes over three topics: all answered ok", async () => {
     const recs = [];
     for (let t = 0; t < 3; t++) recs.push(await join(pub, `room:burst3-${RUN}-${t}`));
