@@ -117,7 +117,7 @@ public final class NettySocketServer implements AutoCloseable {
       SocketGate gate = ctx.pipeline().get(SocketGate.class);
       if (gate != null) gate.requestRead();
       if (req.decoderResult().isFailure()) {
-        tooLarge(ctx, req);
+        undecodable(ctx, req);
         return;
       }
       QueryStringDecoder uri = new QueryStringDecoder(req.uri());
@@ -167,7 +167,7 @@ public final class NettySocketServer implements AutoCloseable {
      * over 8 KiB (431: a huge authToken subprotocol among them), else 400. Counted as
      * request_too_large or bad_request.
      */
-    private void tooLarge(ChannelHandlerContext ctx, FullHttpRequest req) {
+    private void undecodable(ChannelHandlerContext ctx, FullHttpRequest req) {
       Throwable cause = req.decoderResult().cause();
       if (cause instanceof TooLongHttpLineException) {
         admission.metrics().connectionRefused("request_too_large");

@@ -102,7 +102,7 @@ class AuthTokenTest {
   }
 
   @Test
-  void anEntryOverNettysHeaderBoundGets431AndNothingElseBreaks() throws Exception {
+  void anEntryOverNettysHeaderBoundGets431ALongRequestLine414AndNothingElseBreaks() throws Exception {
     long before = node.metrics().refusedBy("request_too_large");
     try (RawSocket raw = RawSocket.open(port)) {
       raw.send("GET /socket/websocket?vsn=2.0.0 HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -112,7 +112,13 @@ class AuthTokenTest {
       assertTrue(answer.startsWith("HTTP/1.1 431"), answer);
       assertTrue(answer.endsWith("request headers too large"), answer);
     }
-    assertEquals(before + 1, node.metrics().refusedBy("request_too_large"));
+    try (RawSocket raw = RawSocket.open(port)) { // and a request line over Netty's 4 KiB: 414
+      raw.send("GET /socket/websocket?vsn=2.0.0&token=" + "x".repeat(5000) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+      String answer = raw.awaitClosed(Duration.ofSeconds(10));
+      assertTrue(answer.startsWith("HTTP/1.1 414"), answer);
+      assertTrue(answer.endsWith("request line too long"), answer);
+    }
+    assertEquals(before + 2, node.metrics().refusedBy("request_too_large"));
     try (PhxClient witness = connect(PhxClient.VSN, phoenixJsProtocols(valid("witness")))) {
       witness.assertHeartbeatAnswered();
     }
