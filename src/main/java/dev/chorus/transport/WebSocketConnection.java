@@ -5,6 +5,8 @@ import dev.chorus.protocol.BinaryCodec;
 import dev.chorus.protocol.Frame;
 import dev.chorus.protocol.FrameCodec;
 import dev.chorus.protocol.ProtocolException;
+import dev.chorus.protocol.V1JsonCodec;
+import dev.chorus.protocol.Vsn;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -33,7 +35,7 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter {
   private final OutboundQueue queue;
   private final Sessions sessions;
   private final ConnectParams params;
-  private final TokenBucket inboundRate;
+  private final RateLimit inboundRate;
   private final long idleNanos;
   private final Runnable writeTask = this::write;
   private WebSocketFrameReader reader;
@@ -42,7 +44,6 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter {
   private ScheduledFuture<?> idleTimer;
   private final StallWatch stall;
   private ScheduledFuture<?> stallTimer; // set while bytes wait in Netty's buffer
-  private int rateViolations;
   private long lastInbound = System.nanoTime();
   private boolean peerClosed; // the client sent its close frame
   private boolean peerBroken; // the client broke the protocol: nothing more is read, no close echo will come
@@ -55,7 +56,7 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter {
     this.queue = queue;
     this.sessions = sessions;
     this.params = params;
-    this.inboundRate = new TokenBucket(settings.inboundRate(), settings.inboundBurst());
+    this.inboundRate = new RateLimit(settings.inboundRate(), settings.inboundBurst(), settings.floodDuration(), settings.floodPause());
     this.idleNanos = settings.idleTimeout().toNanos();
     this.stall = new StallWatch(settings.outboundStallTimeout().toNanos(), System.nanoTime());
   }
@@ -136,18 +137,25 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter {
     }
   }
 
-  private static Frame decode(ByteString message, boolean binary) throws ProtocolException {
-    return binary ? BinaryCodec.decodePush(message) : FrameCodec.decode(message);
+  /**
+   * A client's message: a binary one is a Phoenix V2 binary push ({@link BinaryCodec}; V1 has no
+   * binary form), a text one is read with its connection's serializer (vsn).
+   */
+  private Frame decode(ByteString message, boolean binary) throws ProtocolException {
+    if (binary) return BinaryCodec.decodePush(message);
+    return queue.vsn() == Vsn.V1 ? V1JsonCodec.decode(message) : FrameCodec.decode(message);
   }
 
   /**
-   * Takes one frame's token of the inbound rate. Over it: false, the violation counted, and past
-   * flood-tolerance violations the connection is closed (4003).
+   * Takes one frame's token of the inbound rate. Over it: false, the violation counted, and once
+   * the connection has been over it for flood-duration without a pause ({@link FloodWatch}) it
+   * is closed (4003).
    */
   private boolean withinRate() {
-    if (inboundRate.tryTake()) return true;
+    RateLimit.Verdict verdict = inboundRate.take();
+    if (verdict == RateLimit.Verdict.PASS) return true;
     metrics.rateLimited.increment();
-    if (++rateViolations > settings.floodTolerance()) queue.close(CloseReason.RATE_LIMITED, false);
+    if (verdict == RateLimit.Verdict.FLOOD) queue.close(CloseReason.RATE_LIMITED, false);
     return false;
   }
 

@@ -49,7 +49,7 @@ class FuzzTest {
     Random random = new Random(seed);
     try (ChorusNode node = TestNode.start("""
         chorus.namespaces.room.presence = on
-        chorus.connection { inbound-rate = 100000, inbound-burst = 100000, flood-tolerance = 100000 }
+        chorus.connection { inbound-rate = 100000, inbound-burst = 100000, flood-duration = 1h }
         """)) {
       int port = node.httpAddress().getPort();
       long heapBefore = Heap.usedAfterGc();

@@ -89,6 +89,7 @@ public final class PhxClient implements AutoCloseable {
   private String name;
   private int refs;
   private int heartbeats;
+  private String upgradeHead = "";
 
   private PhxClient(Socket socket, String host, int port) throws IOException {
     this.socket = socket;
@@ -185,11 +186,17 @@ public final class PhxClient implements AutoCloseable {
     out.write(request.getBytes(StandardCharsets.US_ASCII));
     out.flush();
     String head = readHttpHead();
+    upgradeHead = head;
     if (!head.startsWith("HTTP/1.1 101")) {
       Matcher length = CONTENT_LENGTH.matcher(head);
       String body = length.find() ? new String(in.readNBytes(Integer.parseInt(length.group(1))), StandardCharsets.UTF_8) : "";
       throw new UpgradeRefused(head, body);
     }
+  }
+
+  /** The head of the server's 101 answer (status line and headers). */
+  public String upgradeHead() {
+    return upgradeHead;
   }
 
   /** The server answered the upgrade with another status than 101; the message holds the head. */
