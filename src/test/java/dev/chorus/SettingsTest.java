@@ -172,9 +172,10 @@ class SettingsTest {
     assertTrue(room.clientPublish());
     assertEquals(16 * 1024, room.maxMessageBytes());
     assertEquals(10_000, room.maxMembers());
-    assertEquals(100.0, room.publishRate());
-    assertEquals(200, room.publishBurst());
-    assertEquals(50, room.floodTolerance());
+    assertEquals(200.0, room.publishRate());
+    assertEquals(2000, room.publishBurst());
+    assertEquals(Duration.ofSeconds(10), room.floodDuration());
+    assertEquals(Duration.ofSeconds(1), room.floodPause());
     assertEquals(100, room.historySize());
     assertEquals(Duration.ofMinutes(5), room.historyTtl());
     assertNull(ns.get("chat"));
@@ -197,9 +198,9 @@ class SettingsTest {
     assertEquals(5, chat.maxMembers());
     // everything else comes from chorus.namespace-defaults
     assertEquals(16 * 1024, chat.maxMessageBytes());
-    assertEquals(100.0, chat.publishRate());
-    assertEquals(200, chat.publishBurst());
-    assertEquals(50, chat.floodTolerance());
+    assertEquals(200.0, chat.publishRate());
+    assertEquals(2000, chat.publishBurst());
+    assertEquals(Duration.ofSeconds(10), chat.floodDuration());
     assertEquals(100, chat.historySize());
     assertEquals(Duration.ofMinutes(5), chat.historyTtl());
     // the built-in namespace is still there

@@ -16,17 +16,21 @@ import dev.chorus.ops.UserConnections;
 import dev.chorus.presence.PresenceEntry;
 import dev.chorus.presence.PresenceFrames;
 import dev.chorus.presence.PresenceReplica;
+import dev.chorus.protocol.BinaryCodec;
 import dev.chorus.protocol.Events;
 import dev.chorus.protocol.FrameCodec;
+import dev.chorus.protocol.ProtocolException;
 import dev.chorus.protocol.Topic;
 import dev.chorus.room.Namespace;
 import dev.chorus.room.RoomEntity;
 import dev.chorus.transport.WebSocketFrames;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 import org.apache.pekko.util.ByteString;
@@ -51,8 +55,11 @@ import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
  *       under {@code "presence"}, with the counts; {@code ?count=true}: the counts alone.
  *   <li>{@code POST /api/publish} {@code {"topic" | "topics": [...], "event", "payload"}}: the
  *       same sequencing, delivery and history as a client's push, also in namespaces where
- *       clients may not publish; answers each topic's position.
- *   <li>{@code GET /api/history/{topic}?since=seq}: the kept messages after {@code since}.
+ *       clients may not publish; answers each topic's position. {@code "binary": "<base64>"}
+ *       instead of {@code "payload"} publishes those bytes as a binary message; so does a body
+ *       of {@code Content-Type: application/octet-stream} with {@code ?topic=...&event=...}.
+ *   <li>{@code GET /api/history/{topic}?since=seq}: the kept messages after {@code since}; a
+ *       binary one with {@code "binary": "<base64>"} instead of {@code "payload"}.
  *   <li>{@code POST /api/disconnect} {@code {"user": "..."}}: closes the user's connections on
  *       every node (4005).
  * </ul>
@@ -97,7 +104,11 @@ public final class ApiRoutes implements ManagementRouteProvider {
     return pathPrefix("api", () -> auth.authorized(() -> BearerAuth.serving(operations, node -> concat(
         path(segment("presence").slash(segment()), topic -> get(() ->
             parameterOptional("count", count -> presence(node, topic, count.map(Boolean::parseBoolean).orElse(false))))),
-        path("publish", () -> post(() -> body(body -> publish(node, body)))),
+        path("publish", () -> post(() -> extractRequestEntity(entity ->
+            entity.getContentType().mediaType().equals(MediaTypes.APPLICATION_OCTET_STREAM)
+                ? parameterOptional("topic", topic -> parameterOptional("event", event ->
+                    bytes(body -> publishRaw(node, topic.orElse(""), event.orElse(""), body))))
+                : body(body -> publish(node, body))))),
         path("disconnect", () -> post(() -> body(body -> disconnect(node, body)))),
         path(segment("history").slash(segment()), topic -> get(() ->
             parameterOptional("since", since -> history(node, topic, since.orElse("0")))))))));
@@ -109,9 +120,14 @@ public final class ApiRoutes implements ManagementRouteProvider {
    * when the limit is passed), without reading the rest.
    */
   private Route body(java.util.function.Function<String, Route> inner) {
+    return bytes(body -> inner.apply(body.utf8String()));
+  }
+
+  /** The request body's bytes, bounded as {@link #body} bounds it. */
+  private Route bytes(java.util.function.Function<ByteString, Route> inner) {
     return extractRequestEntity(entity -> extractMaterializer(materializer -> onComplete(
         entity.withSizeLimit(maxBodyBytes).toStrict(BODY_TIMEOUT_MILLIS, materializer), strict -> {
-          if (strict.isSuccess()) return inner.apply(strict.get().getData().utf8String());
+          if (strict.isSuccess()) return inner.apply(strict.get().getData());
           for (Throwable t = strict.failed().get(); t != null; t = t.getCause()) {
             if (t instanceof EntityStreamSizeException) {
               metrics.managementRefused("body_too_large");
@@ -145,7 +161,8 @@ public final class ApiRoutes implements ManagementRouteProvider {
   private static final String POSITION_ALLOWANCE = "x".repeat(38);
 
   /** One topic's answer to a publish: its position, or why not. */
-  private CompletionStage<Map<String, Object>> publishTo(Operations.Node node, String topicName, String event, ByteString payload) {
+  private CompletionStage<Map<String, Object>> publishTo(
+      Operations.Node node, String topicName, String event, ByteString payload, boolean binary) {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("topic", topicName);
     Topic topic = Topic.parse(topicName);
@@ -156,12 +173,20 @@ public final class ApiRoutes implements ManagementRouteProvider {
     // The same bound as a client push, on the whole frame as it is rendered (a broadcast carries
     // its position in the ref slot: "<epoch>:<seq>", at most 40 bytes): a message the namespace
     // allows always fits between nodes.
-    else if (FrameCodec.renderedSize(null, POSITION_ALLOWANCE, topicName, event, payload) > namespace.maxMessageBytes()) {
+    else if (!binary && FrameCodec.renderedSize(null, POSITION_ALLOWANCE, topicName, event, payload) > namespace.maxMessageBytes()) {
+      out.put("error", "message too large");
+    }
+    // A binary message is counted as a client's binary push of it (without refs); its one-byte
+    // lengths bound the topic and the event to 255 bytes.
+    else if (binary && (FrameCodec.utf8Length(topicName) > BinaryCodec.MAX_FIELD_BYTES
+        || FrameCodec.utf8Length(event) > BinaryCodec.MAX_FIELD_BYTES)) {
+      out.put("error", "topic or event too long for a binary message");
+    } else if (binary && BinaryCodec.pushSize(null, null, topicName, event, payload) > namespace.maxMessageBytes()) {
       out.put("error", "message too large");
     }
     if (out.containsKey("error")) return CompletableFuture.completedFuture(out);
     return sharding.entityRefFor(RoomEntity.TYPE_KEY, topicName)
-        .<RoomEntity.Published>ask(r -> new RoomEntity.Publish(event, payload, null, r), askTimeout)
+        .<RoomEntity.Published>ask(r -> new RoomEntity.Publish(event, payload, null, r, binary), askTimeout)
         .handle((published, failure) -> {
           if (failure != null) {
             out.put("error", "not sequenced in time: " + failure.getMessage());
@@ -182,30 +207,66 @@ public final class ApiRoutes implements ManagementRouteProvider {
       return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("body must be JSON"));
     }
     if (request == null || !request.isObject()) return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("body must be a JSON object"));
-    String event = request.path("event").asText("");
-    if (!request.path("event").isTextual() || event.isEmpty()) return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("event must be a non-empty string"));
-    if (Events.isReserved(event)) return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("reserved event"));
-    if (!request.path("payload").isObject()) return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("payload must be a JSON object"));
-    ByteString payload = ByteString.fromString(request.get("payload").toString(), StandardCharsets.UTF_8);
+    String event = request.path("event").isTextual() ? request.get("event").asText() : "";
+    Route badEvent = checkEvent(event);
+    if (badEvent != null) return badEvent;
+    // A JSON "payload", or a "binary" one (base64), broadcast as a Phoenix V2 binary message.
+    boolean binary = request.has("binary");
+    ByteString payload;
+    if (binary) {
+      if (request.has("payload")) return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("either payload or binary, not both"));
+      if (!request.get("binary").isTextual()) return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("binary must be a base64 string"));
+      try {
+        payload = ByteString.fromArrayUnsafe(Base64.getDecoder().decode(request.get("binary").asText()));
+      } catch (IllegalArgumentException e) {
+        return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("binary must be a base64 string"));
+      }
+    } else {
+      if (!request.path("payload").isObject()) return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("payload must be a JSON object"));
+      payload = ByteString.fromString(request.get("payload").toString(), StandardCharsets.UTF_8);
+    }
     JsonNode many = request.get("topics");
     if (many != null) {
       if (!many.isArray() || many.isEmpty() || many.size() > maxTopicsPerPublish) {
         return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("topics must be a list of 1.." + maxTopicsPerPublish + " topics"));
       }
       List<CompletableFuture<Map<String, Object>>> results = new ArrayList<>();
-      for (JsonNode t : many) results.add(publishTo(node, t.asText(""), event, payload).toCompletableFuture());
+      for (JsonNode t : many) results.add(publishTo(node, t.asText(""), event, payload, binary).toCompletableFuture());
       CompletionStage<Map<String, Object>> all = CompletableFuture.allOf(results.toArray(CompletableFuture[]::new))
           .thenApply(v -> Map.of("results", results.stream().map(CompletableFuture::join).toList()));
       return onSuccess(all, body2 -> BearerAuth.json(StatusCodes.OK, body2));
     }
     if (!request.path("topic").isTextual()) return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("topic (or topics) is required"));
-    return onSuccess(publishTo(node, request.get("topic").asText(), event, payload), result -> {
+    return answer(publishTo(node, request.get("topic").asText(), event, payload, binary));
+  }
+
+  /**
+   * {@code POST /api/publish?topic=...&event=...} with {@code Content-Type:
+   * application/octet-stream}: the body's bytes as a binary message, without base64's third more.
+   */
+  private Route publishRaw(Operations.Node node, String topic, String event, ByteString body) {
+    Route badEvent = checkEvent(event);
+    if (badEvent != null) return badEvent;
+    if (topic.isEmpty()) return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("topic is required"));
+    return answer(publishTo(node, topic, event, body.compact(), true));
+  }
+
+  /** Null for an event a backend may publish, else the error to answer. */
+  private static Route checkEvent(String event) {
+    if (event.isEmpty()) return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("event must be a non-empty string"));
+    if (Events.isReserved(event)) return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("reserved event"));
+    return null;
+  }
+
+  /** One topic's publish answered: its position, or its error with the status that fits. */
+  private Route answer(CompletionStage<Map<String, Object>> publish) {
+    return onSuccess(publish, result -> {
       Object error = result.get("error");
       if (error == null) return BearerAuth.json(StatusCodes.OK, result);
       StatusCode status = switch (error.toString()) {
         case "unknown namespace" -> StatusCodes.NOT_FOUND;
         case "message too large" -> StatusCodes.PAYLOAD_TOO_LARGE;
-        case "invalid topic", "event too long" -> StatusCodes.BAD_REQUEST;
+        case "invalid topic", "event too long", "topic or event too long for a binary message" -> StatusCodes.BAD_REQUEST;
         default -> StatusCodes.SERVICE_UNAVAILABLE;
       };
       return BearerAuth.json(status, result);
@@ -283,20 +344,34 @@ public final class ApiRoutes implements ManagementRouteProvider {
           }
           out.put("epoch", h.at().epoch());
           out.put("seq", h.at().seq());
-          for (int i = 0; i < h.seqs().size(); i++) {
-            JsonNode frame = readJson(WebSocketFrames.textPayload(h.frames().get(i)).utf8String());
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("seq", h.seqs().get(i));
-            m.put("event", frame.path(3).asText());
-            m.put("payload", frame.path(4));
-            messages.add(m);
-          }
+          for (int i = 0; i < h.seqs().size(); i++) messages.add(historyMessage(h.seqs().get(i), h.frames().get(i)));
           if (h.more() && !h.seqs().isEmpty()) {
             return historyPages(topicName, h.seqs().get(h.seqs().size() - 1), out, messages);
           }
           out.put("messages", messages);
           return CompletableFuture.completedFuture(out);
         });
+  }
+
+  /** A kept message as the history API shows it: a binary one's payload as base64 under "binary" instead of "payload". */
+  private static Map<String, Object> historyMessage(long seq, ByteString frame) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("seq", seq);
+    if (WebSocketFrames.isBinary(frame)) {
+      BinaryCodec.Broadcast b;
+      try {
+        b = BinaryCodec.decodeBroadcast(WebSocketFrames.payload(frame));
+      } catch (ProtocolException e) {
+        throw new IllegalStateException("history holds rendered binary broadcasts", e);
+      }
+      m.put("event", b.event());
+      m.put("binary", Base64.getEncoder().encodeToString(b.payload().toArray()));
+    } else {
+      JsonNode json = readJson(WebSocketFrames.payload(frame).utf8String());
+      m.put("event", json.path(3).asText());
+      m.put("payload", json.path(4));
+    }
+    return m;
   }
 
   private static JsonNode readJson(String json) {

@@ -37,6 +37,8 @@ public final class Metrics implements Extension {
   public final LongAdder deliveries = new LongAdder();
   /** Frames not queued because the connection was closing or overflowed. */
   public final LongAdder deliveriesDropped = new LongAdder();
+  /** Shared frames (broadcasts, presence diffs) rendered once more, in V1, for a local room's vsn=1.0.0 members. */
+  public final LongAdder v1Renders = new LongAdder();
   /** Deliver messages a room entity on this node sent to a local room on another node. */
   public final LongAdder crossNodeDeliveries = new LongAdder();
   /** Bytes of Chorus's room messages serialized for another node (without Artery's envelope). */
@@ -98,6 +100,7 @@ public final class Metrics implements Extension {
     counter("chorus_publishes", "messages sequenced by room entities on this node", publishes);
     counter("chorus_deliveries", "frames queued to subscribers on this node", deliveries);
     counter("chorus_deliveries_dropped", "frames not queued: the connection was closing or overflowed", deliveriesDropped);
+    counter("chorus_v1_renders", "broadcasts and presence diffs rendered once more, per node, for members that speak vsn=1.0.0", v1Renders);
     counter("chorus_cross_node_deliveries", "publishes sent by room entities here to another node's local room", crossNodeDeliveries);
     counter("chorus_cross_node_deliveries_received", "publishes received here from a room entity on another node", crossNodeDeliveriesReceived);
     counter("chorus_cross_node_bytes", "bytes of room messages (publishes, joins, deliveries) serialized here for another node, without Artery's envelope", crossNodeBytes);
@@ -131,7 +134,7 @@ public final class Metrics implements Extension {
     CounterWithCallback.builder()
         .name("chorus_connections_refused")
         .help("WebSocket upgrades and connections refused, by reason (version, origin, ip_rate, token, user_limit,"
-            + " draining, overloaded, node_limit, ip_limit, handshake_timeout)")
+            + " draining, overloaded, node_limit, ip_limit, handshake_timeout, request_too_large, bad_request)")
         .labelNames("reason")
         .callback(cb -> refusedByReason.forEach((reason, n) -> cb.call(n.sum(), reason)))
         .register(registry);
@@ -158,7 +161,7 @@ public final class Metrics implements Extension {
         .register(registry);
     labeledCounter("chorus_longpoll_refusals", "LongPoll requests refused or answered 410, by reason (session_limit,"
         + " unknown_session, node_gone, forwards_full, forward_timeout, body_too_large, frame_too_large, too_many_frames,"
-        + " binary_unsupported, invalid_utf8, method, origin); refused new sessions also count in chorus_connections_refused",
+        + " bad_base64, invalid_utf8, method, origin); refused new sessions also count in chorus_connections_refused",
         longPollRefusedByReason);
     GaugeWithCallback.builder()
         .name("chorus_longpoll_sessions")

@@ -136,8 +136,12 @@ public final class FrameCodec {
     return 6 + jsonStringSize(joinRef) + jsonStringSize(ref) + jsonStringSize(topic) + jsonStringSize(event) + payload.size();
   }
 
-  /** {@link #renderedSize} of a decoded frame: how many bytes it stands for as Chorus renders it. */
+  /**
+   * {@link #renderedSize} of a decoded frame: how many bytes it stands for as Chorus renders it
+   * (a binary push: as the binary message it is, {@link BinaryCodec#pushSize}).
+   */
   public static int renderedSize(Frame f) {
+    if (f.binary()) return BinaryCodec.pushSize(f.joinRef(), f.ref(), f.topic(), f.event(), f.payload());
     return renderedSize(f.joinRef(), f.ref(), f.topic(), f.event(), f.payload());
   }
 

@@ -5,7 +5,7 @@ import dev.chorus.protocol.Frame;
 import dev.chorus.protocol.FrameCodec;
 import dev.chorus.transport.CloseReason;
 import dev.chorus.transport.OutboundQueue;
-import dev.chorus.transport.TokenBucket;
+import dev.chorus.transport.RateLimit;
 import dev.chorus.transport.WebSocketFrames;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -72,9 +72,8 @@ public final class Channel extends AbstractBehavior<Channel.Command> {
   private final Metrics metrics;
   // Made at the first push: most members never push, and the adapter (an actor ref with its
   // path and name) and the bucket were ~400 bytes of every joined connection.
-  private TokenBucket publishRate;
+  private RateLimit publishRate;
   private ActorRef<RoomEntity.Published> publishedAdapter;
-  private int rateViolations;
 
   private Channel(
       ActorContext<Command> ctx,
@@ -129,25 +128,29 @@ public final class Channel extends AbstractBehavior<Channel.Command> {
     if (!crashEvent.isEmpty() && crashEvent.equals(f.event())) {
       throw new IllegalStateException("channel failure requested by the test hook (chorus.testing.crash-event)");
     }
+    RateLimit.Verdict verdict;
     if (!namespace.clientPublish()) {
       replyError(f, "publish not allowed");
     } else if (FrameCodec.utf8Length(f.event()) > namespace.maxEventBytes()) {
       replyError(f, "event too long");
     } else if (FrameCodec.renderedSize(f) > namespace.maxMessageBytes()) {
-      replyError(f, "message too large"); // the whole frame: refs, topic, event and payload
-    } else if (!publishRate().tryTake()) {
+      replyError(f, "message too large"); // the whole frame (JSON or binary): refs, topic, event and payload
+    } else if ((verdict = publishRate().take()) != RateLimit.Verdict.PASS) {
       metrics.rateLimited.increment();
       replyError(f, "rate limited");
-      if (++rateViolations > namespace.floodTolerance()) queue.close(CloseReason.RATE_LIMITED, false);
+      // a sustained flood only (flood-duration without a pause): a burst is never closed
+      if (verdict == RateLimit.Verdict.FLOOD) queue.close(CloseReason.RATE_LIMITED, false);
     } else {
       if (publishedAdapter == null) publishedAdapter = getContext().messageAdapter(RoomEntity.Published.class, Published::new);
-      entity.tell(new RoomEntity.Publish(f.event(), f.payload(), f.ref(), publishedAdapter));
+      entity.tell(new RoomEntity.Publish(f.event(), f.payload(), f.ref(), publishedAdapter, f.binary()));
     }
     return this;
   }
 
-  private TokenBucket publishRate() {
-    if (publishRate == null) publishRate = new TokenBucket(namespace.publishRate(), namespace.publishBurst());
+  private RateLimit publishRate() {
+    if (publishRate == null) {
+      publishRate = new RateLimit(namespace.publishRate(), namespace.publishBurst(), namespace.floodDuration(), namespace.floodPause());
+    }
     return publishRate;
   }
 

@@ -8,6 +8,7 @@ import dev.chorus.protocol.Events;
 import dev.chorus.protocol.FrameCodec;
 import dev.chorus.transport.OutboundQueue;
 import dev.chorus.transport.SlowReason;
+import dev.chorus.transport.V1Frames;
 import dev.chorus.transport.WebSocketFrames;
 import io.netty.buffer.ByteBuf;
 import java.time.Duration;
@@ -205,6 +206,7 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
   /** When a message of the room's entity last came (an answer, a broadcast, a locate). */
   private long heardFromEntity = System.nanoTime();
   private int recovering; // members whose replay is not all queued yet
+  private int v1Members; // members whose connection speaks V1 (vsn=1.0.0): broadcasts are rendered once more for them
 
   private LocalRoom(
       ActorContext<Command> ctx,
@@ -446,6 +448,7 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
         r.connect().identity() == null ? null : r.connect().identity().presenceMeta());
     Member member = new Member(channel, r.queue(), entry);
     members.add(member);
+    if (r.queue().speaksV1()) v1Members++;
     metrics.joins.increment();
     if (Boolean.FALSE.equals(recovered)) metrics.recoveryRefused(reason == null ? "unknown" : reason);
     // Queued here, before any later Deliver, so the client sees its join reply first, then its
@@ -515,19 +518,29 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
   /**
    * Offers one rendered frame to every member: each queue gets a retained duplicate of the same
    * buffer (a reference, never a copy), and the room's own reference is released after. Returns
-   * how many members' queues refused it (closing connections).
+   * how many members' queues refused it (closing connections). Members that speak V1 share one
+   * V1 rendering of it instead, made at the first of them: never in a room without one.
    */
   private int offerToAll(ByteBuf frame) {
     int dropped = 0;
+    ByteBuf v1 = null;
     try {
       for (int i = 0, n = members.size(); i < n; i++) {
         Member m = members.get(i);
-        if (!(m.replay == null ? m.queue.offer(frame.retainedDuplicate()) : hold(m, frame.retainedDuplicate()))) dropped++;
+        ByteBuf shared = frame;
+        if (v1Members > 0 && m.queue.speaksV1()) shared = v1 == null ? (v1 = renderV1(frame)) : v1;
+        if (!(m.replay == null ? m.queue.offer(shared.retainedDuplicate()) : hold(m, shared.retainedDuplicate()))) dropped++;
       }
     } finally {
       frame.release();
+      if (v1 != null) v1.release();
     }
     return dropped;
+  }
+
+  private ByteBuf renderV1(ByteBuf frame) {
+    metrics.v1Renders.increment();
+    return V1Frames.render(frame);
   }
 
   /**
@@ -616,6 +629,7 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
       Member member = members.get(i);
       if (member.channel.equals(channel)) {
         members.remove(i);
+        if (member.queue.speaksV1()) v1Members--;
         endReplay(member);
         if (member.presence != null) presence.untrack(member.presence);
         entity.tell(new RoomEntity.MemberLeft(getContext().getSelf()));

@@ -1,6 +1,7 @@
 package dev.chorus.room;
 
 import dev.chorus.metrics.Metrics;
+import dev.chorus.protocol.BinaryCodec;
 import dev.chorus.protocol.FrameCodec;
 import dev.chorus.protocol.Topic;
 import dev.chorus.transport.WebSocketFrames;
@@ -78,8 +79,17 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
     }
   }
 
-  public record Publish(String event, ByteString payload, String ref, ActorRef<Published> replyTo)
-      implements Command, CrossNode {}
+  /**
+   * A message to sequence and broadcast; a {@code binary} one's payload is opaque bytes,
+   * broadcast as a Phoenix V2 binary message ({@link BinaryCodec}), else it is a JSON object.
+   */
+  public record Publish(String event, ByteString payload, String ref, ActorRef<Published> replyTo, boolean binary)
+      implements Command, CrossNode {
+    /** A JSON message. */
+    public Publish(String event, ByteString payload, String ref, ActorRef<Published> replyTo) {
+      this(event, payload, ref, replyTo, false);
+    }
+  }
 
   /** The publish was sequenced as {@code seq} in {@code epoch}. */
   public record Published(String ref, String epoch, long seq) implements CrossNode {}
@@ -498,8 +508,10 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
 
   private Behavior<Command> onPublish(Publish m) {
     lastMessageSeq = ++seq;
-    ByteString frame = WebSocketFrames.textBytes(
-        FrameCodec.encode(null, new Position(epoch, seq).ref(), topic, m.event(), m.payload()));
+    // A binary broadcast has no ref slot, so it carries no position (docs/protocol.md §8).
+    ByteString frame = m.binary()
+        ? WebSocketFrames.binaryBytes(BinaryCodec.encodeBroadcast(topic, m.event(), m.payload()))
+        : WebSocketFrames.textBytes(FrameCodec.encode(null, new Position(epoch, seq).ref(), topic, m.event(), m.payload()));
     LocalRoom.Deliver deliver = new LocalRoom.Deliver(seq, frame, Clocks.epochMicros());
     for (ActorRef<LocalRoom.Command> localRoom : membersByLocalRoom.keySet()) {
       localRoom.tell(deliver);

@@ -46,7 +46,9 @@ public final class RoomSerializer extends SerializerWithStringManifest {
   @Override
   public String manifest(Object o) {
     if (o instanceof LocalRoom.Deliver) return "D";
-    if (o instanceof RoomEntity.Publish) return "P";
+    // A binary publish has a manifest of its own, so that "P" stays what nodes without binary
+    // messages read (a rolling upgrade).
+    if (o instanceof RoomEntity.Publish p) return p.binary() ? "B" : "P";
     if (o instanceof RoomEntity.Published) return "p";
     if (o instanceof RoomEntity.Admit) return "A";
     if (o instanceof LocalRoom.Admitted) return "a";
@@ -170,6 +172,8 @@ public final class RoomSerializer extends SerializerWithStringManifest {
         }
         case "P":
           return new RoomEntity.Publish(readString(in), readBytes(in), readNullable(in), readRef(in));
+        case "B":
+          return new RoomEntity.Publish(readString(in), readBytes(in), readNullable(in), readRef(in), true);
         case "p":
           return new RoomEntity.Published(readNullable(in), readString(in), in.readLong());
         case "A":

@@ -102,7 +102,7 @@ final class JoinTable<C> {
     if (join.early.size() >= maxEarlyPushes || earlyBytes + size > maxEarlyBytes) return new Unmatched<>();
     // The payload is a slice of the client's message: held alone, not with the whole message.
     join.early.add(push.payload().isCompact() ? push
-        : new Frame(push.joinRef(), push.ref(), push.topic(), push.event(), push.payload().compact()));
+        : new Frame(push.joinRef(), push.ref(), push.topic(), push.event(), push.payload().compact(), push.binary()));
     join.earlyBytes += size;
     earlyBytes += size;
     return new Held<>();

@@ -136,8 +136,14 @@ public final class Session extends AbstractBehavior<Session.Command> {
     return this;
   }
 
+  /**
+   * A binary message is a push and nothing else: its payload is no JSON, so phx_join, phx_leave
+   * and heartbeat in one are treated as pushes of those events (refused as reserved or unmatched).
+   */
   private Behavior<Command> onFrame(Frame f) {
-    if (f.isHeartbeat()) {
+    if (f.binary()) {
+      push(f);
+    } else if (f.isHeartbeat()) {
       send(FrameCodec.replyOk(null, f.ref(), Frame.HEARTBEAT_TOPIC));
     } else if (Events.JOIN.equals(f.event())) {
       join(f);

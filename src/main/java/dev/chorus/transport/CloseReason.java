@@ -10,7 +10,6 @@ public record CloseReason(int code, String reason) {
   public static final CloseReason NORMAL = new CloseReason(1000, "normal closure");
   /** The client broke the WebSocket protocol; the text says how. */
   public static final int PROTOCOL_ERROR = 1002;
-  public static final CloseReason BINARY_UNSUPPORTED = new CloseReason(1003, "binary frames are not supported");
   public static final CloseReason INVALID_UTF8 = new CloseReason(1007, "invalid utf-8");
   public static final CloseReason TOO_BIG = new CloseReason(1009, "frame too large");
   /** The connection's session failed (a bug): reconnect. */
@@ -40,7 +39,6 @@ public record CloseReason(int code, String reason) {
     return switch (code) {
       case 1000 -> "normal";
       case 1002 -> "protocol_error";
-      case 1003 -> "binary_unsupported";
       case 1007 -> "invalid_utf8";
       case 1009 -> "too_big";
       case 1011 -> "internal_error";

@@ -4,6 +4,7 @@ import dev.chorus.auth.Authenticator;
 import dev.chorus.auth.Identity;
 import dev.chorus.auth.TokenVerifier;
 import dev.chorus.metrics.Metrics;
+import dev.chorus.protocol.Vsn;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -57,6 +58,11 @@ public final class ConnectionAdmission {
    * node can least afford it).
    */
   Admission admit(Map<String, String> query, String ip, String origin, String host) {
+    return admit(query, ip, origin, host, AuthToken.NONE);
+  }
+
+  /** As {@link #admit(Map, String, String, String)}, with the token the client presented outside its params. */
+  Admission admit(Map<String, String> query, String ip, String origin, String host, AuthToken authToken) {
     if (connections.draining()) return refused(503, DRAINING, "draining");
     String refusal = refusal(query);
     if (refusal != null) return refused(400, refusal, "version");
@@ -68,14 +74,32 @@ public final class ConnectionAdmission {
     if (!connectRate.tryConnect(ip)) return refused(429, "connect rate exceeded", "ip_rate");
     Identity identity;
     try {
-      identity = authenticator.authenticate(query.get("token"));
+      identity = identify(query, authToken);
     } catch (TokenVerifier.InvalidTokenException e) {
       return refused(403, e.getMessage(), "token");
     }
     ConnectParams params = ConnectParams.of(query, identity);
     OutboundQueue queue = connections.newQueue(settings, metrics, params.userId());
     if (queue == null) return refused(429, "too many connections for this user", "user_limit");
+    queue.vsn(Vsn.of(query.get("vsn")));
     return new Admission(params, queue, 101, null, 0);
+  }
+
+  /**
+   * The connect decision for a client's token, whichever way it came: the {@code token} connect
+   * parameter, or {@code authToken} (phoenix.js's {@code authToken} option: a WebSocket's
+   * subprotocol, a LongPoll request's {@code X-Phoenix-AuthToken} header, {@link AuthToken#of}).
+   * When both are given, {@code authToken} is the one verified and the parameter is ignored: it
+   * is the newer way, which keeps the token out of URLs and their logs, and phoenix.js
+   * evaluates it afresh on every connect. A malformed {@code authToken} is refused even where
+   * a token would not be checked (profile dev without a key): the client is broken.
+   *
+   * @return the connection's identity, null for an anonymous one
+   * @throws TokenVerifier.InvalidTokenException why the upgrade is refused (HTTP 403, counted as "token")
+   */
+  Identity identify(Map<String, String> query, AuthToken authToken) throws TokenVerifier.InvalidTokenException {
+    if (authToken.malformed()) throw new TokenVerifier.InvalidTokenException(TokenVerifier.MALFORMED);
+    return authenticator.authenticate(authToken.token() != null ? authToken.token() : query.get("token"));
   }
 
   private Admission refused(int status, String reason, String label) {
@@ -104,9 +128,9 @@ public final class ConnectionAdmission {
 
   /** Why an upgrade with these query parameters is refused (HTTP 400), or null. */
   static String refusal(Map<String, String> query) {
-    String vsn = query.getOrDefault("vsn", "2.0.0");
-    return vsn.startsWith("2.") ? null
-        : "unsupported protocol version vsn=" + vsn + ": Chorus speaks Phoenix Channels 2.0.0";
+    String vsn = query.get("vsn");
+    return Vsn.of(vsn) != null ? null
+        : "unsupported protocol version vsn=" + vsn + ": Chorus speaks Phoenix Channels 2.0.0 and 1.0.0";
   }
 
   ConnectionSettings settings() {

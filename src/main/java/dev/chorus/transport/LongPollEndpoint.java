@@ -34,7 +34,7 @@ final class LongPollEndpoint {
   static final String PATH = "/socket/longpoll";
   /** Where newer Phoenix clients put the session token (older ones, phoenix.js 1.8 included, use the query). */
   static final String TOKEN_HEADER = "x-phoenix-longpoll-token";
-  /** phoenix.js's {@code authToken} on LongPoll: taken as the connect token, like the {@code token} param. */
+  /** phoenix.js's {@code authToken} on LongPoll: decided by the admission as the WebSocket's subprotocol token ({@link AuthToken}). */
   static final String AUTH_HEADER = "x-phoenix-authtoken";
 
   private final LongPollSessions sessions;
@@ -50,16 +50,17 @@ final class LongPollEndpoint {
   }
 
   /**
-   * The session token and the connect token of a request. phoenix.js puts the session token in
-   * the {@code token} query parameter, where a client's own connect params may have a
+   * The session token and the connect token of a request's {@code token} query parameter.
+   * phoenix.js puts the session token there, where a client's own connect params may have a
    * {@code token} (its JWT) too: a value in the session token's shape ({@link LongPollToken},
    * four dot-separated parts starting {@code v1.}; a JWT has three) is the session token, any
    * other is the connect token. The {@code x-phoenix-longpoll-token} header, when present, is the
-   * session token; the {@code x-phoenix-authtoken} header, when present, is the connect token.
+   * session token. (phoenix.js's {@code authToken}, in the {@code x-phoenix-authtoken} header,
+   * is passed to the admission apart, as the WebSocket path passes its subprotocol's.)
    */
   record Tokens(String session, String connect) {
     static Tokens of(HttpHeaders headers, List<String> queryTokens) {
-      String session = headers.get(TOKEN_HEADER), connect = headers.get(AUTH_HEADER);
+      String session = headers.get(TOKEN_HEADER), connect = null;
       for (String t : queryTokens) {
         if (LongPollToken.nodeOf(t) != null) {
           if (session == null) session = t;
@@ -88,7 +89,7 @@ final class LongPollEndpoint {
     } else if (HttpMethod.GET.equals(method)) {
       if (tokens.session() == null) {
         respond(ctx, sessions.open(connectParams(uri, tokens), SocketGate.ipOf(ctx.channel().remoteAddress()),
-            origin, host, ctx.executor()));
+            origin, host, AuthToken.of(req.headers().get(AUTH_HEADER)), ctx.executor()));
       } else {
         route(ctx, new LongPollRouter.Request(true, tokens.session(), null));
       }

@@ -35,7 +35,7 @@ public final class LongPollRouter {
   public sealed interface Command {}
 
   /** A poll (GET) or a POST's frames for a session of this node. */
-  public record Request(boolean poll, String token, List<byte[]> frames) implements LongPollMessage {}
+  public record Request(boolean poll, String token, List<PostedFrame> frames) implements LongPollMessage {}
 
   /** {@code request} forwarded from another node, which waits for the answer. */
   public record Forward(Request request, ActorRef<PollAnswer> replyTo) implements Command, LongPollMessage {}

@@ -1,8 +1,12 @@
 package dev.chorus.transport;
 
 import dev.chorus.metrics.Metrics;
+import dev.chorus.protocol.BinaryCodec;
+import dev.chorus.protocol.Frame;
 import dev.chorus.protocol.FrameCodec;
 import dev.chorus.protocol.ProtocolException;
+import dev.chorus.protocol.V1JsonCodec;
+import dev.chorus.protocol.Vsn;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -33,14 +37,13 @@ final class LongPollSession {
   private final LongPollSettings settings;
   private final ConnectionSettings connection;
   private final Metrics metrics;
-  private final TokenBucket inboundRate;
+  private final RateLimit inboundRate;
   private final Runnable onEnd;
   private Sessions.Inbound inbound;
   private CompletableFuture<PollAnswer> pending;
   private ScheduledFuture<?> pendingTimer;
   private ScheduledFuture<?> idleTimer;
   private long lastPoll = System.nanoTime();
-  private int rateViolations;
   private boolean ended;
 
   LongPollSession(String id, String token, EventExecutor loop, OutboundQueue queue, LongPollSettings settings,
@@ -53,7 +56,7 @@ final class LongPollSession {
     this.connection = connection;
     this.metrics = metrics;
     this.onEnd = onEnd;
-    this.inboundRate = new TokenBucket(connection.inboundRate(), connection.inboundBurst());
+    this.inboundRate = new RateLimit(connection.inboundRate(), connection.inboundBurst(), connection.floodDuration(), connection.floodPause());
   }
 
   /** Starts the session's actor; the client's first poll comes next. */
@@ -74,14 +77,14 @@ final class LongPollSession {
   }
 
   /** A POST's frames, handed to the session in order. */
-  CompletableFuture<PollAnswer> post(List<byte[]> frames) {
+  CompletableFuture<PollAnswer> post(List<PostedFrame> frames) {
     CompletableFuture<PollAnswer> answer = new CompletableFuture<>();
     loop.execute(() -> {
       if (ended) {
         answer.complete(PollAnswer.gone());
         return;
       }
-      for (byte[] frame : frames) onFrame(ByteString.fromArrayUnsafe(frame));
+      for (PostedFrame frame : frames) onFrame(ByteString.fromArrayUnsafe(frame.bytes()), frame.binary());
       answer.complete(PollAnswer.posted());
     });
     return answer;
@@ -147,11 +150,12 @@ final class LongPollSession {
     pendingTimer = null;
   }
 
-  private void onFrame(ByteString text) {
+  /** As a WebSocket's message: within the inbound rate, decoded by its kind and the session's vsn. */
+  private void onFrame(ByteString message, boolean binary) {
     if (queue.closeRequest() != null) return; // closing: the client's further frames are moot
     if (withinRate()) {
       try {
-        inbound.frame(FrameCodec.decode(text));
+        inbound.frame(decode(message, binary));
       } catch (ProtocolException e) {
         inbound.badFrame(e);
       }
@@ -159,7 +163,7 @@ final class LongPollSession {
     }
     if (queue.closeRequest() != null) return;
     try {
-      var frame = FrameCodec.decode(text);
+      var frame = decode(message, binary);
       if (frame.ref() != null) {
         queue.offer(WebSocketFrames.text(FrameCodec.replyError(frame.joinRef(), frame.ref(), frame.topic(), "rate limited")));
       }
@@ -168,11 +172,17 @@ final class LongPollSession {
     }
   }
 
-  /** The inbound rate of a WebSocket ({@code chorus.connection.inbound-rate}), flood-tolerance included. */
+  private Frame decode(ByteString message, boolean binary) throws ProtocolException {
+    if (binary) return BinaryCodec.decodePush(message);
+    return queue.vsn() == Vsn.V1 ? V1JsonCodec.decode(message) : FrameCodec.decode(message);
+  }
+
+  /** The inbound rate of a WebSocket ({@code chorus.connection.inbound-rate}); a flood closes the session (4003). */
   private boolean withinRate() {
-    if (inboundRate.tryTake()) return true;
+    RateLimit.Verdict verdict = inboundRate.take();
+    if (verdict == RateLimit.Verdict.PASS) return true;
     metrics.rateLimited.increment();
-    if (++rateViolations > connection.floodTolerance()) queue.close(CloseReason.RATE_LIMITED, false);
+    if (verdict == RateLimit.Verdict.FLOOD) queue.close(CloseReason.RATE_LIMITED, false);
     return false;
   }
 

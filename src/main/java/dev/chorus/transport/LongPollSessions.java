@@ -52,13 +52,13 @@ public final class LongPollSessions {
    * A new session for a poll without a token, run on {@code loop}: answered 410 with its token
    * (phoenix.js then opens and polls with it), or refused as an upgrade would be.
    */
-  PollAnswer open(Map<String, String> query, String ip, String origin, String host, EventExecutor loop) {
+  PollAnswer open(Map<String, String> query, String ip, String origin, String host, AuthToken authToken, EventExecutor loop) {
     if (count.incrementAndGet() > settings.maxSessions()) {
       count.decrementAndGet();
       admission.metrics().longPollRefused(SESSION_LIMIT);
       return PollAnswer.refused(503, SESSION_LIMIT_TEXT);
     }
-    ConnectionAdmission.Admission admitted = admission.admit(query, ip, origin, host);
+    ConnectionAdmission.Admission admitted = admission.admit(query, ip, origin, host, authToken);
     if (admitted.refusal() != null) {
       count.decrementAndGet();
       return admitted.status() == 403 ? PollAnswer.forbidden(admitted.refusal())
@@ -83,7 +83,7 @@ public final class LongPollSessions {
   }
 
   /** A POST's frames for the session {@code token} names, if it is one of this node's; else 410. */
-  CompletableFuture<PollAnswer> post(String token, List<byte[]> frames) {
+  CompletableFuture<PollAnswer> post(String token, List<PostedFrame> frames) {
     LongPollSession session = find(token);
     return session == null ? gone() : session.post(frames);
   }

@@ -27,6 +27,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -124,6 +126,10 @@ public final class NettySocketServer implements AutoCloseable {
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
       SocketGate gate = ctx.pipeline().get(SocketGate.class);
       if (gate != null) gate.requestRead();
+      if (req.decoderResult().isFailure()) {
+        undecodable(ctx, req);
+        return;
+      }
       QueryStringDecoder uri = new QueryStringDecoder(req.uri());
       switch (uri.path()) {
         case "/socket/websocket" -> upgrade(ctx, req, uri);
@@ -145,8 +151,9 @@ public final class NettySocketServer implements AutoCloseable {
       }
       Map<String, String> query = new HashMap<>();
       uri.parameters().forEach((k, v) -> query.put(k, v.get(0)));
+      AuthTokenProtocol.Offer offer = AuthTokenProtocol.parse(req.headers().getAll(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL));
       ConnectionAdmission.Admission admitted = admission.admit(query, SocketGate.ipOf(ctx.channel().remoteAddress()),
-          req.headers().get(HttpHeaderNames.ORIGIN), req.headers().get(HttpHeaderNames.HOST));
+          req.headers().get(HttpHeaderNames.ORIGIN), req.headers().get(HttpHeaderNames.HOST), offer.token());
       if (admitted.refusal() != null) {
         reply(ctx, HttpResponseStatus.valueOf(admitted.status()), admitted.refusal(), admitted.retryAfterSeconds());
         return;
@@ -155,6 +162,8 @@ public final class NettySocketServer implements AutoCloseable {
       res.headers().set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
       res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
       res.headers().set(HttpHeaderNames.SEC_WEBSOCKET_ACCEPT, acceptKey(key));
+      // phoenix.js offers "phoenix" with its authToken and aborts unless one is selected; never the token's own.
+      if (offer.phoenix()) res.headers().set(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL, AuthTokenProtocol.PHOENIX);
       ctx.writeAndFlush(res);
       // From here on the connection's bytes are WebSocket frames, read by our own reader.
       ctx.pipeline().remove("aggregate");
@@ -163,6 +172,25 @@ public final class NettySocketServer implements AutoCloseable {
       if (ctx.pipeline().get(SocketGate.NAME) != null) ctx.pipeline().remove(SocketGate.NAME); // its deadline ends here
       ctx.pipeline().replace(this, "websocket", new WebSocketConnection(
           admission.settings(), admission.metrics(), admitted.queue(), sessions, admitted.params()));
+    }
+
+    /**
+     * A request Netty's decoder could not read whole: a request line over 4 KiB (414) or headers
+     * over 8 KiB (431: a huge authToken subprotocol among them), else 400. Counted as
+     * request_too_large or bad_request.
+     */
+    private void undecodable(ChannelHandlerContext ctx, FullHttpRequest req) {
+      Throwable cause = req.decoderResult().cause();
+      if (cause instanceof TooLongHttpLineException) {
+        admission.metrics().connectionRefused("request_too_large");
+        reply(ctx, HttpResponseStatus.REQUEST_URI_TOO_LONG, "request line too long");
+      } else if (cause instanceof TooLongHttpHeaderException) {
+        admission.metrics().connectionRefused("request_too_large");
+        reply(ctx, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "request headers too large");
+      } else {
+        admission.metrics().connectionRefused("bad_request");
+        reply(ctx, HttpResponseStatus.BAD_REQUEST, "bad request");
+      }
     }
 
     private static void page(ChannelHandlerContext ctx, String resource, String contentType) {

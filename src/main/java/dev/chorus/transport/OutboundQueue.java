@@ -1,6 +1,7 @@
 package dev.chorus.transport;
 
 import dev.chorus.metrics.Metrics;
+import dev.chorus.protocol.Vsn;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
@@ -48,6 +49,8 @@ public final class OutboundQueue {
   private CloseReason close; // once set, offers are refused
   private boolean discardPending;
   private Runnable onTerminate = () -> {};
+  /** The connection's serializer; set once by its admission, before the queue is shared. */
+  private Vsn vsn = Vsn.V2;
   /** What Netty's buffer holds for the socket, as the writer last saw it. */
   private final AtomicLong socketBytes = new AtomicLong();
 
@@ -57,11 +60,28 @@ public final class OutboundQueue {
     this.metrics = metrics;
   }
 
+  /** Sets the connection's serializer (admission does, before the queue is shared). */
+  void vsn(Vsn vsn) {
+    this.vsn = vsn;
+  }
+
+  /** The connection's serializer. */
+  public Vsn vsn() {
+    return vsn;
+  }
+
+  /** Whether the connection speaks V1 ({@code vsn=1.0.0}): a room renders its broadcasts once more for such members. */
+  public boolean speaksV1() {
+    return vsn == Vsn.V1;
+  }
+
   /**
    * Queues a frame, taking ownership of it; false when the connection is closing or closed (the
-   * frame is released).
+   * frame is released). Frames are rendered in V2; a V1 connection's are rendered again here
+   * ({@link V1Frames}), except a broadcast its room rendered in V1 already.
    */
   public boolean offer(ByteBuf frame) {
+    if (vsn == Vsn.V1) frame = V1Frames.toV1(frame);
     boolean wake, accepted;
     synchronized (this) {
       if (close != null) {

@@ -8,15 +8,23 @@ public final class TokenBucket {
   private long last;
 
   public TokenBucket(double ratePerSecond, int burst) {
+    this(ratePerSecond, burst, System.nanoTime());
+  }
+
+  TokenBucket(double ratePerSecond, int burst, long now) {
     this.ratePerNano = ratePerSecond / 1e9;
     this.burst = burst;
     this.tokens = burst;
-    this.last = System.nanoTime();
+    this.last = now;
   }
 
   /** Takes one token; false when the bucket is empty. */
   public boolean tryTake() {
-    long now = System.nanoTime();
+    return tryTake(System.nanoTime());
+  }
+
+  /** Takes one token at {@code now} (System.nanoTime); false when the bucket is empty. */
+  boolean tryTake(long now) {
     tokens = Math.min(burst, tokens + (now - last) * ratePerNano);
     last = now;
     if (tokens < 1) return false;

@@ -25,7 +25,8 @@ final class WebSocketFrameReader {
 
   record Text(ByteString payload) implements Event {}
 
-  record Binary() implements Event {}
+  /** A binary message: a Phoenix V2 binary push, or not (the protocol decoder decides). */
+  record Binary(ByteString payload) implements Event {}
 
   record Ping(ByteString payload) implements Event {}
 
@@ -166,7 +167,7 @@ final class WebSocketFrameReader {
   }
 
   private static Event complete(int opcode, ByteString payload) {
-    if (opcode != OP_TEXT) return new Binary();
+    if (opcode != OP_TEXT) return new Binary(payload);
     // RFC 6455 §8.1: a text message that is not UTF-8 fails the connection (1007). Relaying it
     // would make browsers drop their connections.
     return Utf8.isValid(payload) ? new Text(payload) : new Violation(CloseReason.INVALID_UTF8);

@@ -33,7 +33,17 @@ public final class WebSocketFrames {
     return header(OP_TEXT, payload.size()).concat(payload).compact();
   }
 
-  /** A frame rendered by {@link #textBytes}, copied once into a buffer to queue. */
+  /** A complete (FIN) binary frame carrying {@code payload}, as bytes to send to other nodes or keep in history. */
+  public static ByteString binaryBytes(ByteString payload) {
+    return header(OP_BINARY, payload.size()).concat(payload).compact();
+  }
+
+  /** Whether a frame rendered by {@link #textBytes} or {@link #binaryBytes} is a binary one. */
+  public static boolean isBinary(ByteString frame) {
+    return (frame.apply(0) & 0x0F) == OP_BINARY;
+  }
+
+  /** A frame rendered by {@link #textBytes} or {@link #binaryBytes}, copied once into a buffer to queue. */
   public static ByteBuf toBuf(ByteString frame) {
     ByteBuf buf = ALLOC.directBuffer(frame.size());
     for (ByteBuffer chunk : frame.getByteBuffers()) buf.writeBytes(chunk);
@@ -42,6 +52,11 @@ public final class WebSocketFrames {
 
   /** The payload of a text frame rendered by {@link #textBytes} (for reading history back). */
   public static ByteString textPayload(ByteString frame) {
+    return payload(frame);
+  }
+
+  /** The payload of a frame rendered by {@link #textBytes} or {@link #binaryBytes}. */
+  public static ByteString payload(ByteString frame) {
     int len = frame.apply(1) & 0x7F;
     return frame.drop(len == 126 ? 4 : len == 127 ? 10 : 2);
   }

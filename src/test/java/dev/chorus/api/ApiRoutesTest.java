@@ -10,6 +10,7 @@ import dev.chorus.testkit.TestNode;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.Base64;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -68,6 +69,82 @@ class ApiRoutesTest {
       assertEquals("hi", history.path("messages").path(0).path("payload").path("text").asText());
       assertEquals(0, JSON.readTree(call("GET", "/api/history/announcements:news?since=1", null, KEY).body()).path("messages").size());
     }
+  }
+
+  static HttpResponse<String> callRaw(String path, byte[] body) throws Exception {
+    HttpRequest r = HttpRequest.newBuilder(node.managementUri().resolve(path))
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+        .header("Content-Type", "application/octet-stream")
+        .header("Authorization", "Bearer " + KEY)
+        .build();
+    return HttpClient.newHttpClient().send(r, HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void aBackendPublishesBinaryAsBase64OrARawBodyAndHistoryShowsItAsBase64() throws Exception {
+    byte[] bytes = new byte[2000];
+    java.util.concurrent.ThreadLocalRandom.current().nextBytes(bytes);
+    byte[] raw = {0, (byte) 0xFF, 7};
+    String b64 = Base64.getEncoder().encodeToString(bytes);
+    try (PhxClient s = subscriber("room:api-binary")) {
+      HttpResponse<String> r = call("POST", "/api/publish",
+          "{\"topic\":\"room:api-binary\",\"event\":\"file\",\"binary\":\"" + b64 + "\"}", KEY);
+      assertEquals(200, r.statusCode(), r.body());
+      assertEquals(1, JSON.readTree(r.body()).path("seq").asLong());
+      r = call("POST", "/api/publish", "{\"topic\":\"room:api-binary\",\"event\":\"msg\",\"payload\":{\"n\":2}}", KEY);
+      assertEquals(200, r.statusCode(), r.body());
+      r = callRaw("/api/publish?topic=room:api-binary&event=raw", raw);
+      assertEquals(200, r.statusCode(), r.body());
+      assertEquals(3, JSON.readTree(r.body()).path("seq").asLong());
+
+      JsonNode first = s.next();
+      assertEquals("file", first.get(3).asText());
+      assertArrayEquals(bytes, PhxClient.binaryPayload(first));
+      assertEquals(2, s.next().get(4).path("n").asInt());
+      JsonNode third = s.next();
+      assertEquals("raw", third.get(3).asText());
+      assertArrayEquals(raw, PhxClient.binaryPayload(third));
+
+      JsonNode messages = JSON.readTree(call("GET", "/api/history/room:api-binary?since=0", null, KEY).body()).path("messages");
+      assertEquals(3, messages.size(), messages.toString());
+      assertEquals("file", messages.path(0).path("event").asText());
+      assertEquals(b64, messages.path(0).path("binary").asText());
+      assertFalse(messages.path(0).has("payload"));
+      assertEquals(2, messages.path(1).path("payload").path("n").asInt());
+      assertFalse(messages.path(1).has("binary"));
+      assertArrayEquals(raw, Base64.getDecoder().decode(messages.path(2).path("binary").asText()));
+    }
+  }
+
+  @Test
+  void binaryPublishesAreCheckedInBytes() throws Exception {
+    // announcements: max-message-bytes = 100; a binary message counts as the binary push it
+    // would be without refs: 5 + "announcements:b" (15) + "msg" (3) + the payload
+    int at = 100 - 5 - 15 - 3;
+    assertEquals(200, callRaw("/api/publish?topic=announcements:b&event=msg", new byte[at]).statusCode());
+    HttpResponse<String> over = callRaw("/api/publish?topic=announcements:b&event=msg", new byte[at + 1]);
+    assertEquals(413, over.statusCode(), over.body());
+    assertEquals("message too large", JSON.readTree(over.body()).path("error").asText());
+    String b64 = Base64.getEncoder().encodeToString(new byte[at]);
+    assertEquals(200, call("POST", "/api/publish", "{\"topic\":\"announcements:b\",\"event\":\"msg\",\"binary\":\"" + b64 + "\"}", KEY).statusCode());
+    String b64Over = Base64.getEncoder().encodeToString(new byte[at + 1]);
+    assertEquals(413, call("POST", "/api/publish", "{\"topic\":\"announcements:b\",\"event\":\"msg\",\"binary\":\"" + b64Over + "\"}", KEY).statusCode());
+    record Case(String body, int status, String error) {}
+    String longTopic = "room:" + "t".repeat(251); // 256 bytes: a valid topic, longer than a binary message can name
+    for (Case c : new Case[] {
+        new Case("{\"topic\":\"room:x\",\"event\":\"msg\",\"binary\":\"AAA\",\"payload\":{}}", 400, "either payload or binary, not both"),
+        new Case("{\"topic\":\"room:x\",\"event\":\"msg\",\"binary\":\"not base64!\"}", 400, "binary must be a base64 string"),
+        new Case("{\"topic\":\"room:x\",\"event\":\"msg\",\"binary\":42}", 400, "binary must be a base64 string"),
+        new Case("{\"topic\":\"" + longTopic + "\",\"event\":\"msg\",\"binary\":\"AAA=\"}", 400, "topic or event too long for a binary message")}) {
+      HttpResponse<String> r = call("POST", "/api/publish", c.body(), KEY);
+      assertEquals(c.status(), r.statusCode(), c.body() + " -> " + r.body());
+      assertEquals(c.error(), JSON.readTree(r.body()).path("error").asText(), c.body());
+    }
+    HttpResponse<String> noTopic = callRaw("/api/publish?event=msg", new byte[1]);
+    assertEquals(400, noTopic.statusCode());
+    assertEquals("topic is required", JSON.readTree(noTopic.body()).path("error").asText());
+    HttpResponse<String> reserved = callRaw("/api/publish?topic=room:x&event=phx_reply", new byte[1]);
+    assertEquals("reserved event", JSON.readTree(reserved.body()).path("error").asText());
   }
 
   @Test

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.chorus.room.Namespaces;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -417,6 +418,22 @@ class DeployManifestsTest {
     Config resolved = conf.withFallback(ConfigFactory.defaultReference()).resolve();
     dev.chorus.ChorusSettings.fromConfig(resolved.getConfig("chorus")); // throws for a bad value
     dev.chorus.auth.TokenVerifier.fromConfig(resolved.getConfig("chorus.auth")); // (no key here: the Secret has it)
+  }
+
+  /** Production keeps rate limits stricter than the friendly defaults (the configmap says why). */
+  @Test
+  void kubernetesConfKeepsStricterRateLimitsThanTheDefaults() {
+    Config prod = kubernetesConf().withFallback(ConfigFactory.defaultReference()).resolve();
+    Config defaults = ConfigFactory.defaultReference().resolve();
+    for (String key : List.of("chorus.connection.inbound-rate", "chorus.connection.inbound-burst",
+        "chorus.namespace-defaults.publish-rate", "chorus.namespace-defaults.publish-burst")) {
+      assertTrue(prod.getDouble(key) < defaults.getDouble(key), key + ": " + prod.getDouble(key) + " not below " + defaults.getDouble(key));
+    }
+    for (String key : List.of("chorus.connection.flood-duration", "chorus.namespace-defaults.flood-duration")) {
+      assertTrue(prod.getDuration(key).compareTo(defaults.getDuration(key)) < 0, key);
+    }
+    Namespaces namespaces = Namespaces.fromConfig(prod.getConfig("chorus"));
+    assertEquals(prod.getInt("chorus.namespace-defaults.publish-burst"), namespaces.get("room").publishBurst(), "the room namespace takes them");
   }
 
   @Test

@@ -2,17 +2,27 @@ package dev.chorus.interop;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
 import dev.chorus.ChorusNode;
 import dev.chorus.testkit.TestNode;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
  * The real phoenix.js client (npm {@code phoenix}, with {@code ws} as its transport, pinned in
  * src/test/js/package.json and installed by the build) against a real node: join, push, replies,
- * broadcasts, unknown namespace, phx_error then automatic rejoin, heartbeats, leave.
+ * broadcasts, unknown namespace, phx_error then automatic rejoin, heartbeats, leave; presence;
+ * binary payloads.
  */
 class PhoenixJsInteropTest {
 
@@ -37,7 +47,52 @@ class PhoenixJsInteropTest {
     run("longpoll.mjs", "chorus.longpoll { window = 2 s, idle-timeout = 4 s, forward-timeout = 5 s }", "2 passed, 0 failed");
   }
 
+  /**
+   * Binary payloads (Phoenix V2 binary): an ArrayBuffer pushed by one phoenix.js socket reaches
+   * both as an ArrayBuffer with the same bytes, in push order with JSON pushes; a backend's
+   * binary publish (raw body and base64) arrives too.
+   */
+  @Test
+  void phoenixJsBinaryPayloadsWork() throws Exception {
+    run("binary.mjs", "chorus.api.key = \"" + API_KEY + "\"", "5 passed, 0 failed");
+  }
+
+  private static final String API_KEY = "interop-api-key";
+
+  /**
+   * phoenix.js's authToken option (the token in a subprotocol) on a node in profile prod: a valid
+   * token connects, joins and pushes; a bad one (signed with another secret) never opens.
+   */
+  @Test
+  void phoenixJsAuthTokenConnectsOrIsRefused() throws Exception {
+    String secret = "an-interop-secret-of-at-least-32-bytes";
+    run("authtoken.mjs", "chorus.profile = prod\nchorus.auth.hs256-secret = \"" + secret + "\"", "2 passed, 0 failed",
+        Map.of("CHORUS_TOKEN", hs256(secret, "ada"), "CHORUS_BAD_TOKEN", hs256("another-secret-of-at-least-32-bytes!!", "ada")));
+  }
+
+  /**
+   * phoenix.js against the default limits: a burst of 1 000 pushes to one topic, all answered ok
+   * and delivered in order to the publisher and a witness; 1 000 pushed right after join(),
+   * before its reply (phoenix.js flushes them on the reply); 800 over three topics, all ok.
+   */
+  @Test
+  void phoenixJsBurstsPassTheDefaultLimits() throws Exception {
+    run("burst.mjs", "", "3 passed, 0 failed");
+  }
+
+  /** A token for {@code sub}, valid for 10 minutes, allowing room:*, signed with {@code secret}. */
+  private static String hs256(String secret, String sub) throws Exception {
+    SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), new JWTClaimsSet.Builder().subject(sub)
+        .expirationTime(Date.from(Instant.now().plusSeconds(600))).claim("topics", List.of("room:*")).build());
+    jwt.sign(new MACSigner(secret));
+    return jwt.serialize();
+  }
+
   private static void run(String script, String config, String expected) throws Exception {
+    run(script, config, expected, Map.of());
+  }
+
+  private static void run(String script, String config, String expected, Map<String, String> env) throws Exception {
     File dir = new File("src/test/js");
     assertTrue(new File(dir, "node_modules/phoenix").isDirectory(),
         "npm packages missing: run `mvn -B verify` (its npm ci step installs them)");
@@ -46,6 +101,11 @@ class PhoenixJsInteropTest {
           .directory(dir)
           .redirectErrorStream(true);
       pb.environment().put("CHORUS_URL", "ws://127.0.0.1:" + node.httpAddress().getPort() + "/socket");
+      // The API for backends: only a node started with chorus.api.key answers it.
+      String management = node.managementUri().toString();
+      pb.environment().put("CHORUS_API_URL", management.endsWith("/") ? management.substring(0, management.length() - 1) : management);
+      pb.environment().put("CHORUS_API_KEY", API_KEY);
+      pb.environment().putAll(env);
       Process p = pb.start();
       try {
         // the scripts bound themselves (60 s, 90 s); this is the backstop

@@ -4,16 +4,21 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.chorus.metrics.Metrics;
+import dev.chorus.protocol.BinaryCodec;
 import dev.chorus.protocol.Frame;
 import dev.chorus.protocol.FrameCodec;
 import dev.chorus.protocol.Topic;
 import dev.chorus.transport.ConnectParams;
 import dev.chorus.transport.QueueReader;
 import dev.chorus.transport.WebSocketFrames;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -195,6 +200,34 @@ class LocalRoomTest {
     assertEquals("shout", toA.event());
     assertEquals(2, memberCount());
     assertEquals(2, metrics.deliveries.sum()); // counted after the offers: read after the barrier
+  }
+
+  /** The buffer that owns {@code b}'s memory, under its duplicates and leak-detection wrappers. */
+  private static ByteBuf memory(ByteBuf b) {
+    while (b.unwrap() != null) b = b.unwrap();
+    return b;
+  }
+
+  @Test
+  void aBinaryBroadcastIsOneBufferSharedByEveryMember() {
+    Member a = member("1"), b = member("2");
+    joined(a, 0);
+    joined(b, 0);
+    ByteString frame = WebSocketFrames.binaryBytes(
+        BinaryCodec.encodeBroadcast(TOPIC, "file", ByteString.fromArray(new byte[] {0, (byte) 0xFF, 5})));
+    deliver(1, frame);
+    assertEquals(2, memberCount()); // a barrier: the broadcast was offered
+    ByteBuf toA = a.out().pollBuffer(), toB = b.out().pollBuffer();
+    try {
+      assertArrayEquals(frame.toArray(), ByteBufUtil.getBytes(toA));
+      assertArrayEquals(frame.toArray(), ByteBufUtil.getBytes(toB));
+      assertNotSame(toA, toB);
+      assertSame(memory(toA), memory(toB), "a retained duplicate of one rendered buffer per member, no copy");
+    } finally {
+      toA.release();
+      toB.release();
+    }
+    assertEquals(2, metrics.deliveries.sum());
   }
 
   @Test

@@ -133,6 +133,38 @@ class RoomEntityTest {
     assertEquals(new RoomEntity.Published(null, epoch, 4), publish(entity, replies, null, "m4"));
   }
 
+  /**
+   * A binary publish takes its seq in the same sequence as JSON ones, is rendered once as a
+   * binary broadcast frame (no position in it), delivered to every local room with members,
+   * kept in history and replayed to a recovering join in order with the JSON messages.
+   */
+  @Test
+  void aBinaryPublishIsSequencedRenderedOnceKeptAndReplayed() throws Exception {
+    ActorRef<RoomEntity.Command> entity = entity("room:bin");
+    TestProbe<LocalRoom.Command> roomA = localRoom(), roomB = localRoom();
+    Position start = admit(entity, roomA, 1);
+    entity.tell(new RoomEntity.Register(roomB.ref(), 2));
+    TestProbe<RoomEntity.Published> replies = testKit.createTestProbe(RoomEntity.Published.class);
+    ByteString bytes = ByteString.fromArray(new byte[] {0, (byte) 0xFF, 1, 2});
+    publish(entity, replies, "p1", "json");
+    entity.tell(new RoomEntity.Publish("file", bytes, "p2", replies.ref(), true));
+    assertEquals(new RoomEntity.Published("p2", start.epoch(), 2), replies.expectMessageClass(RoomEntity.Published.class, WAIT));
+    ByteString expected = WebSocketFrames.binaryBytes(dev.chorus.protocol.BinaryCodec.encodeBroadcast("room:bin", "file", bytes));
+    for (TestProbe<LocalRoom.Command> room : List.of(roomA, roomB)) {
+      assertEquals(1, room.expectMessageClass(LocalRoom.Deliver.class, WAIT).seq());
+      LocalRoom.Deliver d = room.expectMessageClass(LocalRoom.Deliver.class, WAIT);
+      assertEquals(2, d.seq());
+      assertEquals(expected, d.frame(), "rendered once, as the binary frame every member gets");
+    }
+    TestProbe<LocalRoom.Command> back = localRoom();
+    entity.tell(new RoomEntity.Admit(back.ref(), 9, start));
+    LocalRoom.Admitted admitted = back.expectMessageClass(LocalRoom.Admitted.class, WAIT);
+    assertEquals(Boolean.TRUE, admitted.recovered());
+    assertEquals(2, admitted.replay().size());
+    assertEquals("{\"body\":\"json\"}", decode(admitted.replay().get(0)).payload().utf8String());
+    assertEquals(expected, admitted.replay().get(1));
+  }
+
   @Test
   void aFullRoomRefusesAdmission() {
     ActorRef<RoomEntity.Command> entity = entity("tiny:a"); // max-members = 2

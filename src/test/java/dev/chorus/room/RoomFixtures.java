@@ -9,7 +9,7 @@ final class RoomFixtures {
   /**
    * room: the defaults with presence off; quiet: no client publish; small: pushes of 44 bytes as a whole frame
    * ({@code ["1","2","small:x","shout",<16 bytes>]});
-   * slow: a burst of 2 pushes with (almost) no refill and one rate-limited push tolerated;
+   * slow: a burst of 2 pushes with (almost) no refill, and closed once over it for 300 ms;
    * tiny: 2 members; short: 2 messages of history.
    */
   static final Namespaces NAMESPACES = Namespaces.fromConfig(ConfigFactory.parseString("""
@@ -17,7 +17,7 @@ final class RoomFixtures {
             room { presence = off }
             quiet { client-publish = off }
             small { max-message-bytes = 44 }
-            slow { publish-rate = 0.001, publish-burst = 2, flood-tolerance = 1 }
+            slow { publish-rate = 0.001, publish-burst = 2, flood-duration = 300 ms, flood-pause = 1 h }
             tiny { max-members = 2 }
             short { history-size = 2 }
           }

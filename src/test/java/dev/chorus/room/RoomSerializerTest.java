@@ -41,6 +41,7 @@ class RoomSerializerTest {
         new LocalRoom.Deliver(42, frame, 1_700_000_000_000_000L),
         new RoomEntity.Publish("msg", ByteString.fromString("{\"body\":\"hi\"}"), "7", published.ref()),
         new RoomEntity.Publish("msg", ByteString.emptyByteString(), null, published.ref()),
+        new RoomEntity.Publish("file", ByteString.fromArray(new byte[] {0, (byte) 0xFF}), "7", published.ref(), true),
         new RoomEntity.Published("7", "3w5e11264sgsf", 9L),
         new RoomEntity.Published(null, "1", 1L),
         new RoomEntity.Admit(localRoom.ref(), 5, null),
@@ -73,6 +74,40 @@ class RoomSerializerTest {
         new LocalRooms.Largest("pekko://chorus@127.0.0.1:25520", 2, 7,
             List.of(new LocalRooms.RoomSize("room:a", 5), new LocalRooms.RoomSize("room:b", 2))));
     for (Object m : messages) assertEquals(m, roundTrip(m), "round trip of " + m);
+  }
+
+  /**
+   * A binary message crosses nodes as it is: its publish under a manifest of its own (so a JSON
+   * publish stays "P", as nodes without binary messages read it), and its rendered binary frame,
+   * any bytes, in every message that carries frames.
+   */
+  @Test
+  void binaryMessagesRoundTripUnchanged() throws Exception {
+    TestProbe<RoomEntity.Published> published = kit.createTestProbe();
+    byte[] bytes = new byte[70_000]; // past a 2-byte length: the frame's 8-byte length form
+    java.util.concurrent.ThreadLocalRandom.current().nextBytes(bytes);
+    ByteString payload = ByteString.fromArray(bytes);
+    RoomEntity.Publish binary = new RoomEntity.Publish("file", payload, "7", published.ref(), true);
+    assertEquals("B", serializer.manifest(binary));
+    assertEquals(binary, roundTrip(binary));
+    RoomEntity.Publish json = new RoomEntity.Publish("msg", ByteString.fromString("{}"), "8", published.ref());
+    assertEquals("P", serializer.manifest(json));
+    assertFalse(((RoomEntity.Publish) roundTrip(json)).binary());
+
+    ByteString frame = dev.chorus.transport.WebSocketFrames.binaryBytes(
+        dev.chorus.protocol.BinaryCodec.encodeBroadcast("room:a", "file", payload));
+    assertTrue(dev.chorus.transport.WebSocketFrames.isBinary(frame));
+    List<Object> messages = List.of(
+        new LocalRoom.Deliver(3, frame, 1_700_000_000_000_000L),
+        new LocalRoom.Admitted(6, new Position("k3j", 9), true, null, List.of(frame), false),
+        new LocalRoom.ReplayPage(6, List.of(frame), true),
+        new RoomEntity.History(new Position("k3j", 9), List.of(3L), List.of(frame), false),
+        new RoomEntity.Tail(List.of(3L), List.of(frame), false),
+        new LocalRoom.CatchUp("k3j", 9, List.of(3L), List.of(frame), true, true));
+    for (Object m : messages) assertEquals(m, roundTrip(m), "round trip of a " + m.getClass().getSimpleName());
+    LocalRoom.Deliver back = (LocalRoom.Deliver) roundTrip(messages.get(0));
+    assertEquals(frame, back.frame());
+    assertEquals(payload, dev.chorus.protocol.BinaryCodec.decodeBroadcast(dev.chorus.transport.WebSocketFrames.payload(back.frame())).payload());
   }
 
   @Test

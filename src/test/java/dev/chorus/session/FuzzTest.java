@@ -18,8 +18,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 /**
- * Thousands of random and mutated frames (bounded in count and time, seeded) at a node, from
- * connections that are closed and replaced as the node refuses them, while a well-behaved
+ * Thousands of random and mutated frames, text and binary (bounded in count and time, seeded) at
+ * a node, from connections that are closed and replaced as the node refuses them, while a well-behaved
  * client in a room receives every message of a steady publisher in order; afterwards the node
  * serves new clients, and its heap has not grown beyond a bound.
  */
@@ -49,7 +49,7 @@ class FuzzTest {
     Random random = new Random(seed);
     try (ChorusNode node = TestNode.start("""
         chorus.namespaces.room.presence = on
-        chorus.connection { inbound-rate = 100000, inbound-burst = 100000, flood-tolerance = 100000 }
+        chorus.connection { inbound-rate = 100000, inbound-burst = 100000, flood-duration = 1h }
         """)) {
       int port = node.httpAddress().getPort();
       long heapBefore = Heap.usedAfterGc();
@@ -114,7 +114,7 @@ class FuzzTest {
   /** One random or mutated frame, in one of several malformed or valid shapes. */
   static void send(PhxClient s, Random random) throws IOException {
     byte[] valid = VALID[random.nextInt(VALID.length)].getBytes(StandardCharsets.UTF_8);
-    switch (random.nextInt(8)) {
+    switch (random.nextInt(10)) {
       case 0 -> s.sendText(new String(valid, StandardCharsets.UTF_8));
       case 1 -> s.sendFrame(0x1, mutate(valid, random), true, true); // mutated JSON (maybe invalid UTF-8)
       case 2 -> {
@@ -130,6 +130,17 @@ class FuzzTest {
       }
       case 5 -> s.sendRaw(new byte[] {(byte) 0x81, (byte) 0xFF, 0x7F, -1, -1, -1, -1, -1, -1, -1}); // a 9 EB length
       case 6 -> s.sendText("[" + "[".repeat(random.nextInt(200)) + "]"); // deep nesting
+      case 7 -> { // a binary push (Phoenix V2 binary), as it is or mutated: lengths, kind, fields
+        byte[] payload = new byte[random.nextInt(100)];
+        random.nextBytes(payload);
+        byte[] push = PhxClient.binaryPush("1", "6", random.nextBoolean() ? "room:fuzz" : "phoenix", "file", payload);
+        s.sendFrame(0x2, random.nextBoolean() ? push : mutate(push, random), true, true);
+      }
+      case 8 -> {
+        byte[] junk = new byte[random.nextInt(200)];
+        random.nextBytes(junk);
+        s.sendFrame(0x2, junk, true, true); // random bytes as binary
+      }
       default -> s.sendText(new String(valid, StandardCharsets.UTF_8).replace("room:fuzz", "room:" + "x".repeat(random.nextInt(400))));
     }
   }

@@ -41,7 +41,9 @@ import java.util.regex.Pattern;
  *       them in order; {@link #expect} finds one and keeps the frames read past it, which
  *       {@link #next}, {@link #expect} and {@link #broadcasts} see first; {@link #skipTo} drops
  *       them. {@link #join}, {@link #push}, {@link #pushOk} and {@link #assertHeartbeatAnswered}
- *       are the round trips most tests need.
+ *       are the round trips most tests need. Binary messages (Phoenix V2 binary):
+ *       {@link #pushBinary} sends one; a binary broadcast is read as a frame among the others,
+ *       {@code [null, null, topic, event, {"binary": "<base64>"}]} ({@link #binaryPayload}).
  * </ul>
  *
  * Every read has a deadline: the one given, else this client's {@link #withWait wait} (10 s
@@ -87,6 +89,7 @@ public final class PhxClient implements AutoCloseable {
   private String name;
   private int refs;
   private int heartbeats;
+  private String upgradeHead = "";
 
   private PhxClient(Socket socket, String host, int port) throws IOException {
     this.socket = socket;
@@ -183,11 +186,17 @@ public final class PhxClient implements AutoCloseable {
     out.write(request.getBytes(StandardCharsets.US_ASCII));
     out.flush();
     String head = readHttpHead();
+    upgradeHead = head;
     if (!head.startsWith("HTTP/1.1 101")) {
       Matcher length = CONTENT_LENGTH.matcher(head);
       String body = length.find() ? new String(in.readNBytes(Integer.parseInt(length.group(1))), StandardCharsets.UTF_8) : "";
       throw new UpgradeRefused(head, body);
     }
+  }
+
+  /** The head of the server's 101 answer (status line and headers). */
+  public String upgradeHead() {
+    return upgradeHead;
   }
 
   /** The server answered the upgrade with another status than 101; the message holds the head. */
@@ -335,8 +344,8 @@ public final class PhxClient implements AutoCloseable {
         }
         return r;
       }
-      if (r.opcode() == 0x1) buffered.add(JSON.readTree(r.text()));
-      else if (strict) throw new AssertionError(name + ": a text frame before the close, got opcode " + r.opcode());
+      if (r.opcode() == 0x1 || r.opcode() == 0x2) buffered.add(phoenix(r, "a close frame"));
+      else if (strict) throw new AssertionError(name + ": a text or binary frame before the close, got opcode " + r.opcode());
     }
   }
 
@@ -379,10 +388,39 @@ public final class PhxClient implements AutoCloseable {
       throw timedOut(what);
     }
     if (r.isClose()) throw new IOException(name + ": closed by the server (" + r.closeCode() + " " + r.closeReason() + ") waiting for " + what);
-    if (r.opcode() != 0x1) throw new AssertionError(name + ": a text frame, got opcode " + r.opcode() + " waiting for " + what);
+    return phoenix(r, what);
+  }
+
+  /**
+   * A text frame as its 5-element Phoenix frame; a binary broadcast (Phoenix V2 binary, kind 2:
+   * topic, event, payload) as {@code [null, null, topic, event, {"binary": "<base64>"}]}, so that
+   * it takes its place among the others ({@link #binaryPayload} gives its bytes back).
+   */
+  private JsonNode phoenix(Received r, String what) throws IOException {
+    if (r.opcode() == 0x2) return binaryBroadcast(r.payload());
+    if (r.opcode() != 0x1) throw new AssertionError(name + ": a text or binary frame, got opcode " + r.opcode() + " waiting for " + what);
     JsonNode f = JSON.readTree(r.text());
     if (!f.isArray() || f.size() != 5) throw new AssertionError(name + ": a 5-element frame, got " + f);
     return f;
+  }
+
+  private JsonNode binaryBroadcast(byte[] m) {
+    if (m.length < 3 || m[0] != 2 || 3 + (m[1] & 0xFF) + (m[2] & 0xFF) > m.length) {
+      throw new AssertionError(name + ": a binary broadcast (kind 2), got " + Arrays.toString(Arrays.copyOf(m, Math.min(m.length, 16))));
+    }
+    int topicLength = m[1] & 0xFF, eventLength = m[2] & 0xFF;
+    String topic = new String(m, 3, topicLength, StandardCharsets.UTF_8);
+    String event = new String(m, 3 + topicLength, eventLength, StandardCharsets.UTF_8);
+    byte[] payload = Arrays.copyOfRange(m, 3 + topicLength + eventLength, m.length);
+    ArrayNode f = JSON.createArrayNode().addNull().addNull().add(topic).add(event);
+    f.addObject().put("binary", Base64.getEncoder().encodeToString(payload));
+    return f;
+  }
+
+  /** The bytes of a binary broadcast as {@link #next} and the others give it; null for a JSON frame. */
+  public static byte[] binaryPayload(JsonNode f) {
+    JsonNode b = f.get(4).get("binary");
+    return f.get(1).isNull() && b != null && b.isTextual() && f.get(4).size() == 1 ? Base64.getDecoder().decode(b.asText()) : null;
   }
 
   /** The first frame (read past before, or new) matching {@code p}; the others are kept. */
@@ -506,6 +544,37 @@ public final class PhxClient implements AutoCloseable {
     return ref;
   }
 
+  /**
+   * Pushes {@code payload} as a Phoenix V2 binary message (kind 0: join_ref, ref, topic, event,
+   * then the bytes, as phoenix.js sends an ArrayBuffer) to a joined topic, without waiting;
+   * returns the push's ref.
+   */
+  public String pushBinary(String topic, String event, byte[] payload) throws IOException {
+    String joinRef = joinRefs.get(topic);
+    if (joinRef == null) throw new IllegalStateException(name + " has not joined " + topic);
+    String ref = "push-" + (++refs);
+    sendBinaryPush(joinRef, ref, topic, event, payload);
+    return ref;
+  }
+
+  /** Sends a Phoenix V2 binary push of these fields (null refs as empty ones, as phoenix.js has no null there). */
+  public void sendBinaryPush(String joinRef, String ref, String topic, String event, byte[] payload) throws IOException {
+    sendFrame(0x2, binaryPush(joinRef, ref, topic, event, payload), true, true);
+  }
+
+  /** The bytes of a Phoenix V2 binary push: kind 0, the four lengths, the fields, the payload. */
+  public static byte[] binaryPush(String joinRef, String ref, String topic, String event, byte[] payload) {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    byte[][] fields = new byte[4][];
+    String[] strings = {joinRef, ref, topic, event};
+    for (int i = 0; i < 4; i++) fields[i] = strings[i] == null ? new byte[0] : strings[i].getBytes(StandardCharsets.UTF_8);
+    b.write(0);
+    for (byte[] f : fields) b.write(f.length);
+    for (byte[] f : fields) b.writeBytes(f);
+    b.writeBytes(payload);
+    return b.toByteArray();
+  }
+
   /** Pushes and waits for the ok reply (the broadcast to itself, and anything else, is kept). */
   public JsonNode pushOk(String topic, String event, String payload) throws IOException {
     JsonNode reply = reply(push(topic, event, payload));
@@ -531,7 +600,10 @@ public final class PhxClient implements AutoCloseable {
     return "phx_reply".equals(f.get(3).asText());
   }
 
-  /** {@code [null, "<epoch>:<seq>", topic, event, payload]}: no join_ref, not a reply. */
+  /**
+   * {@code [null, "<epoch>:<seq>", topic, event, payload]}: no join_ref, not a reply (a binary
+   * broadcast has no position: {@code [null, null, topic, event, {"binary": ...}]}).
+   */
   public static boolean isBroadcast(JsonNode f) {
     return f.get(0).isNull() && !isReply(f);
   }

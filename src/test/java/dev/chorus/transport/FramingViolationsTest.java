@@ -16,8 +16,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * WebSocket framing violations over a real connection (the frame reader and the connection
- * stage): binary frames close with 1003, a frame or fragmented message above max-frame-bytes
- * with 1009, an unmasked client frame or one with reserved bits set with 1002. The closing
+ * stage): a binary frame that is not a Phoenix binary push closes with 4002, a frame or
+ * fragmented message above max-frame-bytes with 1009, an unmasked client frame or one with reserved bits set with 1002. The closing
  * connection never disturbs the room or its witness ({@link dev.chorus.testkit.BadInput}).
  * A node of their own: if the connection stage mishandles them, only this node suffers.
  */
@@ -30,16 +30,17 @@ class FramingViolationsTest {
   }
 
   @Test
-  void binaryFrameClosesWith1003() throws Exception {
+  void binaryFrameThatIsNotAPhoenixPushClosesWith4002() throws Exception {
     String topic = room("room");
     try (PhxClient witness = joined(NODE.port(), topic); PhxClient bad = joined(NODE.port(), topic)) {
-      long closed = node().metrics().closedBy("binary_unsupported");
+      long closed = node().metrics().closedBy("bad_frame");
 
-      bad.sendFrame(0x2, new byte[] {1, 2, 3, 4}, true, true);
+      bad.sendFrame(0x2, new byte[] {1, 2, 3, 4}, true, true); // kind 1, a reply: a client only pushes
 
       PhxClient.Received close = bad.expectClose();
-      assertEquals(1003, close.closeCode(), close.closeReason());
-      awaitCounter("closedBy(binary_unsupported)", () -> node().metrics().closedBy("binary_unsupported"), closed + 1);
+      assertEquals(4002, close.closeCode(), close.closeReason());
+      assertEquals("bad frame: a client may only push (binary kind 0), got kind 1", close.closeReason());
+      awaitCounter("closedBy(bad_frame)", () -> node().metrics().closedBy("bad_frame"), closed + 1);
 
       assertRoomStillWorks(topic, witness);
     }

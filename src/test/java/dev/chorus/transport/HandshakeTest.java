@@ -40,10 +40,13 @@ class HandshakeTest {
   }
 
   @Test
-  void protocolVersionOneIsRefused() {
-    IOException e = assertThrows(IOException.class,
-        () -> PhxClient.connect(port, "vsn=1.0.0"));
-    assertTrue(e.getMessage().contains("400"), e.getMessage());
+  void unknownProtocolVersionsAreRefusedWith400AndAReason() throws Exception {
+    for (String vsn : new String[] {"3.0.0", "1.1.0", "1", "x", ""}) {
+      PhxClient.UpgradeRefused e = assertThrows(PhxClient.UpgradeRefused.class, () -> PhxClient.connect(port, "vsn=" + vsn));
+      assertEquals(400, e.status(), e.getMessage());
+      assertEquals("unsupported protocol version vsn=" + vsn + ": Chorus speaks Phoenix Channels 2.0.0 and 1.0.0", e.body());
+    }
+    PhxClient.connect(port, "vsn=1.0.0").close(); // V1, as Phoenix's ~> 1.0.0 (V1JsonTest)
   }
 
   @Test

@@ -162,17 +162,25 @@ class LongPollTest {
 
   @Test
   void postedFramesHaveTheWebSocketsInboundRate() throws Exception {
-    // a burst of 2 that does not refill during the test, and 2 violations tolerated
-    try (ChorusNode node = TestNode.start(SHORT + "chorus.connection { inbound-rate = 0.01, inbound-burst = 2, flood-tolerance = 2 }")) {
+    // a burst of 2 that does not refill during the test; a flood closes after 1 s without a 5 s pause
+    try (ChorusNode node = TestNode.start(SHORT
+        + "chorus.connection { inbound-rate = 0.01, inbound-burst = 2, flood-duration = 1 s, flood-pause = 5 s }")) {
       Poller p = new Poller(node, PhxClient.VSN).open();
       assertEquals(200, status(p.post(heartbeats(1, 4))));
       assertEquals("ok", p.reply("1").get(4).get("status").asText());
       assertEquals("ok", p.reply("2").get(4).get("status").asText());
       assertEquals("rate limited", p.reply("3").get(4).get("response").get("reason").asText());
       assertEquals("rate limited", p.reply("4").get(4).get("response").get("reason").asText());
-      // the third violation is one too many: the session is closed (4003) and its next poll finds it gone
-      assertEquals(200, status(p.post(heartbeats(5, 5))));
-      TestNode.await("the flooding session closed", Duration.ofSeconds(10), () -> node.metrics().closedBy("rate_limited") == 1);
+      // going on over the rate for the flood duration closes the session (4003); its next poll finds it gone
+      int[] ref = {5};
+      TestNode.await("the flooding session closed", Duration.ofSeconds(10), Duration.ofMillis(200), () -> {
+        try {
+          p.post(heartbeats(ref[0], ref[0]++));
+        } catch (Exception e) {
+          throw new AssertionError(e);
+        }
+        return node.metrics().closedBy("rate_limited") == 1;
+      }, () -> "");
       assertEquals(410, status(p.get()));
     }
   }

@@ -16,7 +16,7 @@ class NdjsonBatchTest {
 
   static List<String> texts(NdjsonBatch.Parsed p) {
     assertNull(p.refusal(), p.refusal());
-    return p.frames().stream().map(b -> new String(b, StandardCharsets.UTF_8)).toList();
+    return p.frames().stream().map(f -> (f.binary() ? "binary:" : "") + new String(f.bytes(), StandardCharsets.UTF_8)).toList();
   }
 
   @Test
@@ -53,11 +53,21 @@ class NdjsonBatchTest {
   }
 
   @Test
-  void aBase64LineIsABinaryFrameNotSupportedYet() {
-    NdjsonBatch.Parsed p = parse("[1]\nAQID", ND, 10, 100);
-    assertEquals(415, p.httpStatus());
-    assertEquals("binary_unsupported", p.label());
-    assertEquals("binary frames are not supported", p.refusal());
+  void aBase64LineIsABinaryFrame() {
+    String push = java.util.Base64.getEncoder().encodeToString("\u0000bin".getBytes(StandardCharsets.UTF_8));
+    assertEquals(List.of("[1]", "binary:\u0000bin", "[2]"), texts(parse("[1]\n" + push + "\n[2]", ND, 10, 100)));
+    NdjsonBatch.Parsed bad = parse("[1]\n!!notbase64", ND, 10, 100);
+    assertEquals(400, bad.httpStatus());
+    assertEquals("bad_base64", bad.label());
+  }
+
+  @Test
+  void aBinaryFrameIsBoundedByItsDecodedBytesJustUnderAtAndOver() {
+    java.util.function.IntFunction<String> b64 = n -> java.util.Base64.getEncoder().encodeToString(new byte[n]);
+    assertEquals(1, parse(b64.apply(9), ND, 10, 10).frames().size());
+    assertEquals(1, parse(b64.apply(10), ND, 10, 10).frames().size(), "16 base64 characters for 10 bytes");
+    assertEquals("frame_too_large", parse(b64.apply(11), ND, 10, 10).label());
+    assertEquals("frame_too_large", parse(b64.apply(10_000), ND, 10, 10).label(), "far over: not even decoded");
   }
 
   @Test

@@ -3,6 +3,7 @@ package dev.chorus.transport;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chorus.metrics.Metrics;
+import dev.chorus.protocol.BinaryCodec;
 import dev.chorus.protocol.Frame;
 import dev.chorus.protocol.FrameCodec;
 import dev.chorus.protocol.ProtocolException;
@@ -25,7 +26,10 @@ import org.apache.pekko.util.ByteString;
 public final class QueueReader implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** One queued WebSocket text frame: its bytes as written (header included) and its decoded message. */
+  /**
+   * One queued WebSocket frame: its bytes as written (header included) and its decoded message
+   * (a binary broadcast as a binary {@link Frame} without refs).
+   */
   public record Out(byte[] wire, Frame frame) {
     public String topic() {
       return frame.topic();
@@ -110,6 +114,15 @@ public final class QueueReader implements AutoCloseable {
     return next(Duration.ofSeconds(3));
   }
 
+  /**
+   * The next queued frame as the very buffer the queue holds (not a copy), or null: to see who
+   * shares its memory. The caller releases it. Frames already read are not in it.
+   */
+  public ByteBuf pollBuffer() {
+    if (!read.isEmpty()) throw new IllegalStateException("frames were read already: " + read);
+    return queue.poll(1); // one frame, never a batch
+  }
+
   /** Fails if a frame has been queued (and not yet read). */
   public void expectNothingQueued() {
     drain();
@@ -158,19 +171,26 @@ public final class QueueReader implements AutoCloseable {
     int at = 0;
     while (at < bytes.length) {
       byte[] rest = Arrays.copyOfRange(bytes, at, bytes.length);
-      if ((rest[0] & 0xFF) != 0x81) throw new AssertionError("not a complete text frame: opcode byte " + rest[0]);
+      boolean binary = (rest[0] & 0xFF) == 0x82;
+      if ((rest[0] & 0xFF) != 0x81 && !binary) throw new AssertionError("not a complete text or binary frame: opcode byte " + rest[0]);
       int header = headerLength(rest);
       long length = payloadLength(rest);
       int total = Math.toIntExact(header + length);
       byte[] wire = Arrays.copyOfRange(rest, 0, total);
       ByteString payload = ByteString.fromArrayUnsafe(wire).drop(header);
       try {
-        read.addLast(new Out(wire, FrameCodec.decode(payload)));
+        read.addLast(new Out(wire, binary ? binaryBroadcast(payload) : FrameCodec.decode(payload)));
       } catch (ProtocolException e) {
         throw new AssertionError("queued frame is not a Phoenix message: " + payload.utf8String(), e);
       }
       at += total;
     }
+  }
+
+  /** A binary broadcast as a binary {@link Frame} without refs. */
+  private static Frame binaryBroadcast(ByteString payload) throws ProtocolException {
+    BinaryCodec.Broadcast b = BinaryCodec.decodeBroadcast(payload);
+    return new Frame(null, null, b.topic(), b.event(), b.payload(), true);
   }
 
   private static int headerLength(byte[] frame) {

@@ -239,14 +239,22 @@ class WebSocketFrameReaderTest {
   }
 
   @Test
-  void binaryIsReportedAsBinary() {
-    assertInstanceOf(WebSocketFrameReader.Binary.class, reader(masked(0x2, true, new byte[] {1, 2, 3})).poll());
+  void binaryIsReportedAsBinaryWithItsBytes() {
+    WebSocketFrameReader.Binary b = assertInstanceOf(WebSocketFrameReader.Binary.class, reader(masked(0x2, true, new byte[] {1, 2, 3})).poll());
+    assertArrayEquals(new byte[] {1, 2, 3}, b.payload().toArray());
   }
 
   @Test
-  void fragmentedBinaryIsReportedAsBinary() {
+  void fragmentedBinaryIsReassembled() {
     WebSocketFrameReader r = reader(masked(0x2, false, new byte[] {1}), masked(0x0, true, new byte[] {2}));
-    assertInstanceOf(WebSocketFrameReader.Binary.class, r.poll());
+    assertArrayEquals(new byte[] {1, 2}, assertInstanceOf(WebSocketFrameReader.Binary.class, r.poll()).payload().toArray());
+  }
+
+  @Test
+  void binaryIsNotCheckedForUtf8() {
+    byte[] notUtf8 = {(byte) 0xC0, (byte) 0xFF, 0};
+    WebSocketFrameReader.Binary b = assertInstanceOf(WebSocketFrameReader.Binary.class, reader(masked(0x2, true, notUtf8)).poll());
+    assertArrayEquals(notUtf8, b.payload().toArray());
   }
 
   // ---------------------------------------------------------------- control frames

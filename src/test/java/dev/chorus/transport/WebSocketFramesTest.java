@@ -2,6 +2,8 @@ package dev.chorus.transport;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -121,6 +123,28 @@ class WebSocketFramesTest {
     ByteString raw = renderedText(ByteString.fromArray(bytes(65536)));
     assertEquals(127, raw.apply(1) & 0xFF);
     assertArrayEquals(new byte[] {0, 0, 0, 0, 0, 1, 0, 0}, raw.slice(2, 10).toArray());
+  }
+
+  /** A binary frame has opcode 2 and the text frame's three length forms; its payload reads back whole. */
+  @Test
+  void binaryFramesAtEveryLengthForm() {
+    for (int n : new int[] {0, 125, 126, 65535, 65536}) {
+      byte[] p = new byte[n];
+      for (int i = 0; i < n; i++) p[i] = (byte) (i * 31);
+      ByteString frame = WebSocketFrames.binaryBytes(ByteString.fromArray(p));
+      Parsed f = parse(frame);
+      assertEquals(true, f.fin());
+      assertEquals(0, f.rsv());
+      assertEquals(0x2, f.opcode(), "a binary frame");
+      assertEquals(false, f.masked());
+      assertArrayEquals(p, f.payload());
+      assertTrue(WebSocketFrames.isBinary(frame));
+      assertArrayEquals(p, WebSocketFrames.payload(frame).toArray());
+      assertEquals(frame, bytes(WebSocketFrames.toBuf(frame)), "queued as it is");
+      ByteString text = WebSocketFrames.textBytes(ByteString.fromArray(bytes(n)));
+      assertFalse(WebSocketFrames.isBinary(text));
+      assertArrayEquals(bytes(n), WebSocketFrames.payload(text).toArray());
+    }
   }
 
   @Test
