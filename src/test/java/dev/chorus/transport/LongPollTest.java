@@ -392,4 +392,28 @@ class LongPollTest {
       node.close();
     }
   }
+
+  @Test
+  void aBinaryPushOverLongPollReachesWebSocketsAndBinaryBroadcastsAreLeftOutOfPolls() throws Exception {
+    try (ChorusNode node = TestNode.start(SHORT); PhxClient ws = PhxClient.connect(node.httpAddress().getPort())) {
+      ws.join("room:bin");
+      Poller p = new Poller(node, PhxClient.VSN).open();
+      assertEquals(200, status(p.post("[\"1\",\"1\",\"room:bin\",\"phx_join\",{}]")));
+      p.reply("1");
+      byte[] bytes = {0, 1, 2, (byte) 0xFF};
+      // phoenix.js base64-encodes an ArrayBuffer push on LongPoll: one line of its ndjson batch
+      String line = java.util.Base64.getEncoder().encodeToString(PhxClient.binaryPush("1", "2", "room:bin", "file", bytes));
+      assertEquals(200, status(p.post(line + "\n[\"1\",\"3\",\"room:bin\",\"msg\",{\"after\":\"binary\"}]")));
+      assertEquals("ok", p.reply("2").get(4).get("status").asText(), "its reply is JSON, as every reply");
+      JsonNode binary = ws.expect("the binary broadcast", f -> "file".equals(f.get(3).asText()));
+      assertArrayEquals(bytes, PhxClient.binaryPayload(binary));
+      p.reply("3");
+      p.await("the JSON message after it", f -> f.toString().contains("\"after\":\"binary\""));
+      assertTrue(p.received.stream().noneMatch(f -> "file".equals(f.get(3).asText())),
+          "the binary broadcast is not in a poll answer (phoenix.js's LongPoll reads JSON only): " + p.received);
+      HttpResponse<String> bad = p.post("[\"1\",\"4\",\"room:bin\",\"msg\",{}]\n!!!");
+      assertEquals(400, bad.statusCode(), bad.body());
+      assertEquals(1, node.metrics().longPollRefusedBy("bad_base64"));
+    }
+  }
 }
