@@ -83,13 +83,19 @@ class InboundRateLimitTest {
     }
   }
 
-  /** Binary pushes count against the same rate; one over it is answered by its ref like a text frame. */
+  /**
+   * Binary pushes count against the same rate; one over it is answered by its ref like a text
+   * frame, and a sustained binary flood is closed like a text one.
+   */
   @Test
   void binaryPushFloodAboveTheConnectionRateGetsRateLimitedThenCloses4003() throws Exception {
     String topic = room("room");
     try (PhxClient witness = joined(NODE.port(), topic); PhxClient bad = joined(NODE.port(), topic)) {
-      int pushes = 60;
-      for (int i = 0; i < pushes; i++) bad.sendBinaryPush("1", "b" + i, topic, "file", new byte[] {(byte) i});
+      for (int i = 0; i < 60; i++) bad.sendBinaryPush("1", "b" + i, topic, "file", new byte[] {(byte) i}); // a burst
+      for (int i = 60; i < 110; i++) { // then 20/s for 2.5 s, four times the rate, without a pause
+        bad.sendBinaryPush("1", "b" + i, topic, "file", new byte[] {(byte) i});
+        Thread.sleep(50); // the client's pace
+      }
       PhxClient.Received close = bad.expectClose();
       assertEquals(4003, close.closeCode(), close.closeReason());
       int limited = 0;
