@@ -1,12 +1,6 @@
 package dev.chorus.transport;
 
 import dev.chorus.metrics.Metrics;
-import dev.chorus.protocol.BinaryCodec;
-import dev.chorus.protocol.Frame;
-import dev.chorus.protocol.FrameCodec;
-import dev.chorus.protocol.ProtocolException;
-import dev.chorus.protocol.V1JsonCodec;
-import dev.chorus.protocol.Vsn;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -37,7 +31,7 @@ final class LongPollSession {
   private final LongPollSettings settings;
   private final ConnectionSettings connection;
   private final Metrics metrics;
-  private final RateLimit inboundRate;
+  private final ClientMessages messages;
   private final Runnable onEnd;
   private Sessions.Inbound inbound;
   private CompletableFuture<PollAnswer> pending;
@@ -56,7 +50,7 @@ final class LongPollSession {
     this.connection = connection;
     this.metrics = metrics;
     this.onEnd = onEnd;
-    this.inboundRate = new RateLimit(connection.inboundRate(), connection.inboundBurst(), connection.floodDuration(), connection.floodPause());
+    this.messages = new ClientMessages(queue, connection, metrics);
   }
 
   /** Starts the session's actor; the client's first poll comes next. */
@@ -84,7 +78,7 @@ final class LongPollSession {
         answer.complete(PollAnswer.gone());
         return;
       }
-      for (PostedFrame frame : frames) onFrame(ByteString.fromArrayUnsafe(frame.bytes()), frame.binary());
+      for (PostedFrame frame : frames) messages.deliver(ByteString.fromArrayUnsafe(frame.bytes()), frame.binary(), inbound);
       answer.complete(PollAnswer.posted());
     });
     return answer;
@@ -148,42 +142,6 @@ final class LongPollSession {
     pending = null;
     if (pendingTimer != null) pendingTimer.cancel(false);
     pendingTimer = null;
-  }
-
-  /** As a WebSocket's message: within the inbound rate, decoded by its kind and the session's vsn. */
-  private void onFrame(ByteString message, boolean binary) {
-    if (queue.closeRequest() != null) return; // closing: the client's further frames are moot
-    if (withinRate()) {
-      try {
-        inbound.frame(decode(message, binary));
-      } catch (ProtocolException e) {
-        inbound.badFrame(e);
-      }
-      return;
-    }
-    if (queue.closeRequest() != null) return;
-    try {
-      var frame = decode(message, binary);
-      if (frame.ref() != null) {
-        queue.offer(WebSocketFrames.text(FrameCodec.replyError(frame.joinRef(), frame.ref(), frame.topic(), "rate limited")));
-      }
-    } catch (ProtocolException e) {
-      // an over-rate frame that is also malformed gets no more attention than the rate error
-    }
-  }
-
-  private Frame decode(ByteString message, boolean binary) throws ProtocolException {
-    if (binary) return BinaryCodec.decodePush(message);
-    return queue.vsn() == Vsn.V1 ? V1JsonCodec.decode(message) : FrameCodec.decode(message);
-  }
-
-  /** The inbound rate of a WebSocket ({@code chorus.connection.inbound-rate}); a flood closes the session (4003). */
-  private boolean withinRate() {
-    RateLimit.Verdict verdict = inboundRate.take();
-    if (verdict == RateLimit.Verdict.PASS) return true;
-    metrics.rateLimited.increment();
-    if (verdict == RateLimit.Verdict.FLOOD) queue.close(CloseReason.RATE_LIMITED, false);
-    return false;
   }
 
   /** Ends the session when no poll came for the idle timeout (a waiting poll counts as one). */

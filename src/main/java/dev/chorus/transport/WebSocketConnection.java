@@ -1,12 +1,6 @@
 package dev.chorus.transport;
 
 import dev.chorus.metrics.Metrics;
-import dev.chorus.protocol.BinaryCodec;
-import dev.chorus.protocol.Frame;
-import dev.chorus.protocol.FrameCodec;
-import dev.chorus.protocol.ProtocolException;
-import dev.chorus.protocol.V1JsonCodec;
-import dev.chorus.protocol.Vsn;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -23,7 +17,7 @@ import org.apache.pekko.util.ByteString;
 /**
  * One WebSocket connection, after its upgrade: the last handler of its Netty pipeline, and the
  * only code that runs on its event loop. It reads the client's frames (pings answered; text and
- * binary messages decoded and handed to the session; all within the inbound rate; every breach of the
+ * binary messages handed to the session through {@link ClientMessages}, within the inbound rate; every breach of the
  * protocol or of a bound turned into a close request on the {@link OutboundQueue}), closes a
  * silent connection, and drains the queue into the socket while the socket takes it; a socket
  * that stops taking it is closed after the stall timeout ({@link StallWatch}). A close ends with
@@ -35,7 +29,7 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter {
   private final OutboundQueue queue;
   private final Sessions sessions;
   private final ConnectParams params;
-  private final RateLimit inboundRate;
+  private final ClientMessages messages;
   private final long idleNanos;
   private final Runnable writeTask = this::write;
   private WebSocketFrameReader reader;
@@ -56,7 +50,7 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter {
     this.queue = queue;
     this.sessions = sessions;
     this.params = params;
-    this.inboundRate = new RateLimit(settings.inboundRate(), settings.inboundBurst(), settings.floodDuration(), settings.floodPause());
+    this.messages = new ClientMessages(queue, settings, metrics);
     this.idleNanos = settings.idleTimeout().toNanos();
     this.stall = new StallWatch(settings.outboundStallTimeout().toNanos(), System.nanoTime());
   }
@@ -90,13 +84,13 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter {
     WebSocketFrameReader.Event event;
     while (!peerClosed && (event = reader.poll()) != null) {
       if (event instanceof WebSocketFrameReader.Text text) {
-        onMessage(text.payload(), false);
+        messages.deliver(text.payload(), false, session);
       } else if (event instanceof WebSocketFrameReader.Ping ping) {
-        if (queue.closeRequest() == null && withinRate()) queue.offer(WebSocketFrames.pong(ping.payload()));
+        if (queue.closeRequest() == null && messages.withinRate()) queue.offer(WebSocketFrames.pong(ping.payload()));
       } else if (event instanceof WebSocketFrameReader.Pong) {
-        if (queue.closeRequest() == null) withinRate(); // needs no answer, but counts like any frame
+        if (queue.closeRequest() == null) messages.withinRate(); // needs no answer, but counts like any frame
       } else if (event instanceof WebSocketFrameReader.Binary binary) {
-        onMessage(binary.payload(), true);
+        messages.deliver(binary.payload(), true, session);
       } else if (event instanceof WebSocketFrameReader.Violation v) {
         peerBroken = true; // end as soon as our close frame is written
         queue.close(v.reason(), false);
@@ -110,53 +104,6 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter {
         queue.close(c.code() == 1005 || c.code() < 1000 ? CloseReason.NORMAL : new CloseReason(c.code(), ""), false);
       }
     }
-  }
-
-  /**
-   * A client's message: a JSON text frame, or a binary one (a Phoenix V2 binary push,
-   * {@link BinaryCodec}); either kind counts against the inbound rate and is answered alike.
-   */
-  private void onMessage(ByteString message, boolean binary) {
-    if (queue.closeRequest() != null) return; // closing: the client's further frames are moot
-    if (withinRate()) {
-      try {
-        session.frame(decode(message, binary));
-      } catch (ProtocolException e) {
-        session.badFrame(e);
-      }
-      return;
-    }
-    if (queue.closeRequest() != null) return; // that violation was one too many
-    try {
-      var frame = decode(message, binary);
-      if (frame.ref() != null) {
-        queue.offer(WebSocketFrames.text(FrameCodec.replyError(frame.joinRef(), frame.ref(), frame.topic(), "rate limited")));
-      }
-    } catch (ProtocolException e) {
-      // an over-rate frame that is also malformed gets no more attention than the rate error
-    }
-  }
-
-  /**
-   * A client's message: a binary one is a Phoenix V2 binary push ({@link BinaryCodec}; V1 has no
-   * binary form), a text one is read with its connection's serializer (vsn).
-   */
-  private Frame decode(ByteString message, boolean binary) throws ProtocolException {
-    if (binary) return BinaryCodec.decodePush(message);
-    return queue.vsn() == Vsn.V1 ? V1JsonCodec.decode(message) : FrameCodec.decode(message);
-  }
-
-  /**
-   * Takes one frame's token of the inbound rate. Over it: false, the violation counted, and once
-   * the connection has been over it for flood-duration without a pause ({@link FloodWatch}) it
-   * is closed (4003).
-   */
-  private boolean withinRate() {
-    RateLimit.Verdict verdict = inboundRate.take();
-    if (verdict == RateLimit.Verdict.PASS) return true;
-    metrics.rateLimited.increment();
-    if (verdict == RateLimit.Verdict.FLOOD) queue.close(CloseReason.RATE_LIMITED, false);
-    return false;
   }
 
   /** Closes the connection (4001) when nothing came in for the idle timeout. */
