@@ -10,61 +10,14 @@
 // Output: one "ok - name" / "not ok - name: detail" line per check, then "N passed, M failed".
 // Exit 0 only if all passed; 1 on failures; 2 on hard timeout.
 
-import { Socket } from "phoenix";
-import WebSocket from "ws";
 import { randomBytes } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
+import { start, show, until, reply, expectStatus, client, connect, runChecks, finish } from "./harness.mjs";
 
-const URL = process.env.CHORUS_URL || "ws://127.0.0.1:4000/socket";
+const { STEP_MS } = start("binary", { stepMs: 10_000, totalMs: 60_000 });
 const API_URL = process.env.CHORUS_API_URL || "";
 const API_KEY = process.env.CHORUS_API_KEY || "";
-const STEP_MS = Number(process.env.CHORUS_STEP_TIMEOUT_MS || 10_000);
-const TOTAL_MS = Number(process.env.CHORUS_TOTAL_TIMEOUT_MS || 60_000);
-const DEBUG = !!process.env.CHORUS_DEBUG;
 const TOPIC = `room:binary-${randomBytes(6).toString("hex")}`;
-
-let passed = 0;
-let failed = 0;
-let current = "startup";
-const sockets = [];
-
-const hardTimer = setTimeout(() => {
-  console.log(`not ok - ${current}: hard timeout, whole run exceeded ${TOTAL_MS} ms`);
-  failed++;
-  console.log(`${passed} passed, ${failed} failed`);
-  console.error(`binary: aborted after ${TOTAL_MS} ms (server at ${URL} not responding?)`);
-  process.exit(2);
-}, TOTAL_MS);
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const show = (v) => JSON.stringify(v);
-
-/** Polls cond() until truthy; rejects after ms. `what` may be a function, evaluated on timeout. */
-async function until(cond, what, ms = STEP_MS) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = cond();
-    if (v) return v;
-    if (Date.now() >= deadline) {
-      throw new Error(`timed out after ${ms} ms waiting for ${typeof what === "function" ? what() : what}`);
-    }
-    await sleep(10);
-  }
-}
-
-/** Resolves with {status, response} of a phoenix Push (ok / error / timeout), bounded by ms. */
-function reply(push, what, ms = STEP_MS) {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for reply to ${what}`)), ms);
-    for (const status of ["ok", "error", "timeout"]) {
-      push.receive(status, (response) => { clearTimeout(t); resolve({ status, response }); });
-    }
-  });
-}
-
-function expectStatus(r, status, what) {
-  if (r.status !== status) throw new Error(`${what}: expected "${status}", got "${r.status}" ${show(r.response)}`);
-}
 
 /** A fresh ArrayBuffer holding exactly these bytes (a Buffer's may be a slice of a larger pool). */
 function arrayBuffer(bytes) {
@@ -77,21 +30,7 @@ function bytesOf(payload, what) {
   return Buffer.from(payload);
 }
 
-function makeClient(name) {
-  const socket = new Socket(URL, {
-    transport: WebSocket,
-    params: { user: name },
-    timeout: STEP_MS,
-    rejoinAfterMs: () => 200,
-    reconnectAfterMs: () => 200,
-    logger: DEBUG ? (kind, msg, data) => console.error(`[${name}] ${kind}: ${msg}`, data ?? "") : undefined,
-  });
-  const c = { name, socket, errors: [], closes: 0 };
-  socket.onError((e) => c.errors.push(e && (e.message || e.type || String(e))));
-  socket.onClose(() => c.closes++);
-  sockets.push(socket);
-  return c;
-}
+const makeClient = (name) => client(name, { rejoinAfterMs: () => 200, reconnectAfterMs: () => 200 });
 
 /** Joins topic on client c; every "file", "b" and "j" message is recorded in arrival order. */
 function channelFor(c, topic) {
@@ -109,10 +48,7 @@ let chA, chB;
 
 const checks = [
   ["connect and join", async () => {
-    A.socket.connect();
-    B.socket.connect();
-    await until(() => A.socket.isConnected() && B.socket.isConnected(),
-      () => `both sockets to connect to ${URL} (errors A=${A.errors.length}, B=${B.errors.length})`);
+    await connect(A, B);
     chA = channelFor(A, TOPIC);
     chB = channelFor(B, TOPIC);
     const [ra, rb] = await Promise.all([reply(chA.ch.join(), `A join ${TOPIC}`), reply(chB.ch.join(), `B join ${TOPIC}`)]);
@@ -195,31 +131,5 @@ const checks = [
   }],
 ];
 
-let skipRest = null;
-for (const [name, fn] of checks) {
-  current = name;
-  if (skipRest) {
-    failed++;
-    console.log(`not ok - ${name}: skipped (${skipRest})`);
-    continue;
-  }
-  try {
-    await fn();
-    passed++;
-    console.log(`ok - ${name}`);
-  } catch (e) {
-    failed++;
-    console.log(`not ok - ${name}: ${e && e.message ? e.message : e}`);
-    if (name === "connect and join") skipRest = "connect and join failed";
-  }
-}
-
-clearTimeout(hardTimer);
-console.log(`${passed} passed, ${failed} failed`);
-
-// Disconnect cleanly, but never hang on it.
-await Promise.race([
-  Promise.all(sockets.map((s) => new Promise((r) => s.disconnect(r)))),
-  sleep(1000),
-]);
-process.exit(failed === 0 ? 0 : 1);
+await runChecks(checks, { skipRestIfFirstFails: true });
+await finish();

@@ -9,80 +9,21 @@
 // Output: one "ok - name" / "not ok - name: detail" line per check, then
 // "N passed, M failed". Exit 0 only if all passed; 1 on failures; 2 on hard timeout.
 
-import { Socket } from "phoenix";
-import WebSocket from "ws";
 import { randomBytes } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
+import { start, sleep, show, has, until, reply, expectStatus, client, connect, runChecks, finish } from "./harness.mjs";
 
-const URL = process.env.CHORUS_URL || "ws://127.0.0.1:4000/socket";
-const STEP_MS = Number(process.env.CHORUS_STEP_TIMEOUT_MS || 10_000);
-const TOTAL_MS = Number(process.env.CHORUS_TOTAL_TIMEOUT_MS || 60_000);
-const DEBUG = !!process.env.CHORUS_DEBUG;
+start("interop", { stepMs: 10_000, totalMs: 60_000 });
 const TOPIC = `room:interop-${randomBytes(6).toString("hex")}`;
 
-let passed = 0;
-let failed = 0;
-let current = "startup";
-const sockets = [];
-
-const hardTimer = setTimeout(() => {
-  console.log(`not ok - ${current}: hard timeout, whole run exceeded ${TOTAL_MS} ms`);
-  failed++;
-  console.log(`${passed} passed, ${failed} failed`);
-  console.error(`interop: aborted after ${TOTAL_MS} ms (server at ${URL} not responding?)`);
-  process.exit(2);
-}, TOTAL_MS);
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const show = (v) => JSON.stringify(v);
-
-/** Polls cond() until truthy; rejects after ms. `what` may be a function, evaluated on timeout. */
-async function until(cond, what, ms = STEP_MS) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = cond();
-    if (v) return v;
-    if (Date.now() >= deadline) {
-      throw new Error(`timed out after ${ms} ms waiting for ${typeof what === "function" ? what() : what}`);
-    }
-    await sleep(10);
-  }
-}
-
-/** Resolves with {status, response} of a phoenix Push (ok / error / timeout), bounded by ms. */
-function reply(push, what, ms = STEP_MS) {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for reply to ${what}`)), ms);
-    for (const status of ["ok", "error", "timeout"]) {
-      push.receive(status, (response) => { clearTimeout(t); resolve({ status, response }); });
-    }
-  });
-}
-
-function expectStatus(r, status, what) {
-  if (r.status !== status) throw new Error(`${what}: expected "${status}", got "${r.status}" ${show(r.response)}`);
-}
-
-/** Creates a socket plus bookkeeping: raw frames, error/close counters, heartbeat replies. */
+/** A client (harness.mjs) that also keeps the raw frames and counts heartbeat replies. */
 function makeClient(name) {
-  const socket = new Socket(URL, {
-    transport: WebSocket,
-    params: { user: name },
-    timeout: STEP_MS,
-    heartbeatIntervalMs: 1000,
-    rejoinAfterMs: () => 200,
-    reconnectAfterMs: () => 200,
-    logger: DEBUG ? (kind, msg, data) => console.error(`[${name}] ${kind}: ${msg}`, data ?? "") : undefined,
-  });
-  const c = { name, socket, frames: [], errors: [], closes: 0, opens: 0, heartbeatOks: 0 };
-  socket.onOpen(() => c.opens++);
-  socket.onError((e) => c.errors.push(e && (e.message || e.type || String(e))));
-  socket.onClose(() => c.closes++);
-  socket.onMessage((m) => {
+  const c = Object.assign(client(name, { heartbeatIntervalMs: 1000, rejoinAfterMs: () => 200, reconnectAfterMs: () => 200 }),
+    { frames: [], heartbeatOks: 0 });
+  c.socket.onMessage((m) => {
     c.frames.push(m);
     if (m.topic === "phoenix" && m.event === "phx_reply" && m.payload && m.payload.status === "ok") c.heartbeatOks++;
   });
-  sockets.push(socket);
   return c;
 }
 
@@ -98,8 +39,6 @@ function channelFor(c, topic, params = {}) {
   return rec;
 }
 
-const has = (list, payload) => list.some((p) => isDeepStrictEqual(p, payload));
-
 // ---------------------------------------------------------------------------
 
 const A = makeClient("interop-a");
@@ -108,10 +47,7 @@ let chA, chB;
 
 const checks = [
   ["connect and join", async () => {
-    A.socket.connect();
-    B.socket.connect();
-    await until(() => A.socket.isConnected() && B.socket.isConnected(),
-      () => `both sockets to connect to ${URL} (errors A=${A.errors.length}, B=${B.errors.length})`);
+    await connect(A, B);
     chA = channelFor(A, TOPIC);
     chB = channelFor(B, TOPIC);
     const pa = chA.ch.join().receive("ok", () => chA.joinOks++);
@@ -208,31 +144,5 @@ const checks = [
   }],
 ];
 
-let skipRest = null;
-for (const [name, fn] of checks) {
-  current = name;
-  if (skipRest) {
-    failed++;
-    console.log(`not ok - ${name}: skipped (${skipRest})`);
-    continue;
-  }
-  try {
-    await fn();
-    passed++;
-    console.log(`ok - ${name}`);
-  } catch (e) {
-    failed++;
-    console.log(`not ok - ${name}: ${e && e.message ? e.message : e}`);
-    if (name === "connect and join") skipRest = "connect and join failed";
-  }
-}
-
-clearTimeout(hardTimer);
-console.log(`${passed} passed, ${failed} failed`);
-
-// Disconnect cleanly, but never hang on it.
-await Promise.race([
-  Promise.all(sockets.map((s) => new Promise((r) => s.disconnect(r)))),
-  sleep(1000),
-]);
-process.exit(failed === 0 ? 0 : 1);
+await runChecks(checks, { skipRestIfFirstFails: true });
+await finish();
