@@ -9,74 +9,24 @@
 // (default 60000 -> exit 2), CHORUS_DEBUG=1. Output as interop.mjs: "ok - name" / "not ok -
 // name: detail" per check, then "N passed, M failed"; exit 0 only if all passed.
 
-import { Socket } from "phoenix";
-import WebSocket from "ws";
 import { randomBytes } from "node:crypto";
+import { start, sleep, until, reply, client, connect, runChecks, finish } from "./harness.mjs";
 
-const URL = process.env.CHORUS_URL || "ws://127.0.0.1:4000/socket";
+start("authtoken", { stepMs: 10_000, totalMs: 60_000 });
 const TOKEN = process.env.CHORUS_TOKEN;
 const BAD_TOKEN = process.env.CHORUS_BAD_TOKEN;
-const STEP_MS = Number(process.env.CHORUS_STEP_TIMEOUT_MS || 10_000);
-const TOTAL_MS = Number(process.env.CHORUS_TOTAL_TIMEOUT_MS || 60_000);
-const DEBUG = !!process.env.CHORUS_DEBUG;
 const TOPIC = `room:authtoken-${randomBytes(6).toString("hex")}`;
 /** How long a refused client is watched, to be sure it never opens (it keeps retrying meanwhile). */
 const REFUSED_WATCH_MS = 3_000;
 
-let passed = 0;
-let failed = 0;
-let current = "startup";
-const sockets = [];
-
-const hardTimer = setTimeout(() => {
-  console.log(`not ok - ${current}: hard timeout, whole run exceeded ${TOTAL_MS} ms`);
-  console.log(`${passed} passed, ${failed + 1} failed`);
-  process.exit(2);
-}, TOTAL_MS);
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function until(cond, what, ms = STEP_MS) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = cond();
-    if (v) return v;
-    if (Date.now() >= deadline) throw new Error(`timed out after ${ms} ms waiting for ${typeof what === "function" ? what() : what}`);
-    await sleep(10);
-  }
-}
-
-function reply(push, what, ms = STEP_MS) {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for reply to ${what}`)), ms);
-    for (const status of ["ok", "error", "timeout"]) {
-      push.receive(status, (response) => { clearTimeout(t); resolve({ status, response }); });
-    }
-  });
-}
-
 /** A phoenix.js socket with authToken (and nothing in params), counting opens and errors. */
-function makeClient(name, authToken) {
-  const socket = new Socket(URL, {
-    transport: WebSocket,
-    authToken,
-    timeout: STEP_MS,
-    reconnectAfterMs: () => 200,
-    logger: DEBUG ? (kind, msg, data) => console.error(`[${name}] ${kind}: ${msg}`, data ?? "") : undefined,
-  });
-  const c = { name, socket, opens: 0, errors: 0 };
-  socket.onOpen(() => c.opens++);
-  socket.onError(() => c.errors++);
-  sockets.push(socket);
-  return c;
-}
+const makeClient = (name, authToken) => client(name, { authToken, params: undefined, reconnectAfterMs: () => 200 });
 
 const checks = [
   ["a valid authToken connects, joins, pushes and receives", async () => {
     if (!TOKEN || !BAD_TOKEN) throw new Error("CHORUS_TOKEN and CHORUS_BAD_TOKEN must be set");
     const c = makeClient("good", TOKEN);
-    c.socket.connect();
-    await until(() => c.socket.isConnected(), () => `the socket to open (errors ${c.errors})`);
+    await connect(c);
     const protocol = c.socket.conn && c.socket.conn.protocol;
     if (protocol !== "phoenix") throw new Error(`the server should select the "phoenix" subprotocol, selected "${protocol}"`);
     const ch = c.socket.channel(TOPIC, {});
@@ -92,26 +42,12 @@ const checks = [
   ["a bad authToken is refused and never opens", async () => {
     const c = makeClient("bad", BAD_TOKEN);
     c.socket.connect();
-    await until(() => c.errors >= 2, () => `the refused upgrade to be reported twice (opens ${c.opens}, errors ${c.errors})`);
+    await until(() => c.errors.length >= 2, () => `the refused upgrade to be reported twice (opens ${c.opens}, errors ${c.errors.length})`);
     await sleep(REFUSED_WATCH_MS); // it retries every 200 ms meanwhile: none of those may open either
     if (c.opens !== 0 || c.socket.isConnected()) throw new Error(`a socket with a bad token opened ${c.opens} time(s)`);
     c.socket.disconnect();
   }],
 ];
 
-for (const [name, fn] of checks) {
-  current = name;
-  try {
-    await fn();
-    passed++;
-    console.log(`ok - ${name}`);
-  } catch (e) {
-    failed++;
-    console.log(`not ok - ${name}: ${e && e.message ? e.message : e}`);
-  }
-}
-
-for (const s of sockets) s.disconnect();
-clearTimeout(hardTimer);
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+await runChecks(checks);
+await finish();

@@ -8,61 +8,12 @@
 // (default 90000 -> exit 2), CHORUS_DEBUG=1. Output as interop.mjs: "ok - name" / "not ok -
 // name: detail" per check, then "N passed, M failed"; exit 0 only if all passed.
 
-import { Socket } from "phoenix";
-import WebSocket from "ws";
 import { randomBytes } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
+import { start, until, reply, client, connect, runChecks, finish } from "./harness.mjs";
 
-const URL = process.env.CHORUS_URL || "ws://127.0.0.1:4000/socket";
-const STEP_MS = Number(process.env.CHORUS_STEP_TIMEOUT_MS || 20_000);
-const TOTAL_MS = Number(process.env.CHORUS_TOTAL_TIMEOUT_MS || 90_000);
-const DEBUG = !!process.env.CHORUS_DEBUG;
+start("burst", { stepMs: 20_000, totalMs: 90_000 });
 const RUN = randomBytes(6).toString("hex");
-
-let passed = 0;
-let failed = 0;
-let current = "startup";
-const sockets = [];
-
-const hardTimer = setTimeout(() => {
-  console.log(`not ok - ${current}: hard timeout, whole run exceeded ${TOTAL_MS} ms`);
-  console.log(`${passed} passed, ${failed + 1} failed`);
-  process.exit(2);
-}, TOTAL_MS);
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function until(cond, what, ms = STEP_MS) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = cond();
-    if (v) return v;
-    if (Date.now() >= deadline) throw new Error(`timed out after ${ms} ms waiting for ${typeof what === "function" ? what() : what}`);
-    await sleep(10);
-  }
-}
-
-function reply(push, what, ms = STEP_MS) {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for reply to ${what}`)), ms);
-    for (const status of ["ok", "error", "timeout"]) {
-      push.receive(status, (response) => { clearTimeout(t); resolve({ status, response }); });
-    }
-  });
-}
-
-function makeClient(name) {
-  const socket = new Socket(URL, {
-    transport: WebSocket,
-    params: { user: name },
-    timeout: STEP_MS,
-    logger: DEBUG ? (kind, msg, data) => console.error(`[${name}] ${kind}: ${msg}`, data ?? "") : undefined,
-  });
-  const c = { name, socket, closes: 0 };
-  socket.onClose(() => c.closes++);
-  sockets.push(socket);
-  return c;
-}
 
 /** Joins topic; records the "n" of each "msg" broadcast. */
 async function join(c, topic) {
@@ -85,14 +36,12 @@ function burst(recs, n) {
 }
 
 const upTo = (n) => [...Array(n).keys()];
-const pub = makeClient("burst-publisher");
-const witness = makeClient("burst-witness");
+const pub = client("burst-publisher");
+const witness = client("burst-witness");
 
 const checks = [
   ["a burst of 1000 pushes to one topic: 1000 ok replies, 1000 broadcasts in order", async () => {
-    pub.socket.connect();
-    witness.socket.connect();
-    await until(() => pub.socket.isConnected() && witness.socket.isConnected(), "both sockets to connect");
+    await connect(pub, witness);
     const topic = `room:burst-${RUN}`;
     const p = await join(pub, topic);
     const w = await join(witness, topic);
@@ -108,9 +57,8 @@ const checks = [
   ["1000 pushes made right after join(), before its reply: all answered ok, in order", async () => {
     // phoenix.js buffers them until the join's ok reply arrives, then sends them all at once.
     // A client of its own: the publisher has spent its burst (2 000 frames, refilled at 500/s).
-    const early = makeClient("burst-early");
-    early.socket.connect();
-    await until(() => early.socket.isConnected(), "the socket to connect");
+    const early = client("burst-early");
+    await connect(early);
     const topic = `room:burst-early-${RUN}`;
     const ch = early.socket.channel(topic, {});
     const ns = [];
@@ -140,19 +88,5 @@ const checks = [
   }],
 ];
 
-for (const [name, fn] of checks) {
-  current = name;
-  try {
-    await fn();
-    passed++;
-    console.log(`ok - ${name}`);
-  } catch (e) {
-    failed++;
-    console.log(`not ok - ${name}: ${e && e.message ? e.message : e}`);
-  }
-}
-
-for (const s of sockets) s.disconnect();
-clearTimeout(hardTimer);
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+await runChecks(checks);
+await finish();
