@@ -14,51 +14,17 @@
 // Env: CHORUS_STEP_TIMEOUT_MS (default 15000), CHORUS_TOTAL_TIMEOUT_MS (default 90000),
 // CHORUS_DEBUG=1. Output: "ok - name" / "not ok - name: detail" lines, then "N passed, M failed".
 
-import { Socket, LongPoll } from "phoenix";
+import { LongPoll } from "phoenix";
 import WebSocket from "ws";
 import http from "node:http";
 import { randomBytes } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
+import { start, show, has, until, reply, client, connect, runChecks, finish } from "./harness.mjs";
 
-const URL1 = process.env.CHORUS_URL || "ws://127.0.0.1:4000/socket";
+const { URL: URL1 } = start("longpoll", { stepMs: 15_000, totalMs: 90_000 });
 const URL2 = process.env.CHORUS_URL_2 || "";
-const STEP_MS = Number(process.env.CHORUS_STEP_TIMEOUT_MS || 15_000);
-const TOTAL_MS = Number(process.env.CHORUS_TOTAL_TIMEOUT_MS || 90_000);
-const DEBUG = !!process.env.CHORUS_DEBUG;
 const TOPIC = `room:longpoll-${randomBytes(6).toString("hex")}`;
-
-let passed = 0;
-let failed = 0;
-let current = "startup";
-const sockets = [];
 const servers = [];
-
-const hardTimer = setTimeout(() => {
-  console.log(`not ok - ${current}: hard timeout, whole run exceeded ${TOTAL_MS} ms`);
-  console.log(`${passed} passed, ${failed + 1} failed`);
-  process.exit(2);
-}, TOTAL_MS);
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const show = (v) => JSON.stringify(v);
-const has = (list, payload) => list.some((p) => isDeepStrictEqual(p, payload));
-
-async function until(cond, what, ms = STEP_MS) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = cond();
-    if (v) return v;
-    if (Date.now() >= deadline) throw new Error(`timed out after ${ms} ms waiting for ${typeof what === "function" ? what() : what}`);
-    await sleep(10);
-  }
-}
-
-function reply(push, what, ms = STEP_MS) {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for reply to ${what}`)), ms);
-    for (const status of ["ok", "error", "timeout"]) push.receive(status, (response) => { clearTimeout(t); resolve({ status, response }); });
-  });
-}
 
 const hostPort = (url) => { const u = new globalThis.URL(url.replace(/^ws/, "http")); return { host: u.hostname, port: Number(u.port) }; };
 
@@ -91,22 +57,8 @@ function startProxy(upstreams, { blockUpgrades }) {
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ url: `ws://127.0.0.1:${server.address().port}/socket`, counts })));
 }
 
-function makeClient(name, url, opts) {
-  const socket = new Socket(url, {
-    params: { user: name },
-    timeout: STEP_MS,
-    heartbeatIntervalMs: 2000,
-    rejoinAfterMs: () => 200,
-    reconnectAfterMs: () => 200,
-    logger: DEBUG ? (kind, msg, data) => console.error(`[${name}] ${kind}: ${msg}`, data ?? "") : undefined,
-    ...opts,
-  });
-  const c = { name, socket, errors: [], opens: 0 };
-  socket.onOpen(() => c.opens++);
-  socket.onError((e) => c.errors.push(String(e && (e.message || e.type || e))));
-  sockets.push(socket);
-  return c;
-}
+const makeClient = (name, url, opts) =>
+  client(name, { heartbeatIntervalMs: 2000, rejoinAfterMs: () => 200, reconnectAfterMs: () => 200, ...opts }, url);
 
 function channelFor(c, topic) {
   const ch = c.socket.channel(topic, {});
@@ -158,9 +110,7 @@ checks.push([cluster ? "LongPoll through a round-robin proxy over two nodes, wit
   const proxy = await startProxy(upstreams, { blockUpgrades: true });
   const lp = makeClient("lp", proxy.url, { transport: LongPoll });
   const ws = makeClient("ws", cluster ? URL2 : URL1, { transport: WebSocket });
-  lp.socket.connect();
-  ws.socket.connect();
-  await until(() => lp.socket.isConnected() && ws.socket.isConnected(), () => `both to connect (lp errors ${show(lp.errors)})`);
+  await connect(lp, ws);
   const chLp = await joined(lp, TOPIC);
   const chWs = await joined(ws, TOPIC);
   await exchange(lp, chLp, ws, chWs, "lp");
@@ -174,9 +124,7 @@ if (!cluster) {
     const proxy = await startProxy([hostPort(URL1)], { blockUpgrades: true });
     const fb = makeClient("fallback", proxy.url, { transport: WebSocket, longPollFallbackMs: 500 });
     const ws = makeClient("ws2", URL1, { transport: WebSocket });
-    fb.socket.connect();
-    ws.socket.connect();
-    await until(() => fb.socket.isConnected() && ws.socket.isConnected(), () => `both to connect (fallback errors ${show(fb.errors)})`);
+    await connect(fb, ws);
     if (fb.socket.transport !== LongPoll) throw new Error(`transport is ${fb.socket.transportName(fb.socket.transport)}, not LongPoll`);
     const topic = `${TOPIC}-fb`;
     const chFb = await joined(fb, topic);
@@ -185,19 +133,6 @@ if (!cluster) {
   }]);
 }
 
-for (const [name, fn] of checks) {
-  current = name;
-  try {
-    await fn();
-    passed++;
-    console.log(`ok - ${name}`);
-  } catch (e) {
-    failed++;
-    console.log(`not ok - ${name}: ${e.message}`);
-  }
-}
-console.log(`${passed} passed, ${failed} failed`);
-clearTimeout(hardTimer);
-for (const s of sockets) s.disconnect();
+await runChecks(checks);
 for (const s of servers) s.close();
-setTimeout(() => process.exit(failed === 0 ? 0 : 1), 300);
+await finish();

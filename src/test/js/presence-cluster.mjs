@@ -8,16 +8,15 @@
 // CHORUS_CONVERGE_MS (default 15000), CHORUS_CLEANUP_MS (default 40000).
 // Prints "converged <ms>", then "cleaned <ms>"; exit 0 on success, 1 with "failed: ..." otherwise.
 
-import { Socket, Presence } from "phoenix";
-import WebSocket from "ws";
+import { Presence } from "phoenix";
 import { createInterface } from "node:readline";
+import { sleep, client } from "./harness.mjs";
 
 const URLS = (process.env.CHORUS_URLS || "").split(",").filter(Boolean);
 const USERS = Number(process.env.CHORUS_USERS || 300);
 const CONVERGE_MS = Number(process.env.CHORUS_CONVERGE_MS || 15_000);
 const CLEANUP_MS = Number(process.env.CHORUS_CLEANUP_MS || 40_000);
 const TOPIC = "room:presence-cluster";
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function fail(why) {
   console.log(`failed: ${why}`);
@@ -28,7 +27,7 @@ const clients = [];
 for (let i = 0; i < USERS; i++) {
   const node = i % URLS.length;
   const user = `u${i}`;
-  const socket = new Socket(URLS[node], { transport: WebSocket, params: { user }, reconnectAfterMs: () => 60_000 });
+  const { socket } = client(user, { reconnectAfterMs: () => 60_000 }, URLS[node]);
   socket.connect();
   const channel = socket.channel(TOPIC, {});
   const presence = new Presence(channel);

@@ -8,49 +8,16 @@
 // Env: CHORUS_URL, CHORUS_STEP_TIMEOUT_MS (default 10000), CHORUS_TOTAL_TIMEOUT_MS (default 60000).
 // Output: "ok - name" / "not ok - name: detail" per check, then "N passed, M failed".
 
-import { Socket, Presence } from "phoenix";
-import WebSocket from "ws";
+import { Presence } from "phoenix";
 import { randomBytes } from "node:crypto";
+import { start, until, client as socketClient, check, finish } from "./harness.mjs";
 
-const URL = process.env.CHORUS_URL || "ws://127.0.0.1:4000/socket";
-const STEP_MS = Number(process.env.CHORUS_STEP_TIMEOUT_MS || 10_000);
-const TOTAL_MS = Number(process.env.CHORUS_TOTAL_TIMEOUT_MS || 60_000);
+start("presence", { stepMs: 10_000, totalMs: 60_000 });
 const TOPIC = `room:presence-${randomBytes(6).toString("hex")}`;
-
-let passed = 0;
-let failed = 0;
-const sockets = [];
-setTimeout(() => {
-  console.log(`not ok - hard timeout after ${TOTAL_MS} ms`);
-  console.log(`${passed} passed, ${failed + 1} failed`);
-  process.exit(2);
-}, TOTAL_MS).unref();
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function until(cond, what) {
-  const end = Date.now() + STEP_MS;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${typeof what === "function" ? what() : what}`);
-    await sleep(20);
-  }
-}
-
-async function check(name, fn) {
-  try {
-    await fn();
-    passed++;
-    console.log(`ok - ${name}`);
-  } catch (e) {
-    failed++;
-    console.log(`not ok - ${name}: ${e.message}`);
-  }
-}
 
 /** A client: a socket as `user`, joined to TOPIC, with a Presence whose list it keeps. */
 async function client(user, meta) {
-  const socket = new Socket(URL, { transport: WebSocket, params: { user }, reconnectAfterMs: () => 200 });
-  sockets.push(socket);
+  const { socket } = socketClient(user, { reconnectAfterMs: () => 200 });
   socket.connect();
   const channel = socket.channel(TOPIC, meta ? { meta } : {});
   const presence = new Presence(channel);
@@ -91,7 +58,5 @@ try {
     await until(() => keys(ada) === "ada", () => `ada sees ${keys(ada)}`);
   });
 } finally {
-  for (const s of sockets) s.disconnect();
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(failed === 0 ? 0 : 1);
+  await finish();
 }
