@@ -23,11 +23,10 @@ import { existsSync, mkdirSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
+import { start, tally, check, finish } from "./harness.mjs";
 
 const MODE = process.argv[2] || "websocket";
 const BASE = process.env.CHORUS_HTTP || "http://127.0.0.1:4000";
-const STEP_MS = Number(process.env.CHORUS_STEP_TIMEOUT_MS || 15_000);
-const TOTAL_MS = Number(process.env.CHORUS_TOTAL_TIMEOUT_MS || 90_000);
 const SHOTS = process.env.CHORUS_SCREENSHOTS || fileURLToPath(new URL("../../../target/browser", import.meta.url));
 const EXPECTED = { websocket: "WebSocket", longpoll: "LongPoll", fallback: "LongPoll" }[MODE];
 if (!EXPECTED) {
@@ -37,29 +36,8 @@ if (!EXPECTED) {
 }
 const ROOM = `browser-${MODE}-${randomBytes(4).toString("hex")}`;
 
-let passed = 0;
-let failed = 0;
+const { STEP_MS } = start("browser-demo", { stepMs: 15_000, totalMs: 90_000, server: BASE, timed: true, firstLine: true });
 let browser = null;
-setTimeout(() => {
-  console.log(`not ok - hard timeout after ${TOTAL_MS} ms`);
-  console.log(`${passed} passed, ${failed + 1} failed`);
-  process.exit(2); // playwright kills the browser it launched when this process exits
-}, TOTAL_MS).unref();
-
-/** Runs one check; true when it passed. */
-async function check(name, fn) {
-  const start = Date.now();
-  try {
-    await fn();
-    passed++;
-    console.log(`ok - ${name} (${Date.now() - start} ms)`);
-    return true;
-  } catch (e) {
-    failed++;
-    console.log(`not ok - ${name}: ${e.message.split("\n")[0]}`);
-    return false;
-  }
-}
 
 /** Debian's Chromium (src/test/browser/ensure-chromium.sh installs it); never a download. */
 function findChromium() {
@@ -187,7 +165,7 @@ try {
     if (errors.length) throw new Error(errors.join(" | "));
   });
 } catch (e) {
-  if (!failed) failed++; // an error outside a check
+  if (!tally.failed) tally.failed++; // an error outside a check
   console.log(`# ${e.message}`);
 } finally {
   mkdirSync(SHOTS, { recursive: true });
@@ -197,9 +175,8 @@ try {
     await p.pages[0].screenshot({ path, timeout: STEP_MS }).then(
       () => console.log(`screenshot: ${path}`),
       (e) => console.log(`no screenshot of ${p.user}'s page: ${e.message.split("\n")[0]}`));
-    if (failed) console.log(`# ${p.user}'s console, last lines:\n#   ${p.console.slice(-15).join("\n#   ")}`);
+    if (tally.failed) console.log(`# ${p.user}'s console, last lines:\n#   ${p.console.slice(-15).join("\n#   ")}`);
   }
   if (browser) await browser.close();
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(failed === 0 ? 0 : 1);
+  await finish();
 }
