@@ -15,6 +15,7 @@ import dev.chorus.room.Namespaces;
 import dev.chorus.room.NodeRooms;
 import dev.chorus.room.RoomEntity;
 import dev.chorus.room.RoomSettings;
+import dev.chorus.session.JoinAccess;
 import dev.chorus.session.Session;
 import dev.chorus.session.SessionStarter;
 import dev.chorus.transport.ConnectionAdmission;
@@ -117,7 +118,7 @@ public final class ChorusNode implements AutoCloseable {
           connectionSettings, metrics, connections, authenticator, settings.http().allowedOrigins(), joinsInProgress);
       SessionStarter sessions = new SessionStarter(system, new Session.Settings(
           connectionSettings.maxJoins(), connectionSettings.maxEarlyPushes(), connectionSettings.maxEarlyPushBytes(),
-          localRooms, namespaces, metrics, joinsInProgress));
+          localRooms, namespaces, metrics, joinsInProgress, JoinAccess.fromConfig(chorus, namespaces)));
       // LongPoll sessions, named by tokens that only this node can sign (a fresh secret per start).
       LongPollSessions longPoll = new LongPollSessions(settings.longPoll(), admission, sessions,
           LongPollToken.withRandomSecret(Cluster.get(system).selfMember().address().toString()));

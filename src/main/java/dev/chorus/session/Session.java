@@ -57,7 +57,14 @@ public final class Session extends AbstractBehavior<Session.Command> {
   /** What a session needs besides its connection; {@code joinsInProgress} is the node's count. */
   public record Settings(
       int maxJoins, int maxEarlyPushes, long maxEarlyPushBytes, ActorRef<LocalRooms.Command> rooms, Namespaces namespaces,
-      Metrics metrics, JoinsInProgress joinsInProgress) {}
+      Metrics metrics, JoinsInProgress joinsInProgress, JoinAccess joinAccess) {
+    /** Without user-limited topics' and join tokens' checks configured: {@link JoinAccess#NONE}. */
+    public Settings(
+        int maxJoins, int maxEarlyPushes, long maxEarlyPushBytes, ActorRef<LocalRooms.Command> rooms, Namespaces namespaces,
+        Metrics metrics, JoinsInProgress joinsInProgress) {
+      this(maxJoins, maxEarlyPushes, maxEarlyPushBytes, rooms, namespaces, metrics, joinsInProgress, JoinAccess.NONE);
+    }
+  }
 
   public static Behavior<Command> create(Settings settings, OutboundQueue queue, ConnectParams params) {
     return Behaviors.setup(ctx -> new Session(ctx, settings, queue, params));
@@ -68,6 +75,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
   private final Namespaces namespaces;
   private final Metrics metrics;
   private final ConnectParams params;
+  private final JoinAccess access;
   private final JoinTable<ActorRef<Channel.Command>> joins;
   private final ActorRef<JoinRequest.Outcome> outcomes;
   /** This connection's joins sent to the rooms and not answered yet, in the node's count. */
@@ -81,6 +89,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
     this.namespaces = settings.namespaces();
     this.metrics = settings.metrics();
     this.params = params;
+    this.access = settings.joinAccess();
     this.joins = new JoinTable<>(settings.maxJoins(), settings.maxEarlyPushes(), settings.maxEarlyPushBytes());
     this.outcomes = ctx.messageAdapter(JoinRequest.Outcome.class, JoinOutcome::new);
     this.inProgress = settings.joinsInProgress().forConnection();
@@ -166,8 +175,14 @@ public final class Session extends AbstractBehavior<Session.Command> {
       refuse(f, "unknown namespace");
       return;
     }
-    if (params.identity() != null && !params.identity().mayJoin(f.topic())) {
+    // Where a join token is required, it decides instead of the connection token's patterns.
+    if (params.identity() != null && !namespace.joinTokenRequired() && !params.identity().mayJoin(f.topic())) {
       refuse(f, "unauthorized");
+      return;
+    }
+    String refusal = access.refusal(f.topic(), namespace, params, f.payload());
+    if (refusal != null) {
+      refuse(f, refusal);
       return;
     }
     JoinTable.Join<ActorRef<Channel.Command>> previous = joins.replace(f.topic());
