@@ -13,6 +13,7 @@ import dev.chorus.metrics.Metrics;
 import dev.chorus.ops.BearerAuth;
 import dev.chorus.ops.Operations;
 import dev.chorus.ops.UserConnections;
+import dev.chorus.ops.UserSubscriptions;
 import dev.chorus.presence.PresenceEntry;
 import dev.chorus.presence.PresenceFrames;
 import dev.chorus.presence.PresenceReplica;
@@ -62,6 +63,9 @@ import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
  *       binary one with {@code "binary": "<base64>"} instead of {@code "payload"}.
  *   <li>{@code POST /api/disconnect} {@code {"user": "..."}}: closes the user's connections on
  *       every node (4005).
+ *   <li>{@code POST /api/subscribe} / {@code /api/unsubscribe} {@code {"user", "topic"}}: every
+ *       connection of the user, on every node, joins the topic as the backend's (server-side
+ *       subscription), or leaves that join; answers how many connections on how many nodes.
  * </ul>
  * Errors are JSON {@code {"error": "..."}} with 400 (bad request, also a body nested deeper than
  * client frames may be, {@link FrameCodec#MAX_DEPTH}), 401/403 (key), 404 (unknown namespace),
@@ -110,6 +114,8 @@ public final class ApiRoutes implements ManagementRouteProvider {
                     bytes(body -> publishRaw(node, topic.orElse(""), event.orElse(""), body))))
                 : body(body -> publish(node, body))))),
         path("disconnect", () -> post(() -> body(body -> disconnect(node, body)))),
+        path("subscribe", () -> post(() -> body(body -> subscription(node, body, true)))),
+        path("unsubscribe", () -> post(() -> body(body -> subscription(node, body, false)))),
         path(segment("history").slash(segment()), topic -> get(() ->
             parameterOptional("since", since -> history(node, topic, since.orElse("0")))))))));
   }
@@ -304,6 +310,53 @@ public final class ApiRoutes implements ManagementRouteProvider {
             out.put("closed", closed.stream().mapToInt(CompletableFuture::join).filter(n -> n > 0).sum());
             out.put("nodes", closed.size());
             out.put("answered", (int) closed.stream().filter(f -> f.join() >= 0).count());
+            return out;
+          });
+        });
+    return onSuccess(answer, out -> BearerAuth.json(StatusCodes.OK, out));
+  }
+
+  /**
+   * Subscribes (or unsubscribes) every connection of a user, on every node that answers in time,
+   * to a topic: each node's {@link UserSubscriptions} tells the user's sessions there.
+   */
+  private Route subscription(Operations.Node self, String body, boolean subscribe) {
+    JsonNode request;
+    try {
+      request = readBody(body);
+    } catch (java.io.IOException e) {
+      if (tooDeep(e)) return tooDeep();
+      request = null;
+    }
+    String user = request != null && request.path("user").isTextual() ? request.get("user").asText() : "";
+    String topicName = request != null && request.path("topic").isTextual() ? request.get("topic").asText() : "";
+    if (user.isEmpty() || topicName.isEmpty()) {
+      return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("body must be {\"user\": \"<user id>\", \"topic\": \"<topic>\"}"));
+    }
+    Topic topic = Topic.parse(topicName);
+    if (topic == null) return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("invalid topic"));
+    if (self.namespaces().get(topic.namespace()) == null) return BearerAuth.json(StatusCodes.NOT_FOUND, BearerAuth.error("unknown namespace"));
+    CompletionStage<Map<String, Object>> answer = AskPattern.<org.apache.pekko.actor.typed.receptionist.Receptionist.Command, org.apache.pekko.actor.typed.receptionist.Receptionist.Listing>ask(
+            system.receptionist(), r -> org.apache.pekko.actor.typed.receptionist.Receptionist.find(UserSubscriptions.SERVICE_KEY, r), askTimeout, system.scheduler())
+        .thenCompose(listing -> {
+          // The receptionist's listing is eventually consistent: this node is asked in any case.
+          java.util.Set<org.apache.pekko.actor.typed.ActorRef<UserSubscriptions.Change>> nodes =
+              new java.util.LinkedHashSet<>(listing.getServiceInstances(UserSubscriptions.SERVICE_KEY));
+          nodes.add(self.userSubscriptions());
+          List<CompletableFuture<Integer>> told = new ArrayList<>();
+          for (var node : nodes) {
+            told.add(AskPattern.<UserSubscriptions.Change, UserSubscriptions.Changed>ask(
+                    node, r -> new UserSubscriptions.Change(user, topicName, subscribe, r), askTimeout, system.scheduler())
+                .toCompletableFuture().thenApply(UserSubscriptions.Changed::connections).exceptionally(e -> -1));
+          }
+          return CompletableFuture.allOf(told.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("user", user);
+            out.put("topic", topicName);
+            out.put("connections", told.stream().mapToInt(CompletableFuture::join).filter(n -> n > 0).sum());
+            out.put("nodes", (int) told.stream().filter(f -> f.join() > 0).count());
+            out.put("asked", told.size());
+            out.put("answered", (int) told.stream().filter(f -> f.join() >= 0).count());
             return out;
           });
         });
