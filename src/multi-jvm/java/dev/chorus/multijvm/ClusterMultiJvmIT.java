@@ -196,6 +196,41 @@ class ClusterMultiJvmIT {
     }
   }
 
+  /**
+   * GET /api/topics on node 1 sums a topic's members over the three nodes (each node's page of
+   * topics crosses the cluster link, Jackson CBOR), and pages with its cursor.
+   */
+  @Test
+  @Order(37)
+  void theTopicListingCountsMembersOnEveryNode() throws Exception {
+    List<PhxClient> members = new ArrayList<>();
+    try {
+      for (NodeProcess n : cluster.nodes) {
+        PhxClient c = n.client();
+        c.join("room:listed-1");
+        members.add(c);
+      }
+      PhxClient extra = cluster.node(2).client();
+      members.add(extra);
+      extra.join("room:listed-1");
+      extra.join("room:listed-2");
+      var json = new com.fasterxml.jackson.databind.ObjectMapper();
+      NodeProcess.Response r = cluster.node(1).apiGet("/api/topics?namespace=room&limit=1&after=room:listed-0");
+      assertEquals(200, r.status(), r.body());
+      JsonNode page = json.readTree(r.body());
+      assertEquals(3, page.path("answered").asInt(), page.toString());
+      assertEquals("room:listed-1", page.path("topics").path(0).path("topic").asText(), page.toString());
+      assertEquals(4, page.path("topics").path(0).path("members").asInt(), page.toString());
+      assertEquals(3, page.path("topics").path(0).path("nodes").asInt(), page.toString());
+      assertEquals("room:listed-1", page.path("next").asText(), page.toString());
+      JsonNode next = json.readTree(cluster.node(1).apiGet("/api/topics?namespace=room&limit=1&after=room:listed-1").body());
+      assertEquals("room:listed-2", next.path("topics").path(0).path("topic").asText(), next.toString());
+      assertEquals(1, next.path("topics").path(0).path("nodes").asInt(), next.toString());
+    } finally {
+      for (PhxClient c : members) c.close();
+    }
+  }
+
   private static boolean sleep(long millis) throws InterruptedException {
     Thread.sleep(millis); // between retries of an idempotent call, while the receptionist catches up
     return true;
