@@ -264,7 +264,13 @@ public final class Session extends AbstractBehavior<Session.Command> {
     }
     refuseAll(joins.takeEarly(join));
     metrics.leaves.increment();
-    if (join.channel() != null) {
+    if (join.serverSide) {
+      // phoenix.js's leave() of a channel it never joined (join_ref null) ends the backend's
+      // subscription: answered under the frame's own join_ref, which phoenix.js matches; the
+      // room's phx_close names srv:<n> and is dropped.
+      if (join.channel() != null) join.channel().tell(new Channel.Leave(null));
+      send(FrameCodec.replyOk(f.joinRef(), f.ref(), f.topic()));
+    } else if (join.channel() != null) {
       join.channel().tell(new Channel.Leave(f.ref())); // the room answers once the member is out
     } else {
       send(FrameCodec.replyOk(join.joinRef, f.ref(), f.topic()));

@@ -147,6 +147,24 @@ class ServerSubscriptionTest {
     }
   }
 
+  /** phoenix.js's channel.leave() of a channel it never joined sends phx_leave with join_ref null. */
+  @Test
+  void aLeaveWithoutJoinRefEndsTheServerSideSubscription() throws Exception {
+    String topic = "room:srv-4";
+    try (PhxClient dan = connect("dan")) {
+      subscribe("dan", topic);
+      dan.expect("the server join's ok", serverJoinAdmitted(topic), WAIT);
+      dan.send(null, "l1", topic, "phx_leave", "{}");
+      JsonNode reply = dan.reply("l1");
+      assertEquals("ok", PhxClient.status(reply), reply.toString());
+      assertTrue(reply.get(0).isNull(), "answered under the leave's own join_ref: " + reply);
+      dan.expect("phx_close of the server join", f -> event(topic, "phx_close").test(f), WAIT);
+      publish(topic, "after-leave");
+      drained(dan);
+      assertEquals(0, dan.count(event(topic, "after-leave")), dan.buffered().toString());
+    }
+  }
+
   @Test
   void aUserWithoutConnectionsIsNoError() throws Exception {
     JsonNode answer = subscribe("nobody", "room:srv-3");
