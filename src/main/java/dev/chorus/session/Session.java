@@ -289,7 +289,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
       refusePush(f, "unmatched topic"); // the backend's subscription receives; the client pushes through its own join
       return;
     }
-    if (Events.isReserved(f.event()) && joins.matching(f.topic(), f.joinRef()) != null) {
+    if (Events.isReserved(f.event()) && target != null) {
       refusePush(f, "reserved event");
       return;
     }
