@@ -7,6 +7,7 @@ import dev.chorus.ops.Drainer;
 import dev.chorus.metrics.Metrics;
 import dev.chorus.ops.Operations;
 import dev.chorus.ops.UserConnections;
+import dev.chorus.ops.UserSubscriptions;
 import dev.chorus.presence.PresenceReplica;
 import dev.chorus.presence.RoomPresence;
 import dev.chorus.placement.ConsistentHashingAllocationStrategy;
@@ -15,8 +16,10 @@ import dev.chorus.room.Namespaces;
 import dev.chorus.room.NodeRooms;
 import dev.chorus.room.RoomEntity;
 import dev.chorus.room.RoomSettings;
+import dev.chorus.session.JoinAccess;
 import dev.chorus.session.Session;
 import dev.chorus.session.SessionStarter;
+import dev.chorus.session.UserSessions;
 import dev.chorus.transport.ConnectionAdmission;
 import dev.chorus.transport.ConnectionSettings;
 import dev.chorus.transport.Connections;
@@ -115,9 +118,13 @@ public final class ChorusNode implements AutoCloseable {
       JoinsInProgress joinsInProgress = new JoinsInProgress(connectionSettings.maxJoinsInProgress(), metrics);
       ConnectionAdmission admission = new ConnectionAdmission(
           connectionSettings, metrics, connections, authenticator, settings.http().allowedOrigins(), joinsInProgress);
+      // Sessions by user, for the backend's server-side subscriptions.
+      UserSessions userSessions = new UserSessions();
+      ActorRef<UserSubscriptions.Change> userSubscriptions =
+          system.systemActorOf(UserSubscriptions.create(userSessions), "user-subscriptions", Props.empty());
       SessionStarter sessions = new SessionStarter(system, new Session.Settings(
           connectionSettings.maxJoins(), connectionSettings.maxEarlyPushes(), connectionSettings.maxEarlyPushBytes(),
-          localRooms, namespaces, metrics, joinsInProgress));
+          localRooms, namespaces, metrics, joinsInProgress, JoinAccess.fromConfig(chorus, namespaces), userSessions));
       // LongPoll sessions, named by tokens that only this node can sign (a fresh secret per start).
       LongPollSessions longPoll = new LongPollSessions(settings.longPoll(), admission, sessions,
           LongPollToken.withRandomSecret(Cluster.get(system).selfMember().address().toString()));
@@ -131,7 +138,7 @@ public final class ChorusNode implements AutoCloseable {
             server.close();
             return Done.getInstance();
           }));
-      Operations.get(Adapter.toClassic(system)).serving(new Operations.Node(connections, localRooms, drainer, presence, namespaces, userConnections));
+      Operations.get(Adapter.toClassic(system)).serving(new Operations.Node(connections, localRooms, drainer, presence, namespaces, userConnections, userSubscriptions));
       // The operators' port: health checks, cluster API, /metrics, admin API.
       URI management = URI.create(PekkoManagement.get(Adapter.toClassic(system)).start()
           .toCompletableFuture().get(30, TimeUnit.SECONDS).toString());

@@ -13,6 +13,7 @@ import dev.chorus.metrics.Metrics;
 import dev.chorus.ops.BearerAuth;
 import dev.chorus.ops.Operations;
 import dev.chorus.ops.UserConnections;
+import dev.chorus.ops.UserSubscriptions;
 import dev.chorus.presence.PresenceEntry;
 import dev.chorus.presence.PresenceFrames;
 import dev.chorus.presence.PresenceReplica;
@@ -21,6 +22,7 @@ import dev.chorus.protocol.Events;
 import dev.chorus.protocol.FrameCodec;
 import dev.chorus.protocol.ProtocolException;
 import dev.chorus.protocol.Topic;
+import dev.chorus.room.LocalRooms;
 import dev.chorus.room.Namespace;
 import dev.chorus.room.RoomEntity;
 import dev.chorus.transport.WebSocketFrames;
@@ -53,6 +55,7 @@ import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
  * <ul>
  *   <li>{@code GET /api/presence/{topic}}: who is present, as phoenix.js's {@code presence_state}
  *       under {@code "presence"}, with the counts; {@code ?count=true}: the counts alone.
+ *   <li>{@code GET /api/presence/{topic}/stats}: {@code {"users": n, "connections": m}}, nothing else.
  *   <li>{@code POST /api/publish} {@code {"topic" | "topics": [...], "event", "payload"}}: the
  *       same sequencing, delivery and history as a client's push, also in namespaces where
  *       clients may not publish; answers each topic's position. {@code "binary": "<base64>"}
@@ -62,6 +65,11 @@ import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
  *       binary one with {@code "binary": "<base64>"} instead of {@code "payload"}.
  *   <li>{@code POST /api/disconnect} {@code {"user": "..."}}: closes the user's connections on
  *       every node (4005).
+ *   <li>{@code GET /api/topics?namespace=&limit=&after=}: the topics with members cluster-wide,
+ *       in name order, a page at a time, each with its members and the nodes they are on.
+ *   <li>{@code POST /api/subscribe} / {@code /api/unsubscribe} {@code {"user", "topic"}}: every
+ *       connection of the user, on every node, joins the topic as the backend's (server-side
+ *       subscription), or leaves that join; answers how many connections on how many nodes.
  * </ul>
  * Errors are JSON {@code {"error": "..."}} with 400 (bad request, also a body nested deeper than
  * client frames may be, {@link FrameCodec#MAX_DEPTH}), 401/403 (key), 404 (unknown namespace),
@@ -85,6 +93,7 @@ public final class ApiRoutes implements ManagementRouteProvider {
   private final ClusterSharding sharding;
   private final int maxTopicsPerPublish;
   private final int maxBodyBytes;
+  private final int maxTopicsPerPage;
   private final Metrics metrics;
 
   public ApiRoutes(ExtendedActorSystem classic) {
@@ -94,6 +103,7 @@ public final class ApiRoutes implements ManagementRouteProvider {
     ApiSettings api = ApiSettings.fromConfig(classic.settings().config().getConfig("chorus"));
     this.auth = new BearerAuth(api.key(), "API disabled: set chorus.api.key (--api-key, CHORUS_API_KEY)", metrics);
     this.maxBodyBytes = api.maxBodyBytes();
+    this.maxTopicsPerPage = api.maxTopicsPerPage();
     this.askTimeout = api.askTimeout();
     this.sharding = ClusterSharding.get(system);
     this.maxTopicsPerPublish = api.maxTopicsPerPublish();
@@ -102,6 +112,12 @@ public final class ApiRoutes implements ManagementRouteProvider {
   @Override
   public Route routes(ManagementRouteProviderSettings settings) {
     return pathPrefix("api", () -> auth.authorized(() -> BearerAuth.serving(operations, node -> concat(
+        path(segment("presence").slash(segment()).slash("stats"), topic -> get(() -> presence(node, topic, entries -> {
+          Map<String, Object> body = new LinkedHashMap<>();
+          body.put("users", PresenceFrames.users(entries));
+          body.put("connections", entries.size());
+          return body;
+        }))),
         path(segment("presence").slash(segment()), topic -> get(() ->
             parameterOptional("count", count -> presence(node, topic, count.map(Boolean::parseBoolean).orElse(false))))),
         path("publish", () -> post(() -> extractRequestEntity(entity ->
@@ -110,6 +126,10 @@ public final class ApiRoutes implements ManagementRouteProvider {
                     bytes(body -> publishRaw(node, topic.orElse(""), event.orElse(""), body))))
                 : body(body -> publish(node, body))))),
         path("disconnect", () -> post(() -> body(body -> disconnect(node, body)))),
+        path("subscribe", () -> post(() -> body(body -> subscription(node, body, true)))),
+        path("topics", () -> get(() -> parameterOptional("namespace", namespace -> parameterOptional("limit", limit ->
+            parameterOptional("after", after -> topics(node, namespace.orElse(""), limit, after.orElse(""))))))),
+        path("unsubscribe", () -> post(() -> body(body -> subscription(node, body, false)))),
         path(segment("history").slash(segment()), topic -> get(() ->
             parameterOptional("since", since -> history(node, topic, since.orElse("0")))))))));
   }
@@ -310,6 +330,127 @@ public final class ApiRoutes implements ManagementRouteProvider {
     return onSuccess(answer, out -> BearerAuth.json(StatusCodes.OK, out));
   }
 
+  /**
+   * Subscribes (or unsubscribes) every connection of a user, on every node that answers in time,
+   * to a topic: each node's {@link UserSubscriptions} tells the user's sessions there.
+   */
+  private Route subscription(Operations.Node self, String body, boolean subscribe) {
+    JsonNode request;
+    try {
+      request = readBody(body);
+    } catch (java.io.IOException e) {
+      if (tooDeep(e)) return tooDeep();
+      request = null;
+    }
+    String user = request != null && request.path("user").isTextual() ? request.get("user").asText() : "";
+    String topicName = request != null && request.path("topic").isTextual() ? request.get("topic").asText() : "";
+    if (user.isEmpty() || topicName.isEmpty()) {
+      return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("body must be {\"user\": \"<user id>\", \"topic\": \"<topic>\"}"));
+    }
+    Topic topic = Topic.parse(topicName);
+    if (topic == null) return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("invalid topic"));
+    if (self.namespaces().get(topic.namespace()) == null) return BearerAuth.json(StatusCodes.NOT_FOUND, BearerAuth.error("unknown namespace"));
+    CompletionStage<Map<String, Object>> answer = AskPattern.<org.apache.pekko.actor.typed.receptionist.Receptionist.Command, org.apache.pekko.actor.typed.receptionist.Receptionist.Listing>ask(
+            system.receptionist(), r -> org.apache.pekko.actor.typed.receptionist.Receptionist.find(UserSubscriptions.SERVICE_KEY, r), askTimeout, system.scheduler())
+        .thenCompose(listing -> {
+          // The receptionist's listing is eventually consistent: this node is asked in any case.
+          java.util.Set<org.apache.pekko.actor.typed.ActorRef<UserSubscriptions.Change>> nodes =
+              new java.util.LinkedHashSet<>(listing.getServiceInstances(UserSubscriptions.SERVICE_KEY));
+          nodes.add(self.userSubscriptions());
+          List<CompletableFuture<Integer>> told = new ArrayList<>();
+          for (var node : nodes) {
+            told.add(AskPattern.<UserSubscriptions.Change, UserSubscriptions.Changed>ask(
+                    node, r -> new UserSubscriptions.Change(user, topicName, subscribe, r), askTimeout, system.scheduler())
+                .toCompletableFuture().thenApply(UserSubscriptions.Changed::connections).exceptionally(e -> -1));
+          }
+          return CompletableFuture.allOf(told.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("user", user);
+            out.put("topic", topicName);
+            out.put("connections", told.stream().mapToInt(CompletableFuture::join).filter(n -> n > 0).sum());
+            out.put("nodes", (int) told.stream().filter(f -> f.join() > 0).count());
+            out.put("asked", told.size());
+            out.put("answered", (int) told.stream().filter(f -> f.join() >= 0).count());
+            return out;
+          });
+        });
+    return onSuccess(answer, out -> BearerAuth.json(StatusCodes.OK, out));
+  }
+
+  /**
+   * A page of the topics with members, cluster-wide: each node answers its first {@code limit}
+   * topics after the cursor ({@code after}, a topic name; String order), and the page is the
+   * first {@code limit} of their union, members summed. Every topic of the page is among the
+   * first {@code limit} of each node that has it, so its sums are whole. {@code next} is the
+   * cursor of the following page, null after the last.
+   */
+  private Route topics(Operations.Node self, String namespace, java.util.Optional<String> limitText, String after) {
+    int limit;
+    try {
+      limit = limitText.map(Integer::parseInt).orElse(Math.min(100, maxTopicsPerPage));
+    } catch (NumberFormatException e) {
+      return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("limit must be a number"));
+    }
+    if (limit < 1 || limit > maxTopicsPerPage) {
+      return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("limit must be 1.." + maxTopicsPerPage + " (chorus.api.max-topics-per-page)"));
+    }
+    if (!namespace.isEmpty() && self.namespaces().get(namespace) == null) {
+      return BearerAuth.json(StatusCodes.NOT_FOUND, BearerAuth.error("unknown namespace"));
+    }
+    if (after.length() > Topic.MAX_LENGTH) return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("after must be a topic"));
+    String prefix = namespace.isEmpty() ? "" : namespace + ":";
+    int pageSize = limit;
+    CompletionStage<Map<String, Object>> answer = AskPattern.<org.apache.pekko.actor.typed.receptionist.Receptionist.Command, org.apache.pekko.actor.typed.receptionist.Receptionist.Listing>ask(
+            system.receptionist(), r -> org.apache.pekko.actor.typed.receptionist.Receptionist.find(LocalRooms.SERVICE_KEY, r), askTimeout, system.scheduler())
+        .thenCompose(listing -> {
+          // The receptionist's listing is eventually consistent: this node is asked in any case.
+          java.util.Set<org.apache.pekko.actor.typed.ActorRef<LocalRooms.Command>> nodes =
+              new java.util.LinkedHashSet<>(listing.getServiceInstances(LocalRooms.SERVICE_KEY));
+          nodes.add(self.localRooms());
+          List<CompletableFuture<java.util.Optional<LocalRooms.TopicPage>>> pages = new ArrayList<>();
+          for (var node : nodes) {
+            pages.add(AskPattern.<LocalRooms.Command, LocalRooms.TopicPage>ask(
+                    node, r -> new LocalRooms.ListTopics(prefix, after, pageSize, r), askTimeout, system.scheduler())
+                .toCompletableFuture().thenApply(java.util.Optional::of).exceptionally(e -> java.util.Optional.empty()));
+          }
+          return CompletableFuture.allOf(pages.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            java.util.TreeMap<String, int[]> byTopic = new java.util.TreeMap<>(); // members, nodes
+            boolean more = false;
+            int answered = 0;
+            for (var p : pages) {
+              if (p.join().isEmpty()) continue;
+              answered++;
+              LocalRooms.TopicPage page = p.join().get();
+              more |= page.more();
+              for (LocalRooms.RoomSize r : page.topics()) {
+                int[] acc = byTopic.computeIfAbsent(r.topic(), t -> new int[2]);
+                acc[0] += r.members();
+                acc[1]++;
+              }
+            }
+            List<Map<String, Object>> topics = new ArrayList<>();
+            for (var e : byTopic.entrySet()) {
+              if (topics.size() == pageSize) {
+                more = true;
+                break;
+              }
+              Map<String, Object> t = new LinkedHashMap<>();
+              t.put("topic", e.getKey());
+              t.put("members", e.getValue()[0]);
+              t.put("nodes", e.getValue()[1]);
+              topics.add(t);
+            }
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("topics", topics);
+            out.put("next", more && !topics.isEmpty() ? topics.get(topics.size() - 1).get("topic") : null);
+            out.put("asked", pages.size());
+            out.put("answered", answered);
+            return out;
+          });
+        });
+    return onSuccess(answer, out -> BearerAuth.json(StatusCodes.OK, out));
+  }
+
   private Route history(Operations.Node node, String topicName, String sinceText) {
     Topic topic = Topic.parse(topicName);
     if (topic == null) return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("invalid topic"));
@@ -383,6 +524,18 @@ public final class ApiRoutes implements ManagementRouteProvider {
   }
 
   private Route presence(Operations.Node node, String topicName, boolean countOnly) {
+    return presence(node, topicName, entries -> {
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("topic", topicName);
+      body.put("users", PresenceFrames.users(entries));
+      body.put("connections", entries.size());
+      if (!countOnly) body.put("presence", readTree(PresenceFrames.state(entries).utf8String()));
+      return body;
+    });
+  }
+
+  /** The topic's presence entries, as this node's replica holds them, answered as {@code render} makes them. */
+  private Route presence(Operations.Node node, String topicName, java.util.function.Function<List<PresenceEntry>, Map<String, Object>> render) {
     Topic topic = Topic.parse(topicName);
     if (topic == null) return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("invalid topic"));
     Namespace namespace = node.namespaces().get(topic.namespace());
@@ -392,14 +545,7 @@ public final class ApiRoutes implements ManagementRouteProvider {
     }
     var answer = AskPattern.<PresenceReplica.Command, List<PresenceEntry>>ask(
         node.presence(), r -> new PresenceReplica.Get(topicName, r), askTimeout, system.scheduler());
-    return onSuccess(answer, entries -> {
-      Map<String, Object> body = new LinkedHashMap<>();
-      body.put("topic", topicName);
-      body.put("users", PresenceFrames.users(entries));
-      body.put("connections", entries.size());
-      if (!countOnly) body.put("presence", readTree(PresenceFrames.state(entries).utf8String()));
-      return BearerAuth.json(StatusCodes.OK, body);
-    });
+    return onSuccess(answer, entries -> BearerAuth.json(StatusCodes.OK, render.apply(entries)));
   }
 
   private static ObjectNode readTree(String json) {

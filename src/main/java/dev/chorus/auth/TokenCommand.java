@@ -13,8 +13,11 @@ import java.util.List;
 
 /**
  * {@code java -jar chorus.jar token --secret S --sub ada [--topics 'room:*,user:{sub}'] [--ttl 1h]
- * [--issuer I] [--audience A]}: prints an HS256 connection token (with {@code iat}), for trying a
- * node that runs profile prod (a backend mints its own tokens the same way).
+ * [--issuer I] [--audience A] [--topic T]}: prints an HS256 connection token (with {@code iat}), for
+ * trying a node that runs profile prod (a backend mints its own tokens the same way). With
+ * {@code --topic}, the token also carries that {@code "topic"} claim: a join token of {@code --sub}
+ * for that topic ({@link JoinTokenVerifier}; its --ttl must be within
+ * {@code chorus.auth.join-token-max-lifetime}).
  */
 public final class TokenCommand {
   private TokenCommand() {}
@@ -26,6 +29,7 @@ public final class TokenCommand {
     Duration ttl = Duration.ofHours(1);
     String issuer = System.getenv().getOrDefault("CHORUS_AUTH_ISSUER", "");
     String audience = System.getenv().getOrDefault("CHORUS_AUTH_AUDIENCE", "");
+    String topic = null;
     for (int i = 0; i + 1 < args.size(); i += 2) {
       String v = args.get(i + 1);
       switch (args.get(i)) {
@@ -35,6 +39,7 @@ public final class TokenCommand {
         case "--ttl" -> ttl = Duration.parse("PT" + v.toUpperCase());
         case "--issuer" -> issuer = v;
         case "--audience" -> audience = v;
+        case "--topic" -> topic = v;
         default -> {
           return usage("unknown flag " + args.get(i));
         }
@@ -51,6 +56,7 @@ public final class TokenCommand {
         .claim("topics", Arrays.stream(topics.split(",")).map(String::trim).filter(t -> !t.isEmpty()).toList());
     if (!issuer.isEmpty()) claims.issuer(issuer);
     if (!audience.isEmpty()) claims.audience(audience);
+    if (topic != null) claims.claim("topic", topic);
     SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims.build());
     jwt.sign(new MACSigner(secret));
     System.out.println(jwt.serialize());
@@ -59,7 +65,7 @@ public final class TokenCommand {
 
   private static int usage(String problem) {
     System.err.println("chorus token: " + problem + "\n\nUsage: java -jar chorus.jar token --sub USER [--secret S]"
-        + " [--topics 'room:*,user:{sub}'] [--ttl 1h] [--issuer I] [--audience A]\n  --secret defaults to CHORUS_AUTH_SECRET,"
+        + " [--topics 'room:*,user:{sub}'] [--ttl 1h] [--issuer I] [--audience A] [--topic T]\n  --topic T makes it a join token for topic T;\n  --secret defaults to CHORUS_AUTH_SECRET,"
         + " --issuer to CHORUS_AUTH_ISSUER, --audience to CHORUS_AUTH_AUDIENCE; --ttl as 30m, 1h, 12h");
     return 2;
   }

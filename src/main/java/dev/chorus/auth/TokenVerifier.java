@@ -135,6 +135,16 @@ public final class TokenVerifier {
    * @throws InvalidTokenException with the reason it is refused, one of the constants above
    */
   public Identity verify(String token) throws InvalidTokenException {
+    return identity(verifiedClaims(token));
+  }
+
+  /**
+   * The claims of a token whose signature and registered claims hold, for tokens that carry
+   * more than an identity (join tokens: {@link JoinTokenVerifier}).
+   *
+   * @throws InvalidTokenException with the reason it is refused, one of the constants above
+   */
+  public JWTClaimsSet verifiedClaims(String token) throws InvalidTokenException {
     // Each processor knows one algorithm; a token fails all but (at most) its own, so the
     // reason reported is the most telling one: its own processor's, else "algorithm".
     String why = ALGORITHM;
@@ -158,7 +168,7 @@ public final class TokenVerifier {
     }
     if (claims == null) throw new InvalidTokenException(why);
     checkClaims(claims);
-    return identity(claims);
+    return claims;
   }
 
   /** The registered claims of a token whose signature holds. */

@@ -25,7 +25,8 @@ public final class Operations implements Extension {
       ActorRef<Drainer.Command> drainer,
       ActorRef<PresenceReplica.Command> presence,
       Namespaces namespaces,
-      ActorRef<UserConnections.Disconnect> userConnections) {}
+      ActorRef<UserConnections.Disconnect> userConnections,
+      ActorRef<UserSubscriptions.Change> userSubscriptions) {}
 
   private volatile Node node;
 

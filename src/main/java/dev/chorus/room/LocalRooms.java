@@ -53,6 +53,15 @@ public final class LocalRooms extends AbstractBehavior<LocalRooms.Command> {
 
   public record RoomSize(String topic, int members) {}
 
+  /**
+   * The API asks for this node's topics with local members whose names start with {@code prefix}
+   * and come after {@code after} (in String order, the cursor of GET /api/topics): the first
+   * {@code limit}, and whether there are more.
+   */
+  public record ListTopics(String prefix, String after, int limit, ActorRef<TopicPage> replyTo) implements Command, RoomQuery {}
+
+  public record TopicPage(String node, List<RoomSize> topics, boolean more) implements RoomQuery {}
+
   /** A reachability or membership event of the cluster. */
   private record MembershipChanged(ClusterEvent.ClusterDomainEvent event) implements Command {}
 
@@ -105,6 +114,7 @@ public final class LocalRooms extends AbstractBehavior<LocalRooms.Command> {
         .onMessage(MemberGone.class, this::onMemberGone)
         .onMessage(Locate.class, this::onLocate)
         .onMessage(GetLargest.class, this::onGetLargest)
+        .onMessage(ListTopics.class, this::onListTopics)
         .onMessage(MembershipChanged.class, this::onMembershipChanged)
         .build();
   }
@@ -169,6 +179,20 @@ public final class LocalRooms extends AbstractBehavior<LocalRooms.Command> {
         .toList();
     String node = getContext().getSystem().address().toString();
     m.replyTo().tell(new Largest(node, rooms.size(), memberCount(), largest));
+    return this;
+  }
+
+  /** Sorts this node's matching rooms (at most chorus.room.max-rooms): rare, and bounded by that. */
+  private Behavior<Command> onListTopics(ListTopics m) {
+    List<RoomSize> page = rooms.entrySet().stream()
+        .filter(e -> e.getValue().members > 0 && e.getKey().startsWith(m.prefix()) && e.getKey().compareTo(m.after()) > 0)
+        .map(e -> new RoomSize(e.getKey(), e.getValue().members))
+        .sorted(Comparator.comparing(RoomSize::topic))
+        .limit(Math.max(0, m.limit()) + 1L)
+        .toList();
+    boolean more = page.size() > m.limit();
+    m.replyTo().tell(new TopicPage(getContext().getSystem().address().toString(),
+        more ? page.subList(0, m.limit()) : page, more));
     return this;
   }
 

@@ -18,7 +18,10 @@ public record Namespace(
     Duration historyTtl,
     long historyMaxBytes,
     boolean presence,
-    int presenceListLimit) {
+    int presenceListLimit,
+    boolean userLimited,
+    int userLimitedMaxUsers,
+    boolean joinTokenRequired) {
 
   static Namespace fromConfig(String name, Config c) {
     return new Namespace(
@@ -35,6 +38,18 @@ public record Namespace(
         c.getDuration("history-ttl"),
         c.getBytes("history-max-bytes"),
         c.getBoolean("presence"),
-        c.getInt("presence-list-limit"));
+        c.getInt("presence-list-limit"),
+        c.getBoolean("user-limited"),
+        c.getInt("user-limited-max-users"),
+        joinToken(name, c.getString("join-token")));
+  }
+
+  private static boolean joinToken(String name, String value) {
+    return switch (value) {
+      case "required" -> true;
+      case "off", "false", "no" -> false;
+      default -> throw new IllegalArgumentException(
+          "chorus.namespaces." + name + ".join-token must be off or required, not " + value);
+    };
   }
 }

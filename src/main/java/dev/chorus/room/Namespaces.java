@@ -30,6 +30,11 @@ public final class Namespaces {
     return new Namespaces(byName);
   }
 
+  /** Every configured namespace, by name. */
+  public java.util.Collection<Namespace> all() {
+    return new TreeMap<>(byName).values();
+  }
+
   /** The namespace, or null when it is not configured. */
   public Namespace get(String name) {
     return byName.get(name);

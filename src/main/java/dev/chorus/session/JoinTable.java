@@ -27,13 +27,16 @@ final class JoinTable<C> {
   static final class Join<C> {
     final String topic;
     final String joinRef;
+    /** Made by the backend (POST /api/subscribe), not by a phx_join of the client. */
+    final boolean serverSide;
     private C channel;
     private final List<Frame> early = new ArrayList<>();
     private long earlyBytes;
 
-    private Join(String topic, String joinRef) {
+    private Join(String topic, String joinRef, boolean serverSide) {
       this.topic = topic;
       this.joinRef = joinRef;
+      this.serverSide = serverSide;
     }
 
     C channel() {
@@ -75,8 +78,13 @@ final class JoinTable<C> {
 
   /** Starts a join; false (nothing added) when the connection has {@code maxJoins} already. */
   boolean start(String topic, String joinRef) {
+    return start(topic, joinRef, false);
+  }
+
+  /** As {@link #start(String, String)}; {@code serverSide}: a join the backend made. */
+  boolean start(String topic, String joinRef, boolean serverSide) {
     if (joins.size() >= maxJoins) return false;
-    joins.put(topic, new Join<>(topic, joinRef));
+    joins.put(topic, new Join<>(topic, joinRef, serverSide));
     return true;
   }
 

@@ -47,6 +47,18 @@ public final class Session extends AbstractBehavior<Session.Command> {
   /** The WebSocket has ended, whoever ended it. */
   public record ConnectionClosed() implements Command {}
 
+  /**
+   * The backend subscribes this connection to {@code topic} (POST /api/subscribe): a join of the
+   * session's own, under a join_ref of its own ({@code srv:<n>}), so that phoenix.js drops its
+   * reply and its phx_close (they name no channel of the client) but dispatches the topic's
+   * broadcasts (join_ref null) to any channel object of the topic. Nothing happens when the
+   * connection already has a join of the topic, its own or the backend's.
+   */
+  public record ServerJoin(String topic) implements Command {}
+
+  /** The backend ends its subscription of this connection to {@code topic}; a client's own join stays. */
+  public record ServerLeave(String topic) implements Command {}
+
   /** What the room made of a join (its reply is already queued). */
   private record JoinOutcome(JoinRequest.Outcome outcome) implements Command {}
 
@@ -57,7 +69,14 @@ public final class Session extends AbstractBehavior<Session.Command> {
   /** What a session needs besides its connection; {@code joinsInProgress} is the node's count. */
   public record Settings(
       int maxJoins, int maxEarlyPushes, long maxEarlyPushBytes, ActorRef<LocalRooms.Command> rooms, Namespaces namespaces,
-      Metrics metrics, JoinsInProgress joinsInProgress) {}
+      Metrics metrics, JoinsInProgress joinsInProgress, JoinAccess joinAccess, UserSessions userSessions) {
+    /** Without user-limited topics' and join tokens' checks ({@link JoinAccess#NONE}) nor server-side subscriptions. */
+    public Settings(
+        int maxJoins, int maxEarlyPushes, long maxEarlyPushBytes, ActorRef<LocalRooms.Command> rooms, Namespaces namespaces,
+        Metrics metrics, JoinsInProgress joinsInProgress) {
+      this(maxJoins, maxEarlyPushes, maxEarlyPushBytes, rooms, namespaces, metrics, joinsInProgress, JoinAccess.NONE, null);
+    }
+  }
 
   public static Behavior<Command> create(Settings settings, OutboundQueue queue, ConnectParams params) {
     return Behaviors.setup(ctx -> new Session(ctx, settings, queue, params));
@@ -68,6 +87,10 @@ public final class Session extends AbstractBehavior<Session.Command> {
   private final Namespaces namespaces;
   private final Metrics metrics;
   private final ConnectParams params;
+  private final JoinAccess access;
+  /** Where the backend finds this session by its user; null: nowhere (tests of sessions). */
+  private final UserSessions userSessions;
+  private long serverJoins;
   private final JoinTable<ActorRef<Channel.Command>> joins;
   private final ActorRef<JoinRequest.Outcome> outcomes;
   /** This connection's joins sent to the rooms and not answered yet, in the node's count. */
@@ -81,6 +104,9 @@ public final class Session extends AbstractBehavior<Session.Command> {
     this.namespaces = settings.namespaces();
     this.metrics = settings.metrics();
     this.params = params;
+    this.access = settings.joinAccess();
+    this.userSessions = settings.userSessions();
+    if (userSessions != null) userSessions.add(params.userId(), ctx.getSelf());
     this.joins = new JoinTable<>(settings.maxJoins(), settings.maxEarlyPushes(), settings.maxEarlyPushBytes());
     this.outcomes = ctx.messageAdapter(JoinRequest.Outcome.class, JoinOutcome::new);
     this.inProgress = settings.joinsInProgress().forConnection();
@@ -114,6 +140,8 @@ public final class Session extends AbstractBehavior<Session.Command> {
         if (m instanceof ClientFrame f) return onFrame(f.frame());
         if (m instanceof JoinOutcome o) return onJoinOutcome(o);
         if (m instanceof ChannelStopped s) return onChannelStopped(s);
+        if (m instanceof ServerJoin j) return onServerJoin(j.topic());
+        if (m instanceof ServerLeave l) return onServerLeave(l.topic());
         if (m instanceof BadFrame b) return onBadFrame(b.error());
         if (m instanceof ConnectionClosed) return onConnectionClosed();
         if (m == TokenExpired.INSTANCE) return onTokenExpired();
@@ -166,8 +194,14 @@ public final class Session extends AbstractBehavior<Session.Command> {
       refuse(f, "unknown namespace");
       return;
     }
-    if (params.identity() != null && !params.identity().mayJoin(f.topic())) {
+    // Where a join token is required, it decides instead of the connection token's patterns.
+    if (params.identity() != null && !namespace.joinTokenRequired() && !params.identity().mayJoin(f.topic())) {
       refuse(f, "unauthorized");
+      return;
+    }
+    String refusal = access.refusal(f.topic(), namespace, params, f.payload());
+    if (refusal != null) {
+      refuse(f, refusal);
       return;
     }
     JoinTable.Join<ActorRef<Channel.Command>> previous = joins.replace(f.topic());
@@ -186,6 +220,37 @@ public final class Session extends AbstractBehavior<Session.Command> {
     inProgress.started(); // until its one outcome arrives, or the connection ends
   }
 
+  private Behavior<Command> onServerJoin(String topicName) {
+    Topic topic = Topic.parse(topicName);
+    Namespace namespace = topic == null ? null : namespaces.get(topic.namespace());
+    if (namespace == null) {
+      metrics.joinRefused(topic == null ? "invalid topic" : "unknown namespace");
+    } else if (joins.matching(topicName, null) == null) {
+      String joinRef = "srv:" + (++serverJoins);
+      if (!joins.start(topicName, joinRef, true)) {
+        metrics.joinRefused("too many joins");
+      } else {
+        // No ref: the room's reply to it is addressed to no push of the client.
+        rooms.tell(new LocalRooms.Join(new JoinRequest(
+            topic, namespace, joinRef, null, EMPTY_OBJECT, params, getContext().getSelf(), outcomes, queue)));
+        inProgress.started();
+      }
+    }
+    return this;
+  }
+
+  private static final ByteString EMPTY_OBJECT = ByteString.fromString("{}");
+
+  private Behavior<Command> onServerLeave(String topic) {
+    JoinTable.Join<ActorRef<Channel.Command>> join = joins.matching(topic, null);
+    if (join == null || !join.serverSide) return this;
+    joins.leave(topic, join.joinRef);
+    // Admitted: the room removes the member, then queues phx_close (dropped by phoenix.js). Under
+    // way: closed when the room admits it, as any join left meanwhile (onAccepted).
+    if (join.channel() != null) join.channel().tell(new Channel.Leave(null));
+    return this;
+  }
+
   private void refuse(Frame f, String reason) {
     metrics.joinRefused(reason);
     replyError(f.joinRef(), f.ref(), f.topic(), reason);
@@ -199,7 +264,13 @@ public final class Session extends AbstractBehavior<Session.Command> {
     }
     refuseAll(joins.takeEarly(join));
     metrics.leaves.increment();
-    if (join.channel() != null) {
+    if (join.serverSide) {
+      // phoenix.js's leave() of a channel it never joined (join_ref null) ends the backend's
+      // subscription: answered under the frame's own join_ref, which phoenix.js matches; the
+      // room's phx_close names srv:<n> and is dropped.
+      if (join.channel() != null) join.channel().tell(new Channel.Leave(null));
+      send(FrameCodec.replyOk(f.joinRef(), f.ref(), f.topic()));
+    } else if (join.channel() != null) {
       join.channel().tell(new Channel.Leave(f.ref())); // the room answers once the member is out
     } else {
       send(FrameCodec.replyOk(join.joinRef, f.ref(), f.topic()));
@@ -213,7 +284,12 @@ public final class Session extends AbstractBehavior<Session.Command> {
    * join's channel, which checks them against the namespace.
    */
   private void push(Frame f) {
-    if (Events.isReserved(f.event()) && joins.matching(f.topic(), f.joinRef()) != null) {
+    JoinTable.Join<ActorRef<Channel.Command>> target = joins.matching(f.topic(), f.joinRef());
+    if (target != null && target.serverSide) {
+      refusePush(f, "unmatched topic"); // the backend's subscription receives; the client pushes through its own join
+      return;
+    }
+    if (Events.isReserved(f.event()) && target != null) {
       refusePush(f, "reserved event");
       return;
     }
@@ -289,6 +365,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
    * (the room frees what it holds for them itself), and the count must not wait for them.
    */
   private Behavior<Command> onPostStop() {
+    if (userSessions != null) userSessions.remove(params.userId(), getContext().getSelf());
     inProgress.connectionEnded();
     if (!connectionEnded) queue.close(CloseReason.INTERNAL_ERROR, false);
     return this;

@@ -151,6 +151,91 @@ class ClusterMultiJvmIT {
     }
   }
 
+  /**
+   * POST /api/subscribe on node 1 reaches the user's connection on node 2 (node 1 asks every
+   * node's UserSubscriptions); a publish through node 3 then reaches that connection and not
+   * another user's beside it; /api/unsubscribe through node 3 ends it.
+   */
+  @Test
+  @Order(36)
+  void aServerSideSubscriptionReachesTheUsersConnectionOnAnotherNode() throws Exception {
+    String topic = "room:server-side";
+    NodeProcess node2 = cluster.node(2);
+    try (PhxClient ada = PhxClient.connect(node2.placement.wsHost(), node2.wsPort, PhxClient.VSN + "&user=ada", 0)
+             .named("ada on node 2").withWait(Duration.ofSeconds(15));
+         PhxClient bob = PhxClient.connect(node2.placement.wsHost(), node2.wsPort, PhxClient.VSN + "&user=bob", 0)
+             .named("bob on node 2").withWait(Duration.ofSeconds(15))) {
+      String body = "{\"user\":\"ada\",\"topic\":\"" + topic + "\"}";
+      // The receptionist's listing is eventually consistent; subscribing again is harmless.
+      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      JsonNode answer;
+      do {
+        NodeProcess.Response r = cluster.node(1).apiPost("/api/subscribe", body);
+        assertEquals(200, r.status(), r.body());
+        answer = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
+      } while (answer.path("connections").asInt() == 0 && System.nanoTime() < deadline && sleep(200));
+      assertEquals(1, answer.path("connections").asInt(), answer.toString());
+      assertEquals(1, answer.path("nodes").asInt(), answer.toString());
+      ada.expect("the server join's ok", f -> PhxClient.isReply(f) && topic.equals(f.path(2).asText())
+          && f.path(0).asText().startsWith("srv:") && "ok".equals(PhxClient.status(f)), Duration.ofSeconds(15));
+
+      NodeProcess.Response published = cluster.node(3).apiPost("/api/publish",
+          "{\"topic\":\"" + topic + "\",\"event\":\"notice\",\"payload\":{\"to\":\"ada\"}}");
+      assertEquals(200, published.status(), published.body());
+      assertEquals("ada", ada.broadcasts(topic, 1, Duration.ofSeconds(15)).get(0).path(4).path("to").asText());
+      // bob's queue is in order: once his own message is back, anything of topic would be before it
+      bob.join("room:bob-own");
+      bob.pushOk("room:bob-own", "mark", "{}");
+      bob.broadcasts("room:bob-own", 1, Duration.ofSeconds(15));
+      assertEquals(0, bob.count(f -> topic.equals(f.path(2).asText())), bob.buffered().toString());
+
+      NodeProcess.Response off = cluster.node(3).apiPost("/api/unsubscribe", body);
+      assertEquals(200, off.status(), off.body());
+      ada.expect("phx_close of the server join", f -> topic.equals(f.path(2).asText())
+          && "phx_close".equals(f.path(3).asText()), Duration.ofSeconds(15));
+    }
+  }
+
+  /**
+   * GET /api/topics on node 1 sums a topic's members over the three nodes (each node's page of
+   * topics crosses the cluster link, Jackson CBOR), and pages with its cursor.
+   */
+  @Test
+  @Order(37)
+  void theTopicListingCountsMembersOnEveryNode() throws Exception {
+    List<PhxClient> members = new ArrayList<>();
+    try {
+      for (NodeProcess n : cluster.nodes) {
+        PhxClient c = n.client();
+        c.join("room:listed-1");
+        members.add(c);
+      }
+      PhxClient extra = cluster.node(2).client();
+      members.add(extra);
+      extra.join("room:listed-1");
+      extra.join("room:listed-2");
+      var json = new com.fasterxml.jackson.databind.ObjectMapper();
+      NodeProcess.Response r = cluster.node(1).apiGet("/api/topics?namespace=room&limit=1&after=room:listed-0");
+      assertEquals(200, r.status(), r.body());
+      JsonNode page = json.readTree(r.body());
+      assertEquals(3, page.path("answered").asInt(), page.toString());
+      assertEquals("room:listed-1", page.path("topics").path(0).path("topic").asText(), page.toString());
+      assertEquals(4, page.path("topics").path(0).path("members").asInt(), page.toString());
+      assertEquals(3, page.path("topics").path(0).path("nodes").asInt(), page.toString());
+      assertEquals("room:listed-1", page.path("next").asText(), page.toString());
+      JsonNode next = json.readTree(cluster.node(1).apiGet("/api/topics?namespace=room&limit=1&after=room:listed-1").body());
+      assertEquals("room:listed-2", next.path("topics").path(0).path("topic").asText(), next.toString());
+      assertEquals(1, next.path("topics").path(0).path("nodes").asInt(), next.toString());
+    } finally {
+      for (PhxClient c : members) c.close();
+    }
+  }
+
+  private static boolean sleep(long millis) throws InterruptedException {
+    Thread.sleep(millis); // between retries of an idempotent call, while the receptionist catches up
+    return true;
+  }
+
   @Test
   @Order(40)
   void aClientRecoversWhatItMissedThroughAnotherNode() throws Exception {

@@ -182,6 +182,12 @@ public final class NodeProcess {
         .POST(HttpRequest.BodyPublishers.ofString(json)).build());
   }
 
+  /** GET on the API for backends. */
+  Response apiGet(String path) {
+    return send(HttpRequest.newBuilder(managementUri(path)).timeout(Duration.ofSeconds(10))
+        .header("Authorization", "Bearer " + API_KEY).GET().build());
+  }
+
   Response adminGet(String path) {
     return send(HttpRequest.newBuilder(managementUri(path)).timeout(Duration.ofSeconds(5))
         .header("Authorization", "Bearer " + ADMIN_KEY).GET().build());

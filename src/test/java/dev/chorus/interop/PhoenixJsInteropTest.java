@@ -60,6 +60,16 @@ class PhoenixJsInteropTest {
   private static final String API_KEY = "interop-api-key";
 
   /**
+   * Server-side subscriptions (POST /api/subscribe): phoenix.js hands the topic's broadcasts to a
+   * {@code socket.channel(topic)} handler that never joined, and not another user's; a later
+   * join of that channel replaces the server-side membership, one copy of each message.
+   */
+  @Test
+  void aServerSideSubscriptionReachesAPhoenixJsChannelHandler() throws Exception {
+    run("serverside.mjs", "chorus.api.key = \"" + API_KEY + "\"", "4 passed, 0 failed");
+  }
+
+  /**
    * phoenix.js's authToken option (the token in a subprotocol) on a node in profile prod: a valid
    * token connects, joins and pushes; a bad one (signed with another secret) never opens.
    */
