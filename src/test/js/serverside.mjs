@@ -12,52 +12,16 @@
 // Output: one "ok - name" / "not ok - name: detail" line per check, then "N passed, M failed".
 // Exit 0 only if all passed; 1 on failures; 2 on hard timeout.
 
-import { Socket } from "phoenix";
-import WebSocket from "ws";
 import { randomBytes } from "node:crypto";
+import { start, show, until, reply, client, connect, runChecks, finish } from "./harness.mjs";
 
-const URL = process.env.CHORUS_URL || "ws://127.0.0.1:4000/socket";
+const { STEP_MS } = start("serverside", { stepMs: 10_000, totalMs: 60_000 });
 const API_URL = process.env.CHORUS_API_URL || "";
 const API_KEY = process.env.CHORUS_API_KEY || "";
-const STEP_MS = Number(process.env.CHORUS_STEP_TIMEOUT_MS || 10_000);
-const TOTAL_MS = Number(process.env.CHORUS_TOTAL_TIMEOUT_MS || 60_000);
-const DEBUG = !!process.env.CHORUS_DEBUG;
 const RUN = randomBytes(6).toString("hex");
 const TOPIC = `room:serverside-${RUN}`;
 const ALICE = `alice-${RUN}`;
 const BOB = `bob-${RUN}`;
-
-let passed = 0;
-let failed = 0;
-let current = "startup";
-const sockets = [];
-
-const hardTimer = setTimeout(() => {
-  console.log(`not ok - ${current}: hard timeout, whole run exceeded ${TOTAL_MS} ms`);
-  failed++;
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(2);
-}, TOTAL_MS);
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const show = (v) => JSON.stringify(v);
-
-async function until(cond, what, ms = STEP_MS) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = cond();
-    if (v) return v;
-    if (Date.now() >= deadline) throw new Error(`timed out after ${ms} ms waiting for ${typeof what === "function" ? what() : what}`);
-    await sleep(10);
-  }
-}
-
-function reply(push, what, ms = STEP_MS) {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for reply to ${what}`)), ms);
-    for (const status of ["ok", "error", "timeout"]) push.receive(status, (response) => { clearTimeout(t); resolve({ status, response }); });
-  });
-}
 
 async function api(path, body) {
   const res = await fetch(`${API_URL}${path}`, {
@@ -73,19 +37,10 @@ async function api(path, body) {
 
 /** A phoenix.js socket of `user`; `raw` records every frame it receives (socket.onMessage). */
 function makeClient(user) {
-  const socket = new Socket(URL, {
-    transport: WebSocket,
-    params: { user },
-    timeout: STEP_MS,
-    rejoinAfterMs: () => 200,
-    reconnectAfterMs: () => 200,
-    logger: DEBUG ? (kind, msg, data) => console.error(`[${user}] ${kind}: ${msg}`, data ?? "") : undefined,
-  });
-  const c = { user, socket, raw: [], errors: [], closes: 0 };
-  socket.onMessage((m) => c.raw.push(m));
-  socket.onError((e) => c.errors.push(e && (e.message || e.type || String(e))));
-  socket.onClose(() => c.closes++);
-  sockets.push(socket);
+  const c = client(user, { rejoinAfterMs: () => 200, reconnectAfterMs: () => 200 });
+  c.user = user;
+  c.raw = [];
+  c.socket.onMessage((m) => c.raw.push(m));
   return c;
 }
 
@@ -104,9 +59,7 @@ let listenA, listenB;
 const checks = [
   ["connect, and listen on the topic without joining it", async () => {
     if (!API_URL || !API_KEY) throw new Error("CHORUS_API_URL and CHORUS_API_KEY are not set");
-    A.socket.connect();
-    B.socket.connect();
-    await until(() => A.socket.isConnected() && B.socket.isConnected(), "both sockets to connect");
+    await connect(A, B);
     listenA = listen(A);
     listenB = listen(B);
   }],
@@ -149,26 +102,5 @@ const checks = [
   }],
 ];
 
-let skipRest = null;
-for (const [name, fn] of checks) {
-  current = name;
-  if (skipRest) {
-    failed++;
-    console.log(`not ok - ${name}: skipped (${skipRest})`);
-    continue;
-  }
-  try {
-    await fn();
-    passed++;
-    console.log(`ok - ${name}`);
-  } catch (e) {
-    failed++;
-    console.log(`not ok - ${name}: ${e && e.message ? e.message : e}`);
-    if (name.startsWith("connect")) skipRest = "connect failed";
-  }
-}
-
-clearTimeout(hardTimer);
-console.log(`${passed} passed, ${failed} failed`);
-await Promise.race([Promise.all(sockets.map((s) => new Promise((r) => s.disconnect(r)))), sleep(1000)]);
-process.exit(failed === 0 ? 0 : 1);
+await runChecks(checks, { skipRestIfFirstFails: true });
+await finish();
