@@ -1,6 +1,7 @@
 package dev.chorus.room;
 
 import com.typesafe.config.Config;
+import dev.chorus.webhooks.WebhookEvents;
 import java.time.Duration;
 
 /** The options of one topic namespace; see {@code chorus.namespace-defaults} in reference.conf. */
@@ -18,9 +19,11 @@ public record Namespace(
     Duration historyTtl,
     long historyMaxBytes,
     boolean presence,
-    int presenceListLimit) {
+    int presenceListLimit,
+    WebhookEvents webhooks) {
 
-  static Namespace fromConfig(String name, Config c) {
+  /** {@code webhooks}: whether chorus.webhooks is on (a url), else the namespace sends no webhook events. */
+  static Namespace fromConfig(String name, Config c, boolean webhooks) {
     return new Namespace(
         name,
         c.getBoolean("client-publish"),
@@ -35,6 +38,7 @@ public record Namespace(
         c.getDuration("history-ttl"),
         c.getBytes("history-max-bytes"),
         c.getBoolean("presence"),
-        c.getInt("presence-list-limit"));
+        c.getInt("presence-list-limit"),
+        WebhookEvents.fromConfig(c.getConfig("webhooks"), webhooks));
   }
 }
