@@ -448,7 +448,10 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
 
   /** A node's room stopped (or its node is gone): its members are. */
   private Behavior<Command> onLocalRoomStopped(LocalRoomStopped m) {
-    restateForWebhooks(m.localRoom(), 0, null);
+    if (webhooks != null) {
+      webhooks.roomGone(m.localRoom());
+      startWebhookTick();
+    }
     return setMembers(m.localRoom(), 0).settle();
   }
 

@@ -115,6 +115,11 @@ final class TopicWebhooks {
     return System.nanoTime() / 1_000_000;
   }
 
+  /** A local room stopped, or its node is gone: its members are. */
+  void roomGone(ActorRef<LocalRoom.Command> room) {
+    send(occupancy.gone(room), now());
+  }
+
   /** For the entity's timer: whether leaves wait. */
   boolean waiting() {
     return debounce.waiting() > 0;

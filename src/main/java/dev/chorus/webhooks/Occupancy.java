@@ -75,18 +75,19 @@ public final class Occupancy<K> {
 
   /**
    * A room states what it holds: {@code members}, and per user ({@code users}, null: it did not
-   * say, so its users are kept as counted). The users are taken when the room was unknown, is
-   * empty now, or states as many members as counted here: a room's statement can be older than
-   * joins it sent since (a join counts at the room only once the entity has answered it), and
-   * taking it then would make users leave and come back.
+   * say). Taken when the room was unknown here (a restarted entity learning its rooms, a room
+   * that answered late), and its users when it states as many members as counted here (a leave
+   * this count missed); else ignored: a room's statement can be older than the joins and
+   * leaves it sent since (a join counts at the room only once the entity has answered it), and
+   * taking it then would make the topic or its users leave and come back. Joins, leaves and
+   * {@link #gone} keep a known room's count.
    */
   public Changes restate(K room, int members, Map<String, Integer> users) {
-    Update u = new Update();
     int before = membersByRoom.getOrDefault(room, 0);
-    boolean takeUsers = users != null && (before == 0 || members <= 0 || members == before);
-    setRoomMembers(room, Math.max(members, 0));
-    if (members <= 0) users = Map.of();
-    if (takeUsers || members <= 0) {
+    if (members <= 0 || (before != 0 && members != before)) return Changes.NONE;
+    Update u = new Update();
+    setRoomMembers(room, members);
+    if (users != null) {
       Map<String, Integer> old = usersByRoom.getOrDefault(room, Map.of());
       for (var e : List.copyOf(old.entrySet())) {
         int want = users.getOrDefault(e.getKey(), 0);
@@ -97,6 +98,14 @@ public final class Occupancy<K> {
         if (e.getValue() > have) addUser(room, e.getKey(), e.getValue() - have, u);
       }
     }
+    return u.done();
+  }
+
+  /** The room is gone (it stopped, or its node did): its members and users with it. */
+  public Changes gone(K room) {
+    Update u = new Update();
+    setRoomMembers(room, 0);
+    for (var e : List.copyOf(usersByRoom.getOrDefault(room, Map.of()).entrySet())) addUser(room, e.getKey(), -e.getValue(), u);
     return u.done();
   }
 

@@ -44,10 +44,10 @@ class OccupancyTest {
     occupancy.joined("nodeA", "ann");
     occupancy.joined("nodeA", "bob");
     occupancy.joined("nodeB", "bob");
-    Occupancy.Changes gone = occupancy.restate("nodeA", 0, null);
+    Occupancy.Changes gone = occupancy.gone("nodeA");
     assertEquals(List.of("ann"), gone.gone(), "bob is still on nodeB");
     assertFalse(gone.vacated());
-    assertEquals(new Occupancy.Changes(false, true, List.of(), List.of("bob")), occupancy.restate("nodeB", 0, null));
+    assertEquals(new Occupancy.Changes(false, true, List.of(), List.of("bob")), occupancy.gone("nodeB"));
   }
 
   @Test
@@ -61,6 +61,9 @@ class OccupancyTest {
     occupancy.joined("nodeA", "dee");
     assertTrue(occupancy.restate("nodeA", 3, Map.of("ann", 2, "cy", 1)).isEmpty());
     assertTrue(occupancy.has("dee"));
+    // ...and one older than the leaves it counted since, down to none: the count is kept too
+    assertTrue(occupancy.restate("nodeA", 0, Map.of()).isEmpty());
+    assertEquals(4, occupancy.members());
   }
 
   @Test
