@@ -18,6 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +47,8 @@ public final class WebhookSender implements AutoCloseable {
   /** Touched on {@link #thread} only. */
   private boolean inFlight;
   private volatile boolean closed;
+  /** A full batch's send is asked of the thread already: one such task waits at most. */
+  private final AtomicBoolean kicked = new AtomicBoolean();
 
   /** A sender for a node at {@code node} (its address, in each body); its metrics go into {@code registry}. */
   public WebhookSender(WebhookSettings settings, String node, PrometheusRegistry registry) {
@@ -74,8 +77,11 @@ public final class WebhookSender implements AutoCloseable {
       metrics.dropped(WebhookMetrics.SHUTDOWN, 1);
     } else if (!queue.offer(event)) {
       metrics.dropped(WebhookMetrics.QUEUE_FULL, 1);
-    } else if (queue.size() >= settings.batchSize()) {
-      thread.execute(this::sendNext); // a full batch goes at once, not at the next interval
+    } else if (queue.size() >= settings.batchSize() && kicked.compareAndSet(false, true)) {
+      thread.execute(() -> { // a full batch goes at once, not at the next interval
+        kicked.set(false);
+        sendNext();
+      });
     }
   }
 
