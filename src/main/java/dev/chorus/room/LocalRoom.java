@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -208,6 +209,13 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
   /** When a message of the room's entity last came (an answer, a broadcast, a locate). */
   private long heardFromEntity = System.nanoTime();
   private int recovering; // members whose replay is not all queued yet
+  private static final int MAX_RETIRED_JOINS = 1024;
+  private final Map<Long, String> retiredJoins = new LinkedHashMap<>() {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<Long, String> eldest) {
+      return size() > MAX_RETIRED_JOINS;
+    }
+  };
   /** The namespace sends user_joined or user_left: the entity is told each member's user. */
   private final boolean userWebhooks;
   private int v1Members; // members whose connection speaks V1 (vsn=1.0.0): broadcasts are rendered once more for them
@@ -308,6 +316,7 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
       PendingJoin p = pending.get(joinId);
       if (p.admitted != null || (!force && now - p.sentAt < interval) || now >= p.deadline) continue;
       pending.remove(joinId);
+      retire(joinId, p);
       timers.cancel(new JoinTimedOut(joinId));
       long again = ++joinCounter;
       p.sentAt = now;
@@ -422,8 +431,18 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
    * counted it as a member, so once its answer is complete the room tells it the member is gone.
    */
   private Behavior<Command> lateAnswer(long joinId, boolean last) {
-    if (last) entity.tell(new RoomEntity.MemberLeft(getContext().getSelf()));
+    if (last) entity.tell(new RoomEntity.MemberLeft(getContext().getSelf(), retiredJoins.remove(joinId)));
     return this;
+  }
+
+  /**
+   * A join id this room stopped waiting for (sent again under another id, or timed out), with
+   * its user, where the namespace sends user webhooks: the entity's late answer to it is taken
+   * back as that user's member. At most {@link #MAX_RETIRED_JOINS}: past that, or if the answer
+   * never comes, the entity learns the users right from the room's next registration.
+   */
+  private void retire(long joinId, PendingJoin p) {
+    if (userWebhooks) retiredJoins.put(joinId, userOf(p.request));
   }
 
   /** The whole answer to a join is here: the member is added and its reply queued. */
@@ -496,7 +515,10 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
 
   private Behavior<Command> onJoinTimedOut(JoinTimedOut m) {
     PendingJoin p = pending.remove(m.joinId());
-    if (p != null) refuse(p.request, "join timed out");
+    if (p != null) {
+      retire(m.joinId(), p);
+      refuse(p.request, "join timed out");
+    }
     return this;
   }
 

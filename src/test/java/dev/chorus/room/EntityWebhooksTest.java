@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.typesafe.config.ConfigFactory;
 import dev.chorus.metrics.Metrics;
+import dev.chorus.protocol.Topic;
+import dev.chorus.transport.ConnectParams;
+import dev.chorus.transport.QueueReader;
 import dev.chorus.testkit.TestNode;
 import dev.chorus.testkit.WebhookBackend;
 import dev.chorus.webhooks.WebhookSender;
@@ -16,6 +19,8 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.cluster.sharding.typed.testkit.javadsl.TestEntityRef;
+import org.apache.pekko.util.ByteString;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -99,5 +104,33 @@ class EntityWebhooksTest {
     roomA.stop();
     awaitEvents("room:node-lost", List.of("topic_occupied", "user_joined ann", "user_joined bob", "user_left bob",
         "user_left ann", "topic_vacated"));
+  }
+
+  /**
+   * A local room tells its entity each member's user; an answer to a join it stopped waiting for
+   * is given back as that user's member, so the user's count stays right.
+   */
+  @Test
+  void aLocalRoomCarriesTheUserEvenInTheLateAnswerItGivesBack() {
+    Metrics metrics = new Metrics();
+    TestProbe<RoomEntity.Command> entityProbe = kit.createTestProbe(RoomEntity.Command.class);
+    String topic = "room:late";
+    ActorRef<LocalRoom.Command> room = kit.spawn(LocalRoom.create(topic, TestEntityRef.of(RoomEntity.TYPE_KEY, topic, entityProbe.ref()),
+        kit.<LocalRooms.Command>createTestProbe().ref(), RoomFixtures.settings("room.join-timeout = 200 ms"), node, metrics,
+        NAMESPACES.get("room"), null));
+    QueueReader out = QueueReader.create(metrics);
+    try {
+      TestProbe<JoinRequest.Outcome> outcomes = kit.createTestProbe(JoinRequest.Outcome.class);
+      room.tell(new LocalRoom.Join(new JoinRequest(Topic.parse(topic), NAMESPACES.get("room"), "1", "1", ByteString.fromString("{}"),
+          ConnectParams.of(Map.of("user", "ann"), null), kit.createTestProbe().ref(), outcomes.ref(), out.queue())));
+      RoomEntity.Admit admit = entityProbe.expectMessageClass(RoomEntity.Admit.class, WAIT);
+      assertEquals("ann", admit.userId());
+      outcomes.expectMessageClass(JoinRequest.Refused.class, WAIT); // join timed out
+      room.tell(new LocalRoom.Admitted(admit.joinId(), new Position("ep", 0), null, List.of()));
+      assertEquals(new RoomEntity.MemberLeft(room, "ann"), entityProbe.expectMessageClass(RoomEntity.MemberLeft.class, WAIT));
+    } finally {
+      kit.stop(room, WAIT);
+      out.close();
+    }
   }
 }
