@@ -28,6 +28,8 @@ import dev.chorus.transport.LongPollRouter;
 import dev.chorus.transport.LongPollSessions;
 import dev.chorus.transport.LongPollToken;
 import dev.chorus.transport.NettySocketServer;
+import dev.chorus.webhooks.WebhookSender;
+import dev.chorus.webhooks.WebhookSettings;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
@@ -83,7 +85,8 @@ public final class ChorusNode implements AutoCloseable {
       Namespaces namespaces = settings.namespaces();
       RoomSettings roomSettings = settings.room();
       ClusterSharding sharding = ClusterSharding.get(system);
-      NodeRooms nodeRooms = new NodeRooms(roomSettings, metrics);
+      WebhookSender webhooks = startWebhooks(system, settings.webhooks(), chorus, metrics);
+      NodeRooms nodeRooms = new NodeRooms(roomSettings, metrics, webhooks, settings.webhooks().userLeftDelay().toMillis());
       sharding.init(Entity.of(RoomEntity.TYPE_KEY,
               ctx -> RoomEntity.create(ctx.getEntityId(), ctx.getShard(), namespaces, roomSettings, nodeRooms, metrics))
           .withStopMessage(RoomEntity.Stop.INSTANCE)
@@ -171,6 +174,25 @@ public final class ChorusNode implements AutoCloseable {
    * for SIGTERM and the admin API's drain, at once when the cluster removed this node (there is
    * no cluster left to serve its clients) or the node is closed in-process.
    */
+  /**
+   * The node's webhook sender (null when chorus.webhooks.url is empty), stopped with the actor
+   * system; an unsigned one warns in profile prod.
+   */
+  private static WebhookSender startWebhooks(ActorSystem<Void> system, WebhookSettings settings, Config chorus, Metrics metrics) {
+    if (!settings.enabled()) return null;
+    if (settings.secret().isEmpty() && "prod".equals(chorus.getString("profile"))) {
+      system.log().warn("chorus.webhooks.secret is empty: webhook requests go unsigned, and the backend cannot tell"
+          + " them from anyone's. Set CHORUS_WEBHOOKS_SECRET.");
+    }
+    WebhookSender sender = new WebhookSender(settings, Cluster.get(system).selfMember().address().toString(), metrics.registry());
+    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "chorus-webhooks-stop",
+        () -> {
+          sender.close();
+          return CompletableFuture.completedFuture(Done.getInstance());
+        });
+    return sender;
+  }
+
   private static void addDrainTask(ActorSystem<Void> system, ActorRef<Drainer.Command> drainer, Config config) {
     CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
     Duration phase = config.getDuration("pekko.coordinated-shutdown.phases.before-service-unbind.timeout");

@@ -10,6 +10,7 @@ import dev.chorus.room.RoomSettings;
 import dev.chorus.transport.ConnectionSettings;
 import dev.chorus.transport.LongPollSettings;
 import dev.chorus.transport.ServerSettings;
+import dev.chorus.webhooks.WebhookSettings;
 
 /**
  * Every {@code chorus} setting, read from the configuration once and checked before the node
@@ -27,7 +28,8 @@ public record ChorusSettings(
     Drainer.Settings drain,
     AdminSettings admin,
     ApiSettings api,
-    boolean clusterBootstrap) {
+    boolean clusterBootstrap,
+    WebhookSettings webhooks) {
 
   /**
    * @throws IllegalArgumentException for a missing, mistyped or out-of-range setting
@@ -47,7 +49,8 @@ public record ChorusSettings(
           new Drainer.Settings(chorus.getDuration("drain.window"), chorus.getDuration("drain.interval"), connection.closeTimeout()),
           AdminSettings.fromConfig(chorus),
           ApiSettings.fromConfig(chorus),
-          chorus.getBoolean("cluster.bootstrap"));
+          chorus.getBoolean("cluster.bootstrap"),
+          WebhookSettings.fromConfig(chorus.getConfig("webhooks")));
     } catch (com.typesafe.config.ConfigException e) {
       throw new IllegalArgumentException("bad setting: " + e.getMessage(), e);
     }

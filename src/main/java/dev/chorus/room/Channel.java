@@ -59,7 +59,9 @@ public final class Channel extends AbstractBehavior<Channel.Command> {
     Namespace namespace = join.namespace();
     OutboundQueue queue = join.queue();
     ActorRef<?> session = join.session();
-    return Behaviors.setup(ctx -> new Channel(ctx, topic, joinRef, namespace, queue, session, entity, parent, settings, metrics));
+    // Kept only where pushes may become client_event webhooks: the string is the connection's own.
+    String userId = namespace.webhooks().clientEvents().isEmpty() ? null : join.connect().userId();
+    return Behaviors.setup(ctx -> new Channel(ctx, topic, joinRef, namespace, queue, session, entity, parent, settings, metrics, userId));
   }
 
   private final String topic;
@@ -70,6 +72,7 @@ public final class Channel extends AbstractBehavior<Channel.Command> {
   private final ActorRef<LocalRoom.Command> parent;
   private final String crashEvent;
   private final Metrics metrics;
+  private final String userId; // null unless the namespace has client-events webhooks
   // Made at the first push: most members never push, and the adapter (an actor ref with its
   // path and name) and the bucket were ~400 bytes of every joined connection.
   private RateLimit publishRate;
@@ -85,8 +88,10 @@ public final class Channel extends AbstractBehavior<Channel.Command> {
       EntityRef<RoomEntity.Command> entity,
       ActorRef<LocalRoom.Command> parent,
       RoomSettings settings,
-      Metrics metrics) {
+      Metrics metrics,
+      String userId) {
     super(ctx);
+    this.userId = userId;
     this.topic = topic;
     this.joinRef = joinRef;
     this.namespace = namespace;
@@ -142,7 +147,9 @@ public final class Channel extends AbstractBehavior<Channel.Command> {
       if (verdict == RateLimit.Verdict.FLOOD) queue.close(CloseReason.RATE_LIMITED, false);
     } else {
       if (publishedAdapter == null) publishedAdapter = getContext().messageAdapter(RoomEntity.Published.class, Published::new);
-      entity.tell(new RoomEntity.Publish(f.event(), f.payload(), f.ref(), publishedAdapter, f.binary()));
+      // The user goes along when the push may become a client_event webhook (the entity sends it).
+      String user = userId != null && !f.binary() && namespace.webhooks().clientEvent(f.event()) ? userId : null;
+      entity.tell(new RoomEntity.Publish(f.event(), f.payload(), f.ref(), publishedAdapter, f.binary(), user));
     }
     return this;
   }

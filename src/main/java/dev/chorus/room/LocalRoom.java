@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -154,12 +155,14 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
     final ActorRef<Channel.Command> channel;
     final OutboundQueue queue;
     final TopicPresence.Entry presence;
+    final String userId; // for the entity's user webhooks; null when the namespace sends none
     ArrayDeque<ByteString> replay;
     long replayBytes; // of replay: taken from the node's replay budget
     ArrayDeque<ByteBuf> held;
     long heldBytes;
 
-    Member(ActorRef<Channel.Command> channel, OutboundQueue queue, TopicPresence.Entry presence) {
+    Member(ActorRef<Channel.Command> channel, OutboundQueue queue, TopicPresence.Entry presence, String userId) {
+      this.userId = userId;
       this.channel = channel;
       this.queue = queue;
       this.presence = presence;
@@ -206,6 +209,15 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
   /** When a message of the room's entity last came (an answer, a broadcast, a locate). */
   private long heardFromEntity = System.nanoTime();
   private int recovering; // members whose replay is not all queued yet
+  private static final int MAX_RETIRED_JOINS = 1024;
+  private final Map<Long, String> retiredJoins = new LinkedHashMap<>() {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<Long, String> eldest) {
+      return size() > MAX_RETIRED_JOINS;
+    }
+  };
+  /** The namespace sends user_joined or user_left: the entity is told each member's user. */
+  private final boolean userWebhooks;
   private int v1Members; // members whose connection speaks V1 (vsn=1.0.0): broadcasts are rendered once more for them
 
   private LocalRoom(
@@ -224,6 +236,7 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
         ? RoomHistory.none()
         : new RoomHistory(namespace.historySize(), namespace.historyTtl(), namespace.historyMaxBytes(), node.history);
     this.topic = topic;
+    this.userWebhooks = namespace != null && namespace.webhooks().users();
     this.entity = entity;
     this.parent = parent;
     this.settings = settings;
@@ -281,7 +294,7 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
     if (pending.isEmpty()) timers.startTimerWithFixedDelay(RetryJoins.INSTANCE, settings.joinRetryInterval());
     pending.put(joinId, new PendingJoin(m.request(), presenceMeta, since, now, now + settings.joinTimeout().toNanos()));
     timers.startSingleTimer(new JoinTimedOut(joinId), new JoinTimedOut(joinId), settings.joinTimeout());
-    entity.tell(new RoomEntity.Admit(getContext().getSelf(), joinId, since, position()));
+    entity.tell(new RoomEntity.Admit(getContext().getSelf(), joinId, since, position(), userOf(m.request())));
     return this;
   }
 
@@ -303,13 +316,14 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
       PendingJoin p = pending.get(joinId);
       if (p.admitted != null || (!force && now - p.sentAt < interval) || now >= p.deadline) continue;
       pending.remove(joinId);
+      retire(joinId, p);
       timers.cancel(new JoinTimedOut(joinId));
       long again = ++joinCounter;
       p.sentAt = now;
       pending.put(again, p);
       timers.startSingleTimer(new JoinTimedOut(again), new JoinTimedOut(again), Duration.ofNanos(p.deadline - now));
       metrics.joinRetries.increment(); // before the send, so whoever sees the retry sees it counted
-      entity.tell(new RoomEntity.Admit(getContext().getSelf(), again, p.since, position()));
+      entity.tell(new RoomEntity.Admit(getContext().getSelf(), again, p.since, position(), userOf(p.request)));
     }
   }
 
@@ -325,7 +339,7 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
   /** A starting entity asks where its members are: it is a new incarnation, which never got what is pending. */
   private Behavior<Command> onLocate(Locate m) {
     heardFromEntity = System.nanoTime();
-    m.entity().tell(new RoomEntity.Located(m.node(), getContext().getSelf(), members.size(), position(), copy.oldestSeq()));
+    m.entity().tell(new RoomEntity.Located(m.node(), getContext().getSelf(), members.size(), position(), copy.oldestSeq(), users()));
     retryJoins(true);
     return this;
   }
@@ -417,8 +431,18 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
    * counted it as a member, so once its answer is complete the room tells it the member is gone.
    */
   private Behavior<Command> lateAnswer(long joinId, boolean last) {
-    if (last) entity.tell(new RoomEntity.MemberLeft(getContext().getSelf()));
+    if (last) entity.tell(new RoomEntity.MemberLeft(getContext().getSelf(), retiredJoins.remove(joinId)));
     return this;
+  }
+
+  /**
+   * A join id this room stopped waiting for (sent again under another id, or timed out), with
+   * its user, where the namespace sends user webhooks: the entity's late answer to it is taken
+   * back as that user's member. At most {@link #MAX_RETIRED_JOINS}: past that, or if the answer
+   * never comes, the entity learns the users right from the room's next registration.
+   */
+  private void retire(long joinId, PendingJoin p) {
+    if (userWebhooks) retiredJoins.put(joinId, userOf(p.request));
   }
 
   /** The whole answer to a join is here: the member is added and its reply queued. */
@@ -446,7 +470,7 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
     getContext().watchWith(channel, new ChannelStopped(channel));
     TopicPresence.Entry entry = presence == null ? null : presence.track(r.connect().userId(), p.presenceMeta,
         r.connect().identity() == null ? null : r.connect().identity().presenceMeta());
-    Member member = new Member(channel, r.queue(), entry);
+    Member member = new Member(channel, r.queue(), entry, userOf(r));
     members.add(member);
     if (r.queue().speaksV1()) v1Members++;
     metrics.joins.increment();
@@ -491,7 +515,10 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
 
   private Behavior<Command> onJoinTimedOut(JoinTimedOut m) {
     PendingJoin p = pending.remove(m.joinId());
-    if (p != null) refuse(p.request, "join timed out");
+    if (p != null) {
+      retire(m.joinId(), p);
+      refuse(p.request, "join timed out");
+    }
     return this;
   }
 
@@ -632,7 +659,7 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
         if (member.queue.speaksV1()) v1Members--;
         endReplay(member);
         if (member.presence != null) presence.untrack(member.presence);
-        entity.tell(new RoomEntity.MemberLeft(getContext().getSelf()));
+        entity.tell(new RoomEntity.MemberLeft(getContext().getSelf(), member.userId));
         parent.tell(new LocalRooms.MemberGone(topic));
         return member;
       }
@@ -640,8 +667,24 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
     return null;
   }
 
+  /** The member's user, when the namespace sends user webhooks (the entity counts users); else null. */
+  private String userOf(JoinRequest r) {
+    return userWebhooks ? r.connect().userId() : null;
+  }
+
+  /**
+   * Connections per user of the members, for the entity's user webhooks (it rebuilds its counts
+   * from them when it restarts); null when the namespace sends none. At most max-members entries.
+   */
+  private Map<String, Integer> users() {
+    if (!userWebhooks) return null;
+    Map<String, Integer> users = new HashMap<>();
+    for (Member m : members) users.merge(m.userId, 1, Integer::sum);
+    return users;
+  }
+
   private Behavior<Command> onRefresh() {
-    entity.tell(new RoomEntity.Register(getContext().getSelf(), members.size(), position()));
+    entity.tell(new RoomEntity.Register(getContext().getSelf(), members.size(), position(), users()));
     return this;
   }
 

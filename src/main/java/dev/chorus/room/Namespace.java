@@ -1,6 +1,7 @@
 package dev.chorus.room;
 
 import com.typesafe.config.Config;
+import dev.chorus.webhooks.WebhookEvents;
 import java.time.Duration;
 
 /** The options of one topic namespace; see {@code chorus.namespace-defaults} in reference.conf. */
@@ -21,9 +22,11 @@ public record Namespace(
     int presenceListLimit,
     boolean userLimited,
     int userLimitedMaxUsers,
-    boolean joinTokenRequired) {
+    boolean joinTokenRequired,
+    WebhookEvents webhooks) {
 
-  static Namespace fromConfig(String name, Config c) {
+  /** {@code webhooks}: whether chorus.webhooks is on (a url), else the namespace sends no webhook events. */
+  static Namespace fromConfig(String name, Config c, boolean webhooks) {
     return new Namespace(
         name,
         c.getBoolean("client-publish"),
@@ -41,7 +44,8 @@ public record Namespace(
         c.getInt("presence-list-limit"),
         c.getBoolean("user-limited"),
         c.getInt("user-limited-max-users"),
-        joinToken(name, c.getString("join-token")));
+        joinToken(name, c.getString("join-token")),
+        WebhookEvents.fromConfig(c.getConfig("webhooks"), webhooks));
   }
 
   private static boolean joinToken(String name, String value) {

@@ -17,6 +17,7 @@ public final class Namespaces {
     Config defaults = chorus.getConfig("namespace-defaults");
     Config all = chorus.getConfig("namespaces");
     Map<String, Namespace> byName = new TreeMap<>();
+    boolean webhooks = !chorus.getString("webhooks.url").isBlank();
     for (var entry : all.root().entrySet()) {
       String name = entry.getKey();
       if (entry.getValue().valueType() != ConfigValueType.OBJECT) {
@@ -25,7 +26,7 @@ public final class Namespaces {
       if (name.isEmpty() || name.contains(":")) {
         throw new IllegalArgumentException("namespace name '" + name + "' must be non-empty and without ':'");
       }
-      byName.put(name, Namespace.fromConfig(name, all.getConfig("\"" + name + "\"").withFallback(defaults)));
+      byName.put(name, Namespace.fromConfig(name, all.getConfig("\"" + name + "\"").withFallback(defaults), webhooks));
     }
     return new Namespaces(byName);
   }

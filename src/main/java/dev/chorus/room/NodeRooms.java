@@ -1,6 +1,7 @@
 package dev.chorus.room;
 
 import dev.chorus.metrics.Metrics;
+import dev.chorus.webhooks.WebhookSender;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -23,7 +24,18 @@ public final class NodeRooms {
   private volatile int unreachableMembers;
   private volatile long lostMemberAt = Long.MIN_VALUE / 2;
 
+  /** Where the room entities of this node send their topics' webhook events; null when webhooks are off. */
+  final WebhookSender webhooks;
+  /** How long user_left waits (chorus.webhooks.user-left-delay). */
+  final long userLeftDelayMs;
+
   public NodeRooms(RoomSettings settings, Metrics metrics) {
+    this(settings, metrics, null, 0);
+  }
+
+  public NodeRooms(RoomSettings settings, Metrics metrics, WebhookSender webhooks, long userLeftDelayMs) {
+    this.webhooks = webhooks;
+    this.userLeftDelayMs = userLeftDelayMs;
     this.settleNanos = settings.joinTimeout().toNanos();
     this.maxRooms = settings.maxRooms();
     this.maxReplayBytes = settings.nodeReplayMaxBytes();

@@ -5,6 +5,7 @@ import dev.chorus.protocol.BinaryCodec;
 import dev.chorus.protocol.FrameCodec;
 import dev.chorus.protocol.Topic;
 import dev.chorus.transport.WebSocketFrames;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.HashMap;
@@ -57,22 +58,40 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
    * where the room itself stands (null: it has delivered nothing), so that an entity that did
    * not know the room catches its members up first.
    */
-  public record Admit(ActorRef<LocalRoom.Command> localRoom, long joinId, Position since, Position roomAt)
+  public record Admit(ActorRef<LocalRoom.Command> localRoom, long joinId, Position since, Position roomAt, String userId)
       implements Command, CrossNode {
+    /**
+     * {@code userId}: the member's user, for the topic's user webhooks; null when its namespace
+     * sends none (the entity then counts members only).
+     */
+    public Admit(ActorRef<LocalRoom.Command> localRoom, long joinId, Position since, Position roomAt) {
+      this(localRoom, joinId, since, roomAt, null);
+    }
+
     /** From a room that has delivered nothing yet. */
     public Admit(ActorRef<LocalRoom.Command> localRoom, long joinId, Position since) {
       this(localRoom, joinId, since, null);
     }
   }
 
-  /** One member of that local room has gone. */
-  public record MemberLeft(ActorRef<LocalRoom.Command> localRoom) implements Command, CrossNode {}
+  /** One member of that local room has gone; {@code userId} as in {@link Admit} (null: not counted by user). */
+  public record MemberLeft(ActorRef<LocalRoom.Command> localRoom, String userId) implements Command, CrossNode {
+    public MemberLeft(ActorRef<LocalRoom.Command> localRoom) {
+      this(localRoom, null);
+    }
+  }
 
   /**
    * A local room states how many members it holds. Sent periodically, so that an entity that
    * was restarted or moved learns its nodes again.
    */
-  public record Register(ActorRef<LocalRoom.Command> localRoom, int members, Position at) implements Command, CrossNode {
+  public record Register(ActorRef<LocalRoom.Command> localRoom, int members, Position at, Map<String, Integer> users)
+      implements Command, CrossNode {
+    /** {@code users}: connections per user, for user webhooks; null when the namespace sends none. */
+    public Register(ActorRef<LocalRoom.Command> localRoom, int members, Position at) {
+      this(localRoom, members, at, null);
+    }
+
     /** A local room that has seen no message of the topic yet. */
     public Register(ActorRef<LocalRoom.Command> localRoom, int members) {
       this(localRoom, members, null);
@@ -83,8 +102,13 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
    * A message to sequence and broadcast; a {@code binary} one's payload is opaque bytes,
    * broadcast as a Phoenix V2 binary message ({@link BinaryCodec}), else it is a JSON object.
    */
-  public record Publish(String event, ByteString payload, String ref, ActorRef<Published> replyTo, boolean binary)
+  public record Publish(String event, ByteString payload, String ref, ActorRef<Published> replyTo, boolean binary, String userId)
       implements Command, CrossNode {
+    /** {@code userId}: the pushing client's user when the event may become a client_event webhook, else null. */
+    public Publish(String event, ByteString payload, String ref, ActorRef<Published> replyTo, boolean binary) {
+      this(event, payload, ref, replyTo, binary, null);
+    }
+
     /** A JSON message. */
     public Publish(String event, ByteString payload, String ref, ActorRef<Published> replyTo) {
       this(event, payload, ref, replyTo, false);
@@ -101,7 +125,13 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
    * the topic where its previous incarnation left it.
    */
   public record Located(ActorRef<LocalRooms.Command> node, ActorRef<LocalRoom.Command> localRoom, int members,
-      Position at, long oldestSeq) implements Command, CrossNode {
+      Position at, long oldestSeq, Map<String, Integer> users) implements Command, CrossNode {
+    /** {@code users} as in {@link Register}. */
+    public Located(ActorRef<LocalRooms.Command> node, ActorRef<LocalRoom.Command> localRoom, int members,
+        Position at, long oldestSeq) {
+      this(node, localRoom, members, at, oldestSeq, null);
+    }
+
     public Located(ActorRef<LocalRooms.Command> node, ActorRef<LocalRoom.Command> localRoom, int members) {
       this(node, localRoom, members, null, Long.MAX_VALUE);
     }
@@ -141,6 +171,9 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
   private enum LocateTimeout implements Command { INSTANCE }
 
   private record LocalRoomStopped(ActorRef<LocalRoom.Command> localRoom) implements Command {}
+
+  /** A user's leave may be due (chorus.webhooks.user-left-delay). */
+  private enum WebhookTick implements Command { INSTANCE }
 
   /**
    * The entity of {@code topic}; {@code shard} is the shard it lives in, asked to passivate it
@@ -203,6 +236,7 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
     private Behavior<Command> onLocated(Located m) {
       if (m.localRoom() != null) {
         room.setMembers(m.localRoom(), m.members()).settle();
+        if (room.webhooks != null) room.webhooks.restate(m.localRoom(), m.members(), m.users(), true);
         // One that answers while the history is taken up is caught up with the others.
         if (m.at() != null) positions.put(m.localRoom(), m);
       }
@@ -298,6 +332,8 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
   private final Map<ActorRef<LocalRoom.Command>, Integer> membersByLocalRoom = new HashMap<>();
   private int members;
   private final RoomHistory history;
+  /** The topic's webhook events; null when its namespace sends none. */
+  private final TopicWebhooks webhooks;
 
   private RoomEntity(ActorContext<Command> ctx, TimerScheduler<Command> timers, ActorRef<ClusterSharding.ShardCommand> shard,
       String topic, Namespaces namespaces, RoomSettings settings, NodeRooms node, Metrics metrics) {
@@ -313,6 +349,7 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
         ? RoomHistory.none()
         : new RoomHistory(namespace.historySize(), namespace.historyTtl(), namespace.historyMaxBytes(), node.history);
     this.metrics = metrics;
+    this.webhooks = TopicWebhooks.of(topic, namespace, node);
     this.overCap = !node.entityStarted();
   }
 
@@ -320,9 +357,10 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Admit.class, this::onAdmit)
-        .onMessage(MemberLeft.class, m -> setMembers(m.localRoom(), count(m.localRoom()) - 1).settle())
+        .onMessage(MemberLeft.class, this::onMemberLeft)
         .onMessage(Register.class, this::onRegister)
-        .onMessage(LocalRoomStopped.class, m -> setMembers(m.localRoom(), 0).settle())
+        .onMessage(LocalRoomStopped.class, this::onLocalRoomStopped)
+        .onMessageEquals(WebhookTick.INSTANCE, this::onWebhookTick)
         .onMessage(Publish.class, this::onPublish)
         .onMessage(Located.class, this::onLocated)
         .onMessage(GetHistory.class, this::onGetHistory)
@@ -339,6 +377,7 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
   private Behavior<Command> onStopped() {
     if (stopped) return this;
     stopped = true;
+    if (webhooks != null) webhooks.stopped();
     history.close();
     node.entityStopped();
     return this;
@@ -388,13 +427,49 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
   private Behavior<Command> onLocated(Located m) {
     if (m.localRoom() == null) return this;
     catchUp(m.localRoom(), m.at());
+    restateForWebhooks(m.localRoom(), m.members(), m.users());
     return setMembers(m.localRoom(), m.members()).settle();
   }
 
   /** A room this entity did not know (it did not answer the locating in time) is brought up to date as it registers. */
   private Behavior<Command> onRegister(Register m) {
     if (count(m.localRoom()) == 0 && m.members() > 0) catchUp(m.localRoom(), m.at());
+    restateForWebhooks(m.localRoom(), m.members(), m.users());
     return setMembers(m.localRoom(), m.members()).settle();
+  }
+
+  private Behavior<Command> onMemberLeft(MemberLeft m) {
+    if (webhooks != null) {
+      webhooks.left(m.localRoom(), m.userId());
+      startWebhookTick();
+    }
+    return setMembers(m.localRoom(), count(m.localRoom()) - 1).settle();
+  }
+
+  /** A node's room stopped (or its node is gone): its members are. */
+  private Behavior<Command> onLocalRoomStopped(LocalRoomStopped m) {
+    if (webhooks != null) {
+      webhooks.roomGone(m.localRoom());
+      startWebhookTick();
+    }
+    return setMembers(m.localRoom(), 0).settle();
+  }
+
+  private void restateForWebhooks(ActorRef<LocalRoom.Command> localRoom, int members, Map<String, Integer> users) {
+    if (webhooks == null) return;
+    webhooks.restate(localRoom, members, users, false);
+    startWebhookTick();
+  }
+
+  /** While leaves wait, a timer sends each when it is due. */
+  private void startWebhookTick() {
+    if (webhooks.waiting() && !timers.isTimerActive(WebhookTick.INSTANCE)) onWebhookTick();
+  }
+
+  private Behavior<Command> onWebhookTick() {
+    long next = webhooks.tick();
+    if (next >= 0) timers.startSingleTimer(WebhookTick.INSTANCE, Duration.ofMillis(Math.max(next, 1)));
+    return this;
   }
 
   /** The topic continues at {@code at}, where a local room saw it last: this entity moved. */
@@ -454,6 +529,7 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
       if (count(m.localRoom()) == 0) catchUp(m.localRoom(), m.roomAt());
       setMembers(m.localRoom(), count(m.localRoom()) + 1);
       admit(m.localRoom(), m.joinId(), m.since());
+      if (webhooks != null) webhooks.joined(m.localRoom(), m.userId());
     }
     return settle();
   }
@@ -520,6 +596,7 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
     history.remember(seq, frame, System.currentTimeMillis());
     metrics.publishes.increment();
     m.replyTo().tell(new Published(m.ref(), epoch, seq));
+    if (webhooks != null) webhooks.published(m.userId(), m.event(), m.payload(), seq);
     return settle();
   }
 }

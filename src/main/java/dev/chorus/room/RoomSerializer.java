@@ -10,6 +10,8 @@ import java.io.NotSerializableException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -81,6 +83,7 @@ public final class RoomSerializer extends SerializerWithStringManifest {
         writeBytes(out, m.payload());
         writeNullable(out, m.ref());
         writeRef(out, m.replyTo());
+        writeNullable(out, m.userId()); // fields added later go last: older nodes stop reading before them
       } else if (o instanceof RoomEntity.Published m) {
         writeNullable(out, m.ref());
         writeString(out, m.epoch());
@@ -90,6 +93,7 @@ public final class RoomSerializer extends SerializerWithStringManifest {
         out.writeLong(m.joinId());
         writeNullablePosition(out, m.since());
         writeNullablePosition(out, m.roomAt());
+        writeNullable(out, m.userId());
       } else if (o instanceof LocalRoom.Admitted m) {
         out.writeLong(m.joinId());
         writePosition(out, m.at());
@@ -106,10 +110,12 @@ public final class RoomSerializer extends SerializerWithStringManifest {
         writeString(out, m.reason());
       } else if (o instanceof RoomEntity.MemberLeft m) {
         writeRef(out, m.localRoom());
+        writeNullable(out, m.userId());
       } else if (o instanceof RoomEntity.Register m) {
         writeRef(out, m.localRoom());
         out.writeInt(m.members());
         writeNullablePosition(out, m.at());
+        writeUsers(out, m.users());
       } else if (o instanceof LocalRooms.Locate m) {
         writeString(out, m.topic());
         writeRef(out, m.entity());
@@ -119,6 +125,7 @@ public final class RoomSerializer extends SerializerWithStringManifest {
         out.writeInt(m.members());
         writeNullablePosition(out, m.at());
         out.writeLong(m.oldestSeq());
+        writeUsers(out, m.users());
       } else if (o instanceof LocalRooms.GetLargest m) {
         out.writeInt(m.limit());
         writeRef(out, m.replyTo());
@@ -171,13 +178,13 @@ public final class RoomSerializer extends SerializerWithStringManifest {
           return new LocalRoom.Deliver(seq, readBytes(in), micros);
         }
         case "P":
-          return new RoomEntity.Publish(readString(in), readBytes(in), readNullable(in), readRef(in));
+          return new RoomEntity.Publish(readString(in), readBytes(in), readNullable(in), readRef(in), false, readLater(in));
         case "B":
-          return new RoomEntity.Publish(readString(in), readBytes(in), readNullable(in), readRef(in), true);
+          return new RoomEntity.Publish(readString(in), readBytes(in), readNullable(in), readRef(in), true, readLater(in));
         case "p":
           return new RoomEntity.Published(readNullable(in), readString(in), in.readLong());
         case "A":
-          return new RoomEntity.Admit(readRef(in), in.readLong(), readNullablePosition(in), readNullablePosition(in));
+          return new RoomEntity.Admit(readRef(in), in.readLong(), readNullablePosition(in), readNullablePosition(in), readLater(in));
         case "a": {
           long joinId = in.readLong();
           Position at = readPosition(in);
@@ -194,13 +201,13 @@ public final class RoomSerializer extends SerializerWithStringManifest {
         case "r":
           return new LocalRoom.Refused(in.readLong(), readString(in));
         case "M":
-          return new RoomEntity.MemberLeft(readRef(in));
+          return new RoomEntity.MemberLeft(readRef(in), readLater(in));
         case "R":
-          return new RoomEntity.Register(readRef(in), in.readInt(), readNullablePosition(in));
+          return new RoomEntity.Register(readRef(in), in.readInt(), readNullablePosition(in), readUsers(in));
         case "L":
           return new LocalRooms.Locate(readString(in), readRef(in));
         case "l":
-          return new RoomEntity.Located(readRef(in), readRef(in), in.readInt(), readNullablePosition(in), in.readLong());
+          return new RoomEntity.Located(readRef(in), readRef(in), in.readInt(), readNullablePosition(in), in.readLong(), readUsers(in));
         case "G":
           return new LocalRooms.GetLargest(in.readInt(), readRef(in));
         case "g": {
@@ -328,6 +335,33 @@ public final class RoomSerializer extends SerializerWithStringManifest {
       frames.add(readBytes(in));
     }
     return List.copyOf(frames);
+  }
+
+  /**
+   * A string field added after the message's first version, at its end: null when the message
+   * ends before it (it came from a node that does not write it yet).
+   */
+  private static String readLater(DataInputStream in) throws IOException {
+    return in.available() > 0 ? readNullable(in) : null;
+  }
+
+  /** Connections per user (user webhooks), or null; last in its message, like {@link #readLater}. */
+  private static void writeUsers(DataOutputStream out, Map<String, Integer> users) throws IOException {
+    out.writeBoolean(users != null);
+    if (users == null) return;
+    out.writeInt(users.size());
+    for (Map.Entry<String, Integer> e : users.entrySet()) {
+      writeString(out, e.getKey());
+      out.writeInt(e.getValue());
+    }
+  }
+
+  private static Map<String, Integer> readUsers(DataInputStream in) throws IOException {
+    if (in.available() == 0 || !in.readBoolean()) return null;
+    int n = in.readInt();
+    Map<String, Integer> users = new HashMap<>(Math.min(n, 1024) * 2);
+    for (int i = 0; i < n; i++) users.put(readString(in), in.readInt());
+    return Map.copyOf(users);
   }
 
   private static void writeNullable(DataOutputStream out, String s) throws IOException {

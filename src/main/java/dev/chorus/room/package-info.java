@@ -22,5 +22,8 @@
  * budget, {@link dev.chorus.room.HistoryBudget}; the bytes of replays held), and the pure cores
  * {@link dev.chorus.room.RoomHistory} (history by count, age and bytes, the recovery decision)
  * and {@link dev.chorus.room.HistoryBudget} are tested without actors.
+ *
+ * <p>The entity is also where a topic's webhook events are decided ({@link
+ * dev.chorus.room.TopicWebhooks}): one entity per topic in the cluster, so one node sends each.
  */
 package dev.chorus.room;

@@ -38,7 +38,8 @@ class ArchitectureTest {
       .layer("presence").definedBy("dev.chorus.presence..")
       .layer("room").definedBy("dev.chorus.room..")
       .layer("transport").definedBy("dev.chorus.transport..")
-      .layer("leaves").definedBy("dev.chorus.metrics..", "dev.chorus.protocol..", "dev.chorus.auth..", "dev.chorus.placement..")
+      .layer("leaves").definedBy("dev.chorus.metrics..", "dev.chorus.protocol..", "dev.chorus.auth..", "dev.chorus.placement..",
+          "dev.chorus.webhooks..")
       .layer("bench").definedBy("dev.chorus.bench..")
       .whereLayer("node").mayNotBeAccessedByAnyLayer()
       .whereLayer("ops").mayOnlyBeAccessedByLayers("node")

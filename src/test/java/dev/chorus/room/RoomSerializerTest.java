@@ -3,6 +3,7 @@ package dev.chorus.room;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.util.List;
+import java.util.Map;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -72,7 +73,14 @@ class RoomSerializerTest {
         new LocalRoom.CatchUp("k3j", 9, List.of(), List.of(), false, false),
         new LocalRooms.GetLargest(10, largest.ref()),
         new LocalRooms.Largest("pekko://chorus@127.0.0.1:25520", 2, 7,
-            List.of(new LocalRooms.RoomSize("room:a", 5), new LocalRooms.RoomSize("room:b", 2))));
+            List.of(new LocalRooms.RoomSize("room:a", 5), new LocalRooms.RoomSize("room:b", 2))),
+        // with the users of webhooks (fields added last)
+        new RoomEntity.Publish("typing", ByteString.fromString("{}"), "7", published.ref(), false, "ann"),
+        new RoomEntity.Admit(localRoom.ref(), 6, null, new Position("k3j", 40), "ann"),
+        new RoomEntity.MemberLeft(localRoom.ref(), "ann"),
+        new RoomEntity.Register(localRoom.ref(), 3, new Position("k3j", 7), Map.of("ann", 2, "bob", 1)),
+        new RoomEntity.Register(localRoom.ref(), 0, null, Map.of()),
+        new RoomEntity.Located(node.ref(), localRoom.ref(), 3, new Position("k3j", 9), 4, Map.of("ann", 3)));
     for (Object m : messages) assertEquals(m, roundTrip(m), "round trip of " + m);
   }
 
