@@ -1,6 +1,7 @@
 package dev.chorus.room;
 
 import com.typesafe.config.Config;
+import dev.chorus.hooks.NamespaceHooks;
 import java.time.Duration;
 
 /** The options of one topic namespace; see {@code chorus.namespace-defaults} in reference.conf. */
@@ -18,7 +19,8 @@ public record Namespace(
     Duration historyTtl,
     long historyMaxBytes,
     boolean presence,
-    int presenceListLimit) {
+    int presenceListLimit,
+    NamespaceHooks hooks) {
 
   static Namespace fromConfig(String name, Config c) {
     return new Namespace(
@@ -35,6 +37,7 @@ public record Namespace(
         c.getDuration("history-ttl"),
         c.getBytes("history-max-bytes"),
         c.getBoolean("presence"),
-        c.getInt("presence-list-limit"));
+        c.getInt("presence-list-limit"),
+        NamespaceHooks.fromConfig(c.getConfig("hooks")));
   }
 }
