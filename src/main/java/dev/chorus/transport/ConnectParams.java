@@ -18,10 +18,14 @@ public record ConnectParams(String userId, Identity identity, String connId) {
   static final int MAX_USER_LENGTH = 256;
 
   public static ConnectParams of(Map<String, String> query, Identity identity) {
+    return of(query, identity, UUID.randomUUID().toString());
+  }
+
+  public static ConnectParams of(Map<String, String> query, Identity identity, String connId) {
     String user = query.get("user");
     String userId = identity != null ? identity.subject()
         : user != null && !user.isBlank() && user.length() <= MAX_USER_LENGTH ? user
         : "anon-" + UUID.randomUUID();
-    return new ConnectParams(userId, identity, UUID.randomUUID().toString());
+    return new ConnectParams(userId, identity, connId);
   }
 }
