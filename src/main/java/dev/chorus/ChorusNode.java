@@ -115,7 +115,7 @@ public final class ChorusNode implements AutoCloseable {
       // Counted by the sessions, consulted by the admission of new upgrades.
       JoinsInProgress joinsInProgress = new JoinsInProgress(connectionSettings.maxJoinsInProgress(), metrics);
       Hooks hooks = Hooks.get(system);
-      if (!hooks.signed() && "prod".equals(chorus.getString("profile"))) {
+      if (!hooks.signed() && "prod".equals(chorus.getString("profile")) && Hooks.anyConfigured(chorus)) {
         system.log().warn("chorus.hooks.secret is empty: hook requests to your backend are not signed, so it cannot tell"
             + " them from anyone else's requests (docs/hooks.md).");
       }

@@ -57,6 +57,29 @@ public final class Hooks implements Extension {
     return !secret.isEmpty();
   }
 
+  /**
+   * Whether any hook has a URL in {@code chorus}: the connect hook, or a namespace's hook (in
+   * the defaults or in one namespace). For the startup warning about unsigned requests.
+   */
+  public static boolean anyConfigured(Config chorus) {
+    if (!chorus.getString("hooks.connect.url").isEmpty()) return true;
+    if (anyUrl(chorus.getConfig("namespace-defaults.hooks"))) return true;
+    Config namespaces = chorus.getConfig("namespaces");
+    for (String name : namespaces.root().keySet()) {
+      String path = "\"" + name + "\".hooks";
+      if (namespaces.hasPath(path) && anyUrl(namespaces.getConfig(path))) return true;
+    }
+    return false;
+  }
+
+  private static boolean anyUrl(Config hooks) {
+    for (String hook : hooks.root().keySet()) {
+      String path = hook + ".url";
+      if (hooks.hasPath(path) && !hooks.getString(path).isEmpty()) return true;
+    }
+    return false;
+  }
+
   public HookMetrics metrics() {
     return metrics;
   }

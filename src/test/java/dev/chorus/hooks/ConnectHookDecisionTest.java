@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import dev.chorus.auth.Identity;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -67,5 +69,14 @@ class ConnectHookDecisionTest {
     ConnectHook.Decision failed = ConnectHook.decide(new HookResult.Failed(HookResult.FailureKind.TIMEOUT), null);
     assertEquals(503, failed.status());
     assertEquals("backend timeout", failed.refusal());
+  }
+
+  @Test
+  void anyConfiguredFindsAHookUrlWhereverItIs() {
+    Config base = ConfigFactory.load().getConfig("chorus");
+    assertFalse(Hooks.anyConfigured(base));
+    assertTrue(Hooks.anyConfigured(ConfigFactory.parseString("hooks.connect.url = \"http://a\"").withFallback(base)));
+    assertTrue(Hooks.anyConfigured(ConfigFactory.parseString("namespace-defaults.hooks.join.url = \"http://a\"").withFallback(base)));
+    assertTrue(Hooks.anyConfigured(ConfigFactory.parseString("namespaces.chat.hooks.rpc.url = \"http://a\"").withFallback(base)));
   }
 }
