@@ -216,6 +216,7 @@ public final class Channel extends AbstractBehavior<Channel.Command> {
   private Behavior<Command> onPublishHooked(Frame f, HookResult result) {
     if (result instanceof HookResult.Answered a && a.answer().allowed()) {
       ByteString payload = allowedPayload(f, a.answer());
+      // unchanged, it passed the size check already
       if (payload == f.payload() || FrameCodec.renderedSize(f.joinRef(), f.ref(), topic, f.event(), payload) <= namespace.maxMessageBytes()) {
         publish(f, payload);
       } else {
@@ -225,8 +226,8 @@ public final class Channel extends AbstractBehavior<Channel.Command> {
       refuseByHook(f, result);
     }
     hookCallUnderWay = false;
-    Frame next = waitingForHook == null ? null : waitingForHook.poll();
-    if (next != null) callPublishHook(next);
+    // the next waiting push, or the one after it if that one cannot be sent (a payload that is no JSON)
+    while (!hookCallUnderWay && waitingForHook != null && !waitingForHook.isEmpty()) callPublishHook(waitingForHook.poll());
     return this;
   }
 
