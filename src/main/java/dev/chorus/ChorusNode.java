@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import dev.chorus.auth.Authenticator;
 import dev.chorus.ops.AdminRoutes;
 import dev.chorus.ops.Drainer;
+import dev.chorus.hooks.Hooks;
 import dev.chorus.metrics.Metrics;
 import dev.chorus.ops.Operations;
 import dev.chorus.ops.UserConnections;
@@ -119,8 +120,13 @@ public final class ChorusNode implements AutoCloseable {
       }
       // Counted by the sessions, consulted by the admission of new upgrades.
       JoinsInProgress joinsInProgress = new JoinsInProgress(connectionSettings.maxJoinsInProgress(), metrics);
-      ConnectionAdmission admission = new ConnectionAdmission(
-          connectionSettings, metrics, connections, authenticator, settings.http().allowedOrigins(), joinsInProgress);
+      Hooks hooks = Hooks.get(system);
+      if (!hooks.signed() && "prod".equals(chorus.getString("profile")) && Hooks.anyConfigured(chorus)) {
+        system.log().warn("chorus.hooks.secret is empty: hook requests to your backend are not signed, so it cannot tell"
+            + " them from anyone else's requests (docs/hooks.md).");
+      }
+      ConnectionAdmission admission = new ConnectionAdmission(connectionSettings, metrics, connections, authenticator,
+          settings.http().allowedOrigins(), joinsInProgress, hooks.connect());
       // Sessions by user, for the backend's server-side subscriptions.
       UserSessions userSessions = new UserSessions();
       ActorRef<UserSubscriptions.Change> userSubscriptions =

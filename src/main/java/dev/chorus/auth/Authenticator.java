@@ -9,6 +9,9 @@ import com.typesafe.config.Config;
  * refuses to start without a key to verify them.
  */
 public final class Authenticator {
+  /** Why a connection without a token is refused in profile prod. */
+  public static final String TOKEN_REQUIRED = "token required";
+
   private final TokenVerifier verifier; // null: no key configured
   private final boolean required;
 
@@ -49,7 +52,7 @@ public final class Authenticator {
    */
   public Identity authenticate(String token) throws TokenVerifier.InvalidTokenException {
     if (token == null || token.isBlank()) {
-      if (required) throw new TokenVerifier.InvalidTokenException("token required");
+      if (required) throw new TokenVerifier.InvalidTokenException(TOKEN_REQUIRED);
       return null;
     }
     if (verifier == null) return null; // dev without a key: tokens cannot be checked, so they are not used

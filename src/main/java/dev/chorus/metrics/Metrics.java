@@ -134,7 +134,7 @@ public final class Metrics implements Extension {
     CounterWithCallback.builder()
         .name("chorus_connections_refused")
         .help("WebSocket upgrades and connections refused, by reason (version, origin, ip_rate, token, user_limit,"
-            + " draining, overloaded, node_limit, ip_limit, handshake_timeout, request_too_large, bad_request)")
+            + " draining, overloaded, node_limit, ip_limit, handshake_timeout, request_too_large, bad_request, connect_hook)")
         .labelNames("reason")
         .callback(cb -> refusedByReason.forEach((reason, n) -> cb.call(n.sum(), reason)))
         .register(registry);

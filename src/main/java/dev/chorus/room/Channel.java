@@ -1,12 +1,24 @@
 package dev.chorus.room;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chorus.hooks.Hook;
+import dev.chorus.hooks.HookAnswer;
+import dev.chorus.hooks.HookRequest;
+import dev.chorus.hooks.HookResult;
+import dev.chorus.hooks.Hooks;
 import dev.chorus.metrics.Metrics;
 import dev.chorus.protocol.Frame;
 import dev.chorus.protocol.FrameCodec;
 import dev.chorus.transport.CloseReason;
+import dev.chorus.transport.ConnectParams;
 import dev.chorus.transport.OutboundQueue;
 import dev.chorus.transport.RateLimit;
 import dev.chorus.transport.WebSocketFrames;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Base64;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.Signal;
@@ -23,6 +35,10 @@ import org.apache.pekko.util.ByteString;
  * {@link LocalRoom}, so supervised by it: if it fails, it stops, the room drops the member, and
  * the session sends {@code phx_error} for this join alone. It checks and rate-limits the
  * client's pushes and hands them to the {@link RoomEntity} to be sequenced and broadcast.
+ *
+ * <p>With the namespace's hooks on (docs/hooks.md), a push of an RPC event goes to the backend
+ * only, its answer being the reply; any other push goes to the publish hook first, one call at
+ * a time so that the join's pushes keep their order, the next ones waiting (bounded).
  */
 public final class Channel extends AbstractBehavior<Channel.Command> {
 
@@ -42,6 +58,14 @@ public final class Channel extends AbstractBehavior<Channel.Command> {
 
   private record Published(RoomEntity.Published result) implements Command {}
 
+  /** The publish hook's answer about {@code frame}. */
+  private record PublishHooked(Frame frame, HookResult result) implements Command {}
+
+  /** The RPC hook's answer to {@code frame}. */
+  private record RpcAnswered(Frame frame, HookResult result) implements Command {}
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   /**
    * The channel of {@code join}, a member of {@code topic} (the room's own string, shared by
    * its channels). The actor's cell keeps its creator for its whole life, so the creator holds
@@ -59,9 +83,8 @@ public final class Channel extends AbstractBehavior<Channel.Command> {
     Namespace namespace = join.namespace();
     OutboundQueue queue = join.queue();
     ActorRef<?> session = join.session();
-    // Kept only where pushes may become client_event webhooks: the string is the connection's own.
-    String userId = namespace.webhooks().clientEvents().isEmpty() ? null : join.connect().userId();
-    return Behaviors.setup(ctx -> new Channel(ctx, topic, joinRef, namespace, queue, session, entity, parent, settings, metrics, userId));
+    ConnectParams connect = join.connect();
+    return Behaviors.setup(ctx -> new Channel(ctx, topic, joinRef, namespace, queue, session, connect, entity, parent, settings, metrics));
   }
 
   private final String topic;
@@ -72,11 +95,15 @@ public final class Channel extends AbstractBehavior<Channel.Command> {
   private final ActorRef<LocalRoom.Command> parent;
   private final String crashEvent;
   private final Metrics metrics;
-  private final String userId; // null unless the namespace has client-events webhooks
+  private final ConnectParams connect;
   // Made at the first push: most members never push, and the adapter (an actor ref with its
   // path and name) and the bucket were ~400 bytes of every joined connection.
   private RateLimit publishRate;
   private ActorRef<RoomEntity.Published> publishedAdapter;
+  // The publish hook: whether a call is under way, and the pushes waiting behind it (made at
+  // the first push that has to wait).
+  private boolean hookCallUnderWay;
+  private ArrayDeque<Frame> waitingForHook;
 
   private Channel(
       ActorContext<Command> ctx,
@@ -85,13 +112,13 @@ public final class Channel extends AbstractBehavior<Channel.Command> {
       Namespace namespace,
       OutboundQueue queue,
       ActorRef<?> session,
+      ConnectParams connect,
       EntityRef<RoomEntity.Command> entity,
       ActorRef<LocalRoom.Command> parent,
       RoomSettings settings,
-      Metrics metrics,
-      String userId) {
+      Metrics metrics) {
     super(ctx);
-    this.userId = userId;
+    this.connect = connect;
     this.topic = topic;
     this.joinRef = joinRef;
     this.namespace = namespace;
@@ -117,6 +144,8 @@ public final class Channel extends AbstractBehavior<Channel.Command> {
       public Behavior<Command> receiveMessage(Command m) {
         if (m instanceof Push p) return onPush(p.frame());
         if (m instanceof Published p) return onPublished(p.result());
+        if (m instanceof PublishHooked h) return onPublishHooked(h.frame(), h.result());
+        if (m instanceof RpcAnswered a) return onRpcAnswered(a.frame(), a.result());
         if (m instanceof Leave l) return onLeave(l.ref());
         if (m instanceof Close) return Behaviors.stopped();
         return Behaviors.unhandled();
@@ -134,7 +163,8 @@ public final class Channel extends AbstractBehavior<Channel.Command> {
       throw new IllegalStateException("channel failure requested by the test hook (chorus.testing.crash-event)");
     }
     RateLimit.Verdict verdict;
-    if (!namespace.clientPublish()) {
+    boolean rpc = namespace.hooks().isRpc(f.event());
+    if (!rpc && !namespace.clientPublish()) {
       replyError(f, "publish not allowed");
     } else if (FrameCodec.utf8Length(f.event()) > namespace.maxEventBytes()) {
       replyError(f, "event too long");
@@ -145,13 +175,126 @@ public final class Channel extends AbstractBehavior<Channel.Command> {
       replyError(f, "rate limited");
       // a sustained flood only (flood-duration without a pause): a burst is never closed
       if (verdict == RateLimit.Verdict.FLOOD) queue.close(CloseReason.RATE_LIMITED, false);
+    } else if (rpc) {
+      callRpc(f);
+    } else if (namespace.hooks().publish().enabled()) {
+      hookPublish(f);
     } else {
-      if (publishedAdapter == null) publishedAdapter = getContext().messageAdapter(RoomEntity.Published.class, Published::new);
-      // The user goes along when the push may become a client_event webhook (the entity sends it).
-      String user = userId != null && !f.binary() && namespace.webhooks().clientEvent(f.event()) ? userId : null;
-      entity.tell(new RoomEntity.Publish(f.event(), f.payload(), f.ref(), publishedAdapter, f.binary(), user));
+      publish(f, f.payload());
     }
     return this;
+  }
+
+  private void publish(Frame f, ByteString payload) {
+    if (publishedAdapter == null) publishedAdapter = getContext().messageAdapter(RoomEntity.Published.class, Published::new);
+    // The user goes along when the push may become a client_event webhook (the entity sends it).
+    String user = !f.binary() && namespace.webhooks().clientEvent(f.event()) ? connect.userId() : null;
+    entity.tell(new RoomEntity.Publish(f.event(), payload, f.ref(), publishedAdapter, f.binary(), user));
+  }
+
+  /** One publish hook call at a time; the pushes after it wait, up to the hook's max-pending. */
+  private void hookPublish(Frame f) {
+    if (!hookCallUnderWay) {
+      callPublishHook(f);
+    } else {
+      if (waitingForHook == null) waitingForHook = new ArrayDeque<>();
+      if (waitingForHook.size() >= namespace.hooks().publish().maxPending()) {
+        replyError(f, "too many pending pushes");
+      } else {
+        waitingForHook.add(f);
+      }
+    }
+  }
+
+  private void callPublishHook(Frame f) {
+    ObjectNode fields = hookFields(f);
+    if (fields == null) return;
+    hookCallUnderWay = true;
+    Hook hook = Hooks.get(getContext().getSystem()).hook("publish", namespace.name(), namespace.hooks().publish());
+    getContext().pipeToSelf(hook.call(connect.userId(), connect.connId(), fields, HookAnswer::verdict),
+        (result, error) -> new PublishHooked(f, result != null ? result : new HookResult.Failed(HookResult.FailureKind.CONNECTION)));
+  }
+
+  private Behavior<Command> onPublishHooked(Frame f, HookResult result) {
+    if (result instanceof HookResult.Answered a && a.answer().allowed()) {
+      ByteString payload = allowedPayload(f, a.answer());
+      // unchanged, it passed the size check already
+      if (payload == f.payload() || FrameCodec.renderedSize(f.joinRef(), f.ref(), topic, f.event(), payload) <= namespace.maxMessageBytes()) {
+        publish(f, payload);
+      } else {
+        replyError(f, "message too large"); // as the backend changed it
+      }
+    } else {
+      refuseByHook(f, result);
+    }
+    hookCallUnderWay = false;
+    // the next waiting push, or the one after it if that one cannot be sent (a payload that is no JSON)
+    while (!hookCallUnderWay && waitingForHook != null && !waitingForHook.isEmpty()) callPublishHook(waitingForHook.poll());
+    return this;
+  }
+
+  /**
+   * The payload the backend allowed: its own "payload" for a JSON push, its "binary" (base64)
+   * for a binary push, else the client's.
+   */
+  private static ByteString allowedPayload(Frame f, HookAnswer answer) {
+    if (!f.binary() && answer.payload() != null) return ByteString.fromArray(answer.payload().toString().getBytes(StandardCharsets.UTF_8));
+    if (f.binary() && answer.binary() != null) return ByteString.fromArray(answer.binary());
+    return f.payload();
+  }
+
+  private void callRpc(Frame f) {
+    ObjectNode fields = hookFields(f);
+    if (fields == null) return;
+    Hook hook = Hooks.get(getContext().getSystem()).hook("rpc", namespace.name(), namespace.hooks().rpc());
+    getContext().pipeToSelf(hook.call(connect.userId(), connect.connId(), fields, HookAnswer::rpc),
+        (result, error) -> new RpcAnswered(f, result != null ? result : new HookResult.Failed(HookResult.FailureKind.CONNECTION)));
+  }
+
+  private Behavior<Command> onRpcAnswered(Frame f, HookResult result) {
+    if (result instanceof HookResult.Answered a && a.answer().allowed()) {
+      if (f.ref() != null) {
+        String reply = a.answer().reply() == null ? "{}" : a.answer().reply().toString();
+        send(FrameCodec.replyOk(joinRef, f.ref(), topic, ByteString.fromString(reply)));
+      }
+    } else {
+      refuseByHook(f, result);
+    }
+    return this;
+  }
+
+  /**
+   * {"topic", "event", "payload"} of a push, a binary one's bytes as "binary" (base64) instead of
+   * "payload"; null (and the push refused) if a JSON payload does not parse.
+   */
+  private ObjectNode hookFields(Frame f) {
+    ObjectNode fields = HookRequest.fields();
+    fields.put("topic", topic);
+    fields.put("event", f.event());
+    if (f.binary()) {
+      fields.put("binary", Base64.getEncoder().encodeToString(f.payload().toArray()));
+    } else {
+      try {
+        fields.set("payload", JSON.readTree(f.payload().toArray()));
+      } catch (IOException e) {
+        replyError(f, "invalid payload");
+        return null;
+      }
+    }
+    return fields;
+  }
+
+  /**
+   * A backend's refusal (its reason to the client, counted as "refused by backend": reasons are
+   * free text, no metric label) or a failure with on-failure = refuse ("backend unavailable", ...).
+   */
+  private void refuseByHook(Frame f, HookResult result) {
+    if (result instanceof HookResult.Answered a) {
+      metrics.pushRefused("refused by backend");
+      if (f.ref() != null) send(FrameCodec.replyError(joinRef, f.ref(), topic, a.answer().reason()));
+    } else {
+      replyError(f, ((HookResult.Failed) result).kind().reason());
+    }
   }
 
   private RateLimit publishRate() {

@@ -10,7 +10,8 @@ import org.apache.pekko.util.ByteString;
  * A connection's request to join a topic, carried from its session to the local room. The room
  * queues the reply itself, then tells {@code replyTo} the outcome, exactly once per request (the
  * session counts its joins in progress by it); the join's channel watches {@code session} and
- * ends with it.
+ * ends with it. {@code hookReply} is the join hook's addition to the join reply's response (a
+ * rendered JSON object, without Chorus's own keys), null without one.
  */
 public record JoinRequest(
     Topic topic,
@@ -21,7 +22,20 @@ public record JoinRequest(
     ConnectParams connect,
     ActorRef<?> session,
     ActorRef<Outcome> replyTo,
-    OutboundQueue queue) {
+    OutboundQueue queue,
+    String hookReply) {
+
+  /** A join without a join hook's reply. */
+  public JoinRequest(
+      Topic topic, Namespace namespace, String joinRef, String ref, ByteString params, ConnectParams connect,
+      ActorRef<?> session, ActorRef<Outcome> replyTo, OutboundQueue queue) {
+    this(topic, namespace, joinRef, ref, params, connect, session, replyTo, queue, null);
+  }
+
+  /** This join as the join hook allowed it: its payload (with the backend's meta) and reply. */
+  public JoinRequest withHookAnswer(ByteString newParams, String reply) {
+    return new JoinRequest(topic, namespace, joinRef, ref, newParams, connect, session, replyTo, queue, reply);
+  }
 
   /** What became of a join; its reply to the client is already queued. */
   public sealed interface Outcome {}

@@ -477,7 +477,7 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
     if (Boolean.FALSE.equals(recovered)) metrics.recoveryRefused(reason == null ? "unknown" : reason);
     // Queued here, before any later Deliver, so the client sees its join reply first, then its
     // replay, then its presence state.
-    r.queue().offer(WebSocketFrames.text(FrameCodec.replyOk(r.joinRef(), r.ref(), topic, joinResponse(m.at(), recovered, reason))));
+    r.queue().offer(WebSocketFrames.text(FrameCodec.replyOk(r.joinRef(), r.ref(), topic, joinResponse(m.at(), recovered, reason, r.hookReply()))));
     ByteBuf state = entry == null ? null : presence.frameForJoin(r.joinRef(), entry);
     if (paced) {
       member.replay = new ArrayDeque<>(replay);
@@ -494,12 +494,13 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
 
   /**
    * {"epoch": "...", "seq": n} and, for a join that asked to recover, "recovered": bool, with
-   * the reason when false.
+   * the reason when false; then the join hook's fields, if any (rendered without these keys).
    */
-  private static ByteString joinResponse(Position at, Boolean recovered, String reason) {
+  private static ByteString joinResponse(Position at, Boolean recovered, String reason, String hookReply) {
     String json = "{\"epoch\":\"" + at.epoch() + "\",\"seq\":" + at.seq()
         + (recovered == null ? "" : ",\"recovered\":" + recovered)
-        + (Boolean.FALSE.equals(recovered) && reason != null ? ",\"reason\":\"" + reason + "\"" : "") + "}";
+        + (Boolean.FALSE.equals(recovered) && reason != null ? ",\"reason\":\"" + reason + "\"" : "")
+        + (hookReply == null || hookReply.length() <= 2 ? "}" : "," + hookReply.substring(1));
     return ByteString.fromString(json);
   }
 

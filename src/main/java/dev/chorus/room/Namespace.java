@@ -2,6 +2,7 @@ package dev.chorus.room;
 
 import com.typesafe.config.Config;
 import dev.chorus.webhooks.WebhookEvents;
+import dev.chorus.hooks.NamespaceHooks;
 import java.time.Duration;
 
 /** The options of one topic namespace; see {@code chorus.namespace-defaults} in reference.conf. */
@@ -23,7 +24,9 @@ public record Namespace(
     boolean userLimited,
     int userLimitedMaxUsers,
     boolean joinTokenRequired,
-    WebhookEvents webhooks) {
+    WebhookEvents webhooks,
+
+    NamespaceHooks hooks) {
 
   /** {@code webhooks}: whether chorus.webhooks is on (a url), else the namespace sends no webhook events. */
   static Namespace fromConfig(String name, Config c, boolean webhooks) {
@@ -45,7 +48,8 @@ public record Namespace(
         c.getBoolean("user-limited"),
         c.getInt("user-limited-max-users"),
         joinToken(name, c.getString("join-token")),
-        WebhookEvents.fromConfig(c.getConfig("webhooks"), webhooks));
+        WebhookEvents.fromConfig(c.getConfig("webhooks"), webhooks),
+        NamespaceHooks.fromConfig(c.getConfig("hooks")));
   }
 
   private static boolean joinToken(String name, String value) {

@@ -1,5 +1,13 @@
 package dev.chorus.session;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chorus.hooks.Hook;
+import dev.chorus.hooks.HookAnswer;
+import dev.chorus.hooks.HookRequest;
+import dev.chorus.hooks.HookResult;
+import dev.chorus.hooks.Hooks;
 import dev.chorus.metrics.Metrics;
 import dev.chorus.protocol.Events;
 import dev.chorus.protocol.Frame;
@@ -33,6 +41,10 @@ import org.apache.pekko.util.ByteString;
  * One per WebSocket connection: routes the client's frames (heartbeats, joins, leaves, pushes)
  * and keeps its {@link JoinTable}, topic → {@link Channel}. It writes replies straight into the
  * connection's {@link OutboundQueue}; broadcasts never pass through it.
+ *
+ * <p>In a namespace with a join hook, a join goes to the backend before the rooms
+ * (docs/hooks.md); meanwhile it is a join under way like any other (early pushes wait, it
+ * counts in the node's joins in progress).
  */
 public final class Session extends AbstractBehavior<Session.Command> {
 
@@ -63,6 +75,14 @@ public final class Session extends AbstractBehavior<Session.Command> {
   private record JoinOutcome(JoinRequest.Outcome outcome) implements Command {}
 
   private record ChannelStopped(String topic, ActorRef<Channel.Command> channel) implements Command {}
+
+  /** The join hook's answer about {@code request}. */
+  private record JoinHooked(JoinRequest request, HookResult result) implements Command {}
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Keys of the join reply that are Chorus's own: a join hook's reply cannot set them. */
+  private static final List<String> OWN_REPLY_KEYS = List.of("epoch", "seq", "recovered", "reason");
 
   private enum TokenExpired implements Command { INSTANCE }
 
@@ -142,6 +162,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
         if (m instanceof ChannelStopped s) return onChannelStopped(s);
         if (m instanceof ServerJoin j) return onServerJoin(j.topic());
         if (m instanceof ServerLeave l) return onServerLeave(l.topic());
+        if (m instanceof JoinHooked h) return onJoinHooked(h.request(), h.result());
         if (m instanceof BadFrame b) return onBadFrame(b.error());
         if (m instanceof ConnectionClosed) return onConnectionClosed();
         if (m == TokenExpired.INSTANCE) return onTokenExpired();
@@ -215,9 +236,76 @@ public final class Session extends AbstractBehavior<Session.Command> {
       refuse(f, "too many joins");
       return;
     }
-    rooms.tell(new LocalRooms.Join(new JoinRequest(
-        topic, namespace, f.joinRef(), f.ref(), f.payload(), params, getContext().getSelf(), outcomes, queue)));
+    JoinRequest request = new JoinRequest(
+        topic, namespace, f.joinRef(), f.ref(), f.payload(), params, getContext().getSelf(), outcomes, queue);
     inProgress.started(); // until its one outcome arrives, or the connection ends
+    if (namespace.hooks().join().enabled()) {
+      callJoinHook(request);
+    } else {
+      rooms.tell(new LocalRooms.Join(request));
+    }
+  }
+
+  /** A payload that is no JSON goes on to the room, which refuses it as it refuses any. */
+  private void callJoinHook(JoinRequest request) {
+    ObjectNode fields = HookRequest.fields();
+    fields.put("topic", request.topic().toString());
+    try {
+      fields.set("payload", JSON.readTree(request.params().toArray()));
+    } catch (java.io.IOException e) {
+      rooms.tell(new LocalRooms.Join(request));
+      return;
+    }
+    Hook hook = Hooks.get(getContext().getSystem()).hook("join", request.namespace().name(), request.namespace().hooks().join());
+    getContext().pipeToSelf(hook.call(params.userId(), params.connId(), fields, HookAnswer::verdict),
+        (result, error) -> new JoinHooked(request, result != null ? result : new HookResult.Failed(HookResult.FailureKind.CONNECTION)));
+  }
+
+  /**
+   * Allowed: the join goes to the rooms, with the backend's meta over the client's in its
+   * payload (presence takes it from there, within chorus.presence.max-meta-bytes) and its reply.
+   * Refused, or failed with on-failure = refuse: the join's error reply, as a room's refusal.
+   */
+  private Behavior<Command> onJoinHooked(JoinRequest request, HookResult result) {
+    if (result instanceof HookResult.Answered a && a.answer().allowed()) {
+      rooms.tell(new LocalRooms.Join(allowedJoin(request, a.answer())));
+      return this;
+    }
+    inProgress.ended();
+    String reason;
+    if (result instanceof HookResult.Answered a) {
+      reason = a.answer().reason();
+      metrics.joinRefused("refused by backend"); // a backend's reasons are free text, no label
+    } else {
+      reason = ((HookResult.Failed) result).kind().reason();
+      metrics.joinRefused(reason);
+    }
+    replyError(request.joinRef(), request.ref(), request.topic().toString(), reason);
+    refuseAll(joins.refused(request.topic().toString(), request.joinRef()));
+    return this;
+  }
+
+  private static JoinRequest allowedJoin(JoinRequest request, HookAnswer answer) {
+    if (answer.meta() == null && answer.reply() == null) return request;
+    ByteString params = request.params();
+    if (answer.meta() != null) {
+      try {
+        ObjectNode payload = (ObjectNode) JSON.readTree(params.toArray()); // an object: the hook was called with it
+        JsonNode clientMeta = payload.get("meta");
+        ObjectNode meta = clientMeta != null && clientMeta.isObject() ? (ObjectNode) clientMeta : payload.putObject("meta");
+        meta.setAll(answer.meta());
+        params = ByteString.fromArray(JSON.writeValueAsBytes(payload));
+      } catch (java.io.IOException | ClassCastException e) {
+        // not an object: the room refuses it as "invalid join payload" as it would anyway
+      }
+    }
+    String reply = null;
+    if (answer.reply() != null) {
+      ObjectNode r = answer.reply().deepCopy();
+      r.remove(OWN_REPLY_KEYS);
+      reply = r.toString();
+    }
+    return request.withHookAnswer(params, reply);
   }
 
   private Behavior<Command> onServerJoin(String topicName) {

@@ -10,16 +10,22 @@ import java.util.UUID;
  * the token's subject; without a token, the {@code user} connect parameter (phoenix.js sends its
  * {@code params} in the query string); else an id of its own, {@code anon-<uuid>}, unique
  * cluster-wide. Worked out once, here: every join of the connection shares the one string.
+ * {@code connId} names the connection itself (a random UUID), for the application's backend:
+ * hooks send it as "conn_id", so a backend tells apart two connections of one user.
  */
-public record ConnectParams(String userId, Identity identity) {
+public record ConnectParams(String userId, Identity identity, String connId) {
   /** Longest {@code user} parameter taken as a presence key; a longer one is ignored. */
   static final int MAX_USER_LENGTH = 256;
 
   public static ConnectParams of(Map<String, String> query, Identity identity) {
+    return of(query, identity, UUID.randomUUID().toString());
+  }
+
+  public static ConnectParams of(Map<String, String> query, Identity identity, String connId) {
     String user = query.get("user");
     String userId = identity != null ? identity.subject()
         : user != null && !user.isBlank() && user.length() <= MAX_USER_LENGTH ? user
         : "anon-" + UUID.randomUUID();
-    return new ConnectParams(userId, identity);
+    return new ConnectParams(userId, identity, connId);
   }
 }

@@ -3,10 +3,18 @@ package dev.chorus.transport;
 import dev.chorus.auth.Authenticator;
 import dev.chorus.auth.Identity;
 import dev.chorus.auth.TokenVerifier;
+import dev.chorus.hooks.ConnectHook;
+import dev.chorus.hooks.Hook;
+import dev.chorus.hooks.HookAnswer;
 import dev.chorus.metrics.Metrics;
 import dev.chorus.protocol.Vsn;
 import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BooleanSupplier;
 
 /**
  * Decides whether a WebSocket upgrade becomes a connection: the node is not draining, the
@@ -15,6 +23,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * connect rate, its token (if any) is valid, and its user has room for one more connection. An
  * admitted upgrade
  * gets its connection's {@link OutboundQueue}, registered with the node's {@link Connections}.
+ *
+ * <p>With the node's connect hook on ({@code chorus.hooks.connect}, docs/hooks.md), the backend
+ * decides last, before the user's connection limit (its answer may name the user): {@link
+ * #admitAsync} asks it and the caller finishes the handshake when it answers.
  */
 public final class ConnectionAdmission {
   private final ConnectionSettings settings;
@@ -24,9 +36,16 @@ public final class ConnectionAdmission {
   private final ConnectRateLimiter connectRate;
   private final OriginPolicy origins;
   private final JoinsInProgress joins;
+  private final Hook connectHook; // null: off
 
   public ConnectionAdmission(ConnectionSettings settings, Metrics metrics, Connections connections,
       Authenticator authenticator, OriginPolicy origins, JoinsInProgress joins) {
+    this(settings, metrics, connections, authenticator, origins, joins, null);
+  }
+
+  public ConnectionAdmission(ConnectionSettings settings, Metrics metrics, Connections connections,
+      Authenticator authenticator, OriginPolicy origins, JoinsInProgress joins, Hook connectHook) {
+    this.connectHook = connectHook;
     this.origins = origins;
     this.joins = joins;
     this.settings = settings;
@@ -63,22 +82,68 @@ public final class ConnectionAdmission {
 
   /** As {@link #admit(Map, String, String, String)}, with the token the client presented outside its params. */
   Admission admit(Map<String, String> query, String ip, String origin, String host, AuthToken authToken) {
-    if (connections.draining()) return refused(503, DRAINING, "draining");
+    Checked checked = check(query, ip, origin, host, authToken);
+    return checked.refusal() != null ? checked.refusal() : finish(query, checked.identity(), UUID.randomUUID().toString());
+  }
+
+  /** Whether upgrades wait for the connect hook ({@link #admitAsync}). */
+  boolean hooked() {
+    return connectHook != null;
+  }
+
+  /**
+   * As {@link #admit(Map, String, String, String, AuthToken)}, and then the connect hook's
+   * decision; the admission is finished (the queue made) on {@code loop}, the connection's
+   * event loop, once the backend answers, unless {@code stillWanted} says the client has gone
+   * meanwhile (closed, or the handshake timeout passed): then the stage completes with null.
+   * {@code headers} are the upgrade's headers the hook may pass on (lowercase names).
+   */
+  CompletionStage<Admission> admitAsync(Map<String, String> query, String ip, String origin, String host, AuthToken authToken,
+      Map<String, String> headers, String transport, Executor loop, BooleanSupplier stillWanted) {
+    Checked checked = check(query, ip, origin, host, authToken);
+    if (checked.refusal() != null) return CompletableFuture.completedFuture(checked.refusal());
+    if (connectHook == null) return CompletableFuture.completedFuture(finish(query, checked.identity(), UUID.randomUUID().toString()));
+    String connId = UUID.randomUUID().toString();
+    Identity token = checked.identity();
+    String user = token != null ? token.subject() : query.get("user");
+    return connectHook.call(user, connId, ConnectHook.fields(query, headers, connectHook.settings().headers(), ip, transport, token),
+            HookAnswer::verdict)
+        .thenApplyAsync(result -> {
+          if (!stillWanted.getAsBoolean()) return null;
+          ConnectHook.Decision d = ConnectHook.decide(result, token);
+          if (d.refusal() != null) return refused(d.status(), d.refusal(), "connect_hook");
+          return finish(query, d.identity(), connId);
+        }, loop);
+  }
+
+  /** What the checks before the connect hook made of an upgrade: a refusal, or its identity (null: anonymous). */
+  private record Checked(Admission refusal, Identity identity) {}
+
+  /**
+   * The checks before the connect hook, in the order {@link #admit(Map, String, String, String)}
+   * explains. With the connect hook on, a missing token is no refusal, even in profile prod:
+   * the backend decides instead (a token given is still verified).
+   */
+  private Checked check(Map<String, String> query, String ip, String origin, String host, AuthToken authToken) {
+    if (connections.draining()) return new Checked(refused(503, DRAINING, "draining"), null);
     String refusal = refusal(query);
-    if (refusal != null) return refused(400, refusal, "version");
-    if (!origins.allows(origin, host)) return refused(403, ORIGIN_REFUSED, "origin");
+    if (refusal != null) return new Checked(refused(400, refusal, "version"), null);
+    if (!origins.allows(origin, host)) return new Checked(refused(403, ORIGIN_REFUSED, "origin"), null);
     if (joins.full()) {
       metrics.connectionRefused("overloaded");
-      return new Admission(null, null, 503, OVERLOADED, retryAfterSeconds());
+      return new Checked(new Admission(null, null, 503, OVERLOADED, retryAfterSeconds()), null);
     }
-    if (!connectRate.tryConnect(ip)) return refused(429, "connect rate exceeded", "ip_rate");
-    Identity identity;
+    if (!connectRate.tryConnect(ip)) return new Checked(refused(429, "connect rate exceeded", "ip_rate"), null);
     try {
-      identity = identify(query, authToken);
+      return new Checked(null, identify(query, authToken));
     } catch (TokenVerifier.InvalidTokenException e) {
-      return refused(403, e.getMessage(), "token");
+      if (connectHook != null && Authenticator.TOKEN_REQUIRED.equals(e.getMessage())) return new Checked(null, null);
+      return new Checked(refused(403, e.getMessage(), "token"), null);
     }
-    ConnectParams params = ConnectParams.of(query, identity);
+  }
+
+  private Admission finish(Map<String, String> query, Identity identity, String connId) {
+    ConnectParams params = ConnectParams.of(query, identity, connId);
     OutboundQueue queue = connections.newQueue(settings, metrics, params.userId());
     if (queue == null) return refused(429, "too many connections for this user", "user_limit");
     queue.vsn(Vsn.of(query.get("vsn")));

@@ -88,8 +88,19 @@ final class LongPollEndpoint {
       preflight(ctx, req);
     } else if (HttpMethod.GET.equals(method)) {
       if (tokens.session() == null) {
-        respond(ctx, sessions.open(connectParams(uri, tokens), SocketGate.ipOf(ctx.channel().remoteAddress()),
-            origin, host, AuthToken.of(req.headers().get(AUTH_HEADER)), ctx.executor()));
+        String ip = SocketGate.ipOf(ctx.channel().remoteAddress());
+        AuthToken authToken = AuthToken.of(req.headers().get(AUTH_HEADER));
+        if (sessions.admission().hooked()) {
+          // answered on this event loop once the connect hook has (the request is released by then)
+          sessions.openAsync(connectParams(uri, tokens), ip, origin, host, authToken, NettySocketServer.headersOf(req),
+                  ctx.executor(), ctx.channel()::isActive)
+              .whenComplete((a, e) -> {
+                if (a != null) respond(ctx, a);
+                else if (e != null) respond(ctx, PollAnswer.refused(500, "internal error"));
+              });
+        } else {
+          respond(ctx, sessions.open(connectParams(uri, tokens), ip, origin, host, authToken, ctx.executor()));
+        }
       } else {
         route(ctx, new LongPollRouter.Request(true, tokens.session(), null));
       }

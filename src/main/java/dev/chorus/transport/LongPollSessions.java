@@ -4,8 +4,10 @@ import io.netty.util.concurrent.EventExecutor;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 
 /**
  * The LongPoll sessions this node holds, by id, at most {@code chorus.longpoll.max-sessions}.
@@ -53,12 +55,37 @@ public final class LongPollSessions {
    * (phoenix.js then opens and polls with it), or refused as an upgrade would be.
    */
   PollAnswer open(Map<String, String> query, String ip, String origin, String host, AuthToken authToken, EventExecutor loop) {
+    if (!reserve()) return PollAnswer.refused(503, SESSION_LIMIT_TEXT);
+    return opened(admission.admit(query, ip, origin, host, authToken), loop);
+  }
+
+  /**
+   * As {@link #open}, asking the connect hook if it is on ({@link ConnectionAdmission#admitAsync}):
+   * answered on {@code loop}; null if the client has gone meanwhile (nothing is made for it).
+   */
+  CompletionStage<PollAnswer> openAsync(Map<String, String> query, String ip, String origin, String host, AuthToken authToken,
+      Map<String, String> headers, EventExecutor loop, BooleanSupplier stillWanted) {
+    if (!reserve()) return CompletableFuture.completedFuture(PollAnswer.refused(503, SESSION_LIMIT_TEXT));
+    return admission.admitAsync(query, ip, origin, host, authToken, headers, "longpoll", loop, stillWanted)
+        .thenApply(admitted -> {
+          if (admitted != null) return opened(admitted, loop);
+          count.decrementAndGet();
+          return null;
+        });
+  }
+
+  /** One more session, if under chorus.longpoll.max-sessions; else counted as refused. */
+  private boolean reserve() {
     if (count.incrementAndGet() > settings.maxSessions()) {
       count.decrementAndGet();
       admission.metrics().longPollRefused(SESSION_LIMIT);
-      return PollAnswer.refused(503, SESSION_LIMIT_TEXT);
+      return false;
     }
-    ConnectionAdmission.Admission admitted = admission.admit(query, ip, origin, host, authToken);
+    return true;
+  }
+
+  /** The session of an admission, or its refusal (the reserved place freed). */
+  private PollAnswer opened(ConnectionAdmission.Admission admitted, EventExecutor loop) {
     if (admitted.refusal() != null) {
       count.decrementAndGet();
       return admitted.status() == 403 ? PollAnswer.forbidden(admitted.refusal())

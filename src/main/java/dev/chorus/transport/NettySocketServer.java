@@ -37,6 +37,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -152,8 +153,31 @@ public final class NettySocketServer implements AutoCloseable {
       Map<String, String> query = new HashMap<>();
       uri.parameters().forEach((k, v) -> query.put(k, v.get(0)));
       AuthTokenProtocol.Offer offer = AuthTokenProtocol.parse(req.headers().getAll(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL));
-      ConnectionAdmission.Admission admitted = admission.admit(query, SocketGate.ipOf(ctx.channel().remoteAddress()),
-          req.headers().get(HttpHeaderNames.ORIGIN), req.headers().get(HttpHeaderNames.HOST), offer.token());
+      String ip = SocketGate.ipOf(ctx.channel().remoteAddress());
+      String origin = req.headers().get(HttpHeaderNames.ORIGIN), host = req.headers().get(HttpHeaderNames.HOST);
+      if (admission.hooked()) {
+        // The connect hook answers later, on another thread: nothing more is read meanwhile, and
+        // the handshake completes on this connection's event loop when it answers (the
+        // handshake timeout still bounds the wait: SocketGate closes the connection).
+        ctx.channel().config().setAutoRead(false);
+        Channel channel = ctx.channel();
+        admission.admitAsync(query, ip, origin, host, offer.token(), headersOf(req), "websocket", ctx.executor(), channel::isActive)
+            // Completed on the event loop, in the same task that checked the connection is still
+            // open and made its queue: it cannot close in between, leaving the queue unowned.
+            .whenComplete((admitted, error) -> {
+              if (error != null) {
+                reply(ctx, HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error");
+              } else if (admitted != null) {
+                accept(ctx, key, offer, admitted);
+                channel.config().setAutoRead(true);
+              }
+            });
+        return;
+      }
+      accept(ctx, key, offer, admission.admit(query, ip, origin, host, offer.token()));
+    }
+
+    private void accept(ChannelHandlerContext ctx, String key, AuthTokenProtocol.Offer offer, ConnectionAdmission.Admission admitted) {
       if (admitted.refusal() != null) {
         reply(ctx, HttpResponseStatus.valueOf(admitted.status()), admitted.refusal(), admitted.retryAfterSeconds());
         return;
@@ -229,6 +253,13 @@ public final class NettySocketServer implements AutoCloseable {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
       ctx.close();
     }
+  }
+
+  /** A request's headers, by lowercase name (the first value of each), for the connect hook. */
+  static Map<String, String> headersOf(FullHttpRequest req) {
+    Map<String, String> headers = new HashMap<>();
+    for (Map.Entry<String, String> h : req.headers()) headers.putIfAbsent(h.getKey().toLowerCase(Locale.ROOT), h.getValue());
+    return headers;
   }
 
   /** The Sec-WebSocket-Accept answer to a Sec-WebSocket-Key (RFC 6455 §4.2.2). */

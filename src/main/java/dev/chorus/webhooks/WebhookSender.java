@@ -3,6 +3,7 @@ package dev.chorus.webhooks;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.chorus.hooks.HookSignature;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -107,7 +108,7 @@ public final class WebhookSender implements AutoCloseable {
     } catch (IOException e) {
       throw new IllegalStateException("a tree of plain values always renders", e);
     }
-    attempt(new Batch(requestId, bytes, WebhookSignature.sign(settings.secret(), bytes), events.size(), System.nanoTime()), 1);
+    attempt(new Batch(requestId, bytes, settings.secret().isEmpty() ? null : HookSignature.sign(settings.secret(), bytes), events.size(), System.nanoTime()), 1);
   }
 
   private void attempt(Batch batch, int attempt) {
@@ -115,9 +116,9 @@ public final class WebhookSender implements AutoCloseable {
     HttpRequest.Builder request = HttpRequest.newBuilder(url)
         .timeout(settings.timeout())
         .header("Content-Type", "application/json")
-        .header(WebhookSignature.REQUEST_ID_HEADER, batch.requestId())
+        .header(HookSignature.REQUEST_ID_HEADER, batch.requestId())
         .POST(HttpRequest.BodyPublishers.ofByteArray(batch.body()));
-    if (batch.signature() != null) request.header(WebhookSignature.HEADER, batch.signature());
+    if (batch.signature() != null) request.header(HookSignature.HEADER, batch.signature());
     long started = System.nanoTime();
     http.sendAsync(request.build(), HttpResponse.BodyHandlers.discarding())
         .whenCompleteAsync((response, error) -> {

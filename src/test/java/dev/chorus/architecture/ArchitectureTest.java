@@ -13,6 +13,7 @@ import com.tngtech.archunit.lang.ArchRule;
  *
  * <pre>
  *   metrics, protocol, auth, placement   leaves: pure code and the node's counters
+ *   hooks                                HTTP calls to the application's backend (uses metrics)
  *   transport                            Netty: frames, outbound queues, connection admission
  *   room                                 the sharded sequencer, local rooms, channels
  *   presence                             who is here, replicated with Distributed Data; rooms
@@ -38,8 +39,8 @@ class ArchitectureTest {
       .layer("presence").definedBy("dev.chorus.presence..")
       .layer("room").definedBy("dev.chorus.room..")
       .layer("transport").definedBy("dev.chorus.transport..")
-      .layer("leaves").definedBy("dev.chorus.metrics..", "dev.chorus.protocol..", "dev.chorus.auth..", "dev.chorus.placement..",
-          "dev.chorus.webhooks..")
+      .layer("leaves").definedBy("dev.chorus.metrics..", "dev.chorus.protocol..", "dev.chorus.auth..", "dev.chorus.placement..")
+      .layer("hooks").definedBy("dev.chorus.hooks..", "dev.chorus.webhooks..")
       .layer("bench").definedBy("dev.chorus.bench..")
       .whereLayer("node").mayNotBeAccessedByAnyLayer()
       .whereLayer("ops").mayOnlyBeAccessedByLayers("node")
@@ -47,7 +48,8 @@ class ArchitectureTest {
       .whereLayer("presence").mayOnlyBeAccessedByLayers("session", "ops", "node")
       .whereLayer("room").mayOnlyBeAccessedByLayers("presence", "session", "ops", "node")
       .whereLayer("transport").mayOnlyBeAccessedByLayers("room", "presence", "session", "ops", "node")
-      .whereLayer("leaves").mayOnlyBeAccessedByLayers("transport", "presence", "room", "session", "ops", "node", "leaves")
+      .whereLayer("leaves").mayOnlyBeAccessedByLayers("hooks", "transport", "presence", "room", "session", "ops", "node", "leaves")
+      .whereLayer("hooks").mayOnlyBeAccessedByLayers("transport", "presence", "room", "session", "ops", "node")
       .whereLayer("bench").mayOnlyBeAccessedByLayers("node");
 
   @ArchTest

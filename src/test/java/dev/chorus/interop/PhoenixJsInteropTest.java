@@ -8,6 +8,7 @@ import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import dev.chorus.ChorusNode;
+import dev.chorus.testkit.HookBackend;
 import dev.chorus.testkit.TestNode;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
@@ -88,6 +89,32 @@ class PhoenixJsInteropTest {
   @Test
   void phoenixJsBurstsPassTheDefaultLimits() throws Exception {
     run("burst.mjs", "", "3 passed, 0 failed");
+  }
+
+  /**
+   * phoenix.js with the hooks on (src/test/js/hooks.mjs) and a real backend here: a join gets the
+   * join hook's reply, an RPC push the backend's answer (and no broadcast), a refused publish the
+   * backend's reason as its error reply, while an allowed one reaches a witness.
+   */
+  @Test
+  void phoenixJsWithHooks() throws Exception {
+    String secret = "interop-hooks-secret";
+    try (HookBackend backend = new HookBackend(secret, r -> switch (r.path()) {
+      case "/join" -> HookBackend.Answer.json("{\"result\":\"allow\",\"reply\":{\"role\":\"member\"}}");
+      case "/rpc" -> HookBackend.Answer.json("{\"reply\":{\"name\":\"Ann\"}}");
+      default -> HookBackend.Answer.json("bad".equals(r.body().path("payload").path("body").asText())
+          ? "{\"result\":\"refuse\",\"reason\":\"no bad words\"}" : "{\"result\":\"allow\"}");
+    })) {
+      run("hooks.mjs", """
+          chorus.hooks.secret = "%s"
+          chorus.namespaces.room.hooks {
+            join.url = "%s"
+            rpc { url = "%s", events = ["get_profile"] }
+            publish.url = "%s"
+          }
+          """.formatted(secret, backend.url("/join"), backend.url("/rpc"), backend.url("/publish")), "3 passed, 0 failed");
+      assertTrue(backend.received().stream().allMatch(HookBackend.Received::signed), "every hook request signed");
+    }
   }
 
   /** A token for {@code sub}, valid for 10 minutes, allowing room:*, signed with {@code secret}. */
