@@ -9,59 +9,17 @@
 // (default 60000 -> exit 2), CHORUS_DEBUG=1. Output as interop.mjs: "ok - name" / "not ok -
 // name: detail" per check, then "N passed, M failed"; exit 0 only if all passed.
 
-import { Socket } from "phoenix";
-import WebSocket from "ws";
 import { randomBytes } from "node:crypto";
+import { start, until, reply, client, connect, runChecks, finish } from "./harness.mjs";
 
-const URL = process.env.CHORUS_URL || "ws://127.0.0.1:4000/socket";
-const STEP_MS = Number(process.env.CHORUS_STEP_TIMEOUT_MS || 10_000);
-const TOTAL_MS = Number(process.env.CHORUS_TOTAL_TIMEOUT_MS || 60_000);
-const DEBUG = !!process.env.CHORUS_DEBUG;
+start("hooks", { stepMs: 10_000, totalMs: 60_000 });
 const TOPIC = `room:hooks-${randomBytes(6).toString("hex")}`;
-
-let passed = 0;
-let failed = 0;
-let current = "startup";
-const sockets = [];
-
-const hardTimer = setTimeout(() => {
-  console.log(`not ok - ${current}: hard timeout, whole run exceeded ${TOTAL_MS} ms`);
-  console.log(`${passed} passed, ${failed + 1} failed`);
-  process.exit(2);
-}, TOTAL_MS);
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function until(cond, what, ms = STEP_MS) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = cond();
-    if (v) return v;
-    if (Date.now() >= deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
-function reply(push, what, ms = STEP_MS) {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for reply to ${what}`)), ms);
-    for (const status of ["ok", "error", "timeout"]) {
-      push.receive(status, (response) => { clearTimeout(t); resolve({ status, response }); });
-    }
-  });
-}
 
 /** A connected phoenix.js socket joined to TOPIC; its "msg" and "get_profile" broadcasts collected. */
 async function joined(name) {
-  const socket = new Socket(URL, {
-    transport: WebSocket,
-    params: { user: name },
-    timeout: STEP_MS,
-    logger: DEBUG ? (kind, msg, data) => console.error(`[${name}] ${kind}: ${msg}`, data ?? "") : undefined,
-  });
-  sockets.push(socket);
-  socket.connect();
-  await until(() => socket.isConnected(), `${name}'s socket to open`);
+  const c = client(name);
+  await connect(c);
+  const socket = c.socket;
   const channel = socket.channel(TOPIC, {});
   const got = [];
   channel.on("msg", (p) => got.push(p));
@@ -102,19 +60,5 @@ const checks = [
   }],
 ];
 
-for (const [name, fn] of checks) {
-  current = name;
-  try {
-    await fn();
-    passed++;
-    console.log(`ok - ${name}`);
-  } catch (e) {
-    failed++;
-    console.log(`not ok - ${name}: ${e && e.message ? e.message : e}`);
-  }
-}
-
-for (const s of sockets) s.disconnect();
-clearTimeout(hardTimer);
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+await runChecks(checks);
+await finish();
