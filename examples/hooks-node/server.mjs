@@ -5,6 +5,8 @@
 //   join     chat:admins only for "admin"; a welcome line in the join reply; presence meta
 //   publish  refuses messages with banned words, stamps the others with their author
 //   rpc      "whoami" (who Chorus says you are) and "roll_dice"
+//   webhooks topic_occupied/vacated, user_joined/left and "typing" client events, kept (the
+//            last 20) and shown on the page, each batch's signature checked
 //
 //   node examples/hooks-node/server.mjs     (PORT=8080, CHORUS_URL=http://127.0.0.1:4000,
 //                                            CHORUS_HOOKS_SECRET=hooks-example-secret)
@@ -55,6 +57,7 @@ const hooks = {
 
   publish(req) {
     if (req.binary !== undefined) return { result: "allow" }; // bytes pass as they are
+    if (req.event === "typing") return { result: "allow" }; // a signal, sent on as a client_event webhook
     const body = String(req.payload?.body ?? "").trim();
     if (!body) return { result: "refuse", reason: "empty message" };
     if (BANNED.some((w) => body.toLowerCase().includes(w))) return { result: "refuse", reason: "mind your language" };
@@ -70,6 +73,19 @@ const hooks = {
   },
 };
 
+/** The last webhook events, newest last, deduplicated by id (a retried batch repeats them). */
+const activity = [];
+const seen = new Set();
+function onWebhooks(batch) {
+  for (const e of batch.events || []) {
+    if (seen.has(e.id)) continue;
+    seen.add(e.id);
+    activity.push(e);
+    console.log(`webhook ${e.name} ${e.topic ?? ""} ${e.user ?? ""}`);
+  }
+  while (activity.length > 20) seen.delete(activity.shift().id);
+}
+
 function send(res, status, type, body, headers = {}) {
   res.writeHead(status, { "content-type": type, ...headers });
   res.end(body);
@@ -84,7 +100,9 @@ const server = createServer((req, res) => {
     // same host as the Chorus node, so the browser sends it with the WebSocket upgrade too
     return send(res, 302, "text/plain", "", { location: "/", "set-cookie": `session=${encodeURIComponent(name)}; Path=/; SameSite=Strict` });
   }
-  const hook = url.pathname.startsWith("/hooks/") && hooks[url.pathname.slice("/hooks/".length)];
+  if (req.method === "GET" && url.pathname === "/activity") return send(res, 200, "application/json", JSON.stringify(activity));
+  const webhooks = url.pathname === "/webhooks";
+  const hook = webhooks ? onWebhooks : url.pathname.startsWith("/hooks/") && hooks[url.pathname.slice("/hooks/".length)];
   if (req.method !== "POST" || !hook) return send(res, 404, "text/plain", "not found");
   const chunks = [];
   let size = 0;
@@ -101,6 +119,10 @@ const server = createServer((req, res) => {
       body = JSON.parse(raw.toString("utf8"));
     } catch {
       return send(res, 400, "application/json", '{"error":"not JSON"}');
+    }
+    if (webhooks) {
+      onWebhooks(body);
+      return send(res, 200, "application/json", "{}");
     }
     const answer = hook(body);
     console.log(`${body.hook} ${body.topic ?? ""} ${body.user ?? "-"} -> ${JSON.stringify(answer)}`);
@@ -125,6 +147,7 @@ function page() {
 <div id="log"></div>
 <form id="send"><input id="msg" size="40" placeholder="message (try 'heck')"> <button>send</button></form>
 <p class="sys">Online: <span id="online"></span></p>
+<p class="sys">Webhooks the backend received (newest last): <span id="activity"></span></p>
 <script src="${CHORUS_URL}/phoenix.js"></script>
 <script>
 const $ = (id) => document.getElementById(id);
@@ -148,6 +171,11 @@ const call = (event) => channel && channel.push(event, {})
   .receive("error", (r) => log(event + " failed: " + r.reason, "err"));
 $("whoami").onclick = () => call("whoami");
 $("dice").onclick = () => call("roll_dice");
+$("msg").oninput = () => channel && channel.push("typing", {});
+setInterval(async () => {
+  const events = await (await fetch("/activity")).json();
+  $("activity").textContent = events.map((e) => e.name + " " + (e.user || e.topic || "")).join(" · ");
+}, 2000);
 $("send").onsubmit = (e) => {
   e.preventDefault();
   if (!channel) return log("join a room first", "err");

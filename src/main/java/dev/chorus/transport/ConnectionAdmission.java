@@ -9,7 +9,6 @@ import dev.chorus.hooks.HookAnswer;
 import dev.chorus.metrics.Metrics;
 import dev.chorus.protocol.Vsn;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -83,7 +82,7 @@ public final class ConnectionAdmission {
   /** As {@link #admit(Map, String, String, String)}, with the token the client presented outside its params. */
   Admission admit(Map<String, String> query, String ip, String origin, String host, AuthToken authToken) {
     Checked checked = check(query, ip, origin, host, authToken);
-    return checked.refusal() != null ? checked.refusal() : finish(query, checked.identity(), UUID.randomUUID().toString());
+    return checked.refusal() != null ? checked.refusal() : finish(query, checked.identity(), ConnectionIds.next());
   }
 
   /** Whether upgrades wait for the connect hook ({@link #admitAsync}). */
@@ -102,17 +101,17 @@ public final class ConnectionAdmission {
       Map<String, String> headers, String transport, Executor loop, BooleanSupplier stillWanted) {
     Checked checked = check(query, ip, origin, host, authToken);
     if (checked.refusal() != null) return CompletableFuture.completedFuture(checked.refusal());
-    if (connectHook == null) return CompletableFuture.completedFuture(finish(query, checked.identity(), UUID.randomUUID().toString()));
-    String connId = UUID.randomUUID().toString();
+    long conn = ConnectionIds.next();
+    if (connectHook == null) return CompletableFuture.completedFuture(finish(query, checked.identity(), conn));
     Identity token = checked.identity();
     String user = token != null ? token.subject() : query.get("user");
-    return connectHook.call(user, connId, ConnectHook.fields(query, headers, connectHook.settings().headers(), ip, transport, token),
+    return connectHook.call(user, ConnectionIds.render(conn), ConnectHook.fields(query, headers, connectHook.settings().headers(), ip, transport, token),
             HookAnswer::verdict)
         .thenApplyAsync(result -> {
           if (!stillWanted.getAsBoolean()) return null;
           ConnectHook.Decision d = ConnectHook.decide(result, token);
           if (d.refusal() != null) return refused(d.status(), d.refusal(), "connect_hook");
-          return finish(query, d.identity(), connId);
+          return finish(query, d.identity(), conn);
         }, loop);
   }
 
@@ -142,8 +141,8 @@ public final class ConnectionAdmission {
     }
   }
 
-  private Admission finish(Map<String, String> query, Identity identity, String connId) {
-    ConnectParams params = ConnectParams.of(query, identity, connId);
+  private Admission finish(Map<String, String> query, Identity identity, long conn) {
+    ConnectParams params = ConnectParams.of(query, identity, conn);
     OutboundQueue queue = connections.newQueue(settings, metrics, params.userId());
     if (queue == null) return refused(429, "too many connections for this user", "user_limit");
     queue.vsn(Vsn.of(query.get("vsn")));
