@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chorus.metrics.Metrics;
 import dev.chorus.ops.BearerAuth;
+import dev.chorus.ops.EveryNode;
 import dev.chorus.ops.Operations;
 import dev.chorus.ops.UserConnections;
 import dev.chorus.ops.UserSubscriptions;
@@ -305,27 +306,17 @@ public final class ApiRoutes implements ManagementRouteProvider {
     }
     if (user.isEmpty()) return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("body must be {\"user\": \"<user id>\"}"));
     String who = user;
-    CompletionStage<Map<String, Object>> answer = AskPattern.<org.apache.pekko.actor.typed.receptionist.Receptionist.Command, org.apache.pekko.actor.typed.receptionist.Receptionist.Listing>ask(
-            system.receptionist(), r -> org.apache.pekko.actor.typed.receptionist.Receptionist.find(UserConnections.SERVICE_KEY, r), askTimeout, system.scheduler())
-        .thenCompose(listing -> {
-          List<CompletableFuture<Integer>> closed = new ArrayList<>();
-          // The receptionist's listing is eventually consistent: this node is asked in any case.
-          java.util.Set<org.apache.pekko.actor.typed.ActorRef<UserConnections.Disconnect>> nodes =
-              new java.util.LinkedHashSet<>(listing.getServiceInstances(UserConnections.SERVICE_KEY));
-          nodes.add(self.userConnections());
-          for (var node : nodes) {
-            closed.add(AskPattern.<UserConnections.Disconnect, UserConnections.Disconnected>ask(
-                    node, r -> new UserConnections.Disconnect(who, r), askTimeout, system.scheduler())
-                .toCompletableFuture().thenApply(UserConnections.Disconnected::closed).exceptionally(e -> -1));
-          }
-          return CompletableFuture.allOf(closed.toArray(CompletableFuture[]::new)).thenApply(v -> {
-            Map<String, Object> out = new LinkedHashMap<>();
-            out.put("user", who);
-            out.put("closed", closed.stream().mapToInt(CompletableFuture::join).filter(n -> n > 0).sum());
-            out.put("nodes", closed.size());
-            out.put("answered", (int) closed.stream().filter(f -> f.join() >= 0).count());
-            return out;
-          });
+    CompletionStage<Map<String, Object>> answer = EveryNode.<UserConnections.Disconnect, UserConnections.Disconnected>ask(
+            system, UserConnections.SERVICE_KEY, self.userConnections(), r -> new UserConnections.Disconnect(who, r), askTimeout)
+        .thenApply(answers -> {
+          // per node: how many it closed, or -1 when it did not answer in time
+          List<Integer> closed = answers.stream().map(a -> a.map(UserConnections.Disconnected::closed).orElse(-1)).toList();
+          Map<String, Object> out = new LinkedHashMap<>();
+          out.put("user", who);
+          out.put("closed", closed.stream().mapToInt(n -> n).filter(n -> n > 0).sum());
+          out.put("nodes", closed.size());
+          out.put("answered", (int) closed.stream().filter(n -> n >= 0).count());
+          return out;
         });
     return onSuccess(answer, out -> BearerAuth.json(StatusCodes.OK, out));
   }
@@ -350,29 +341,20 @@ public final class ApiRoutes implements ManagementRouteProvider {
     Topic topic = Topic.parse(topicName);
     if (topic == null) return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("invalid topic"));
     if (self.namespaces().get(topic.namespace()) == null) return BearerAuth.json(StatusCodes.NOT_FOUND, BearerAuth.error("unknown namespace"));
-    CompletionStage<Map<String, Object>> answer = AskPattern.<org.apache.pekko.actor.typed.receptionist.Receptionist.Command, org.apache.pekko.actor.typed.receptionist.Receptionist.Listing>ask(
-            system.receptionist(), r -> org.apache.pekko.actor.typed.receptionist.Receptionist.find(UserSubscriptions.SERVICE_KEY, r), askTimeout, system.scheduler())
-        .thenCompose(listing -> {
-          // The receptionist's listing is eventually consistent: this node is asked in any case.
-          java.util.Set<org.apache.pekko.actor.typed.ActorRef<UserSubscriptions.Change>> nodes =
-              new java.util.LinkedHashSet<>(listing.getServiceInstances(UserSubscriptions.SERVICE_KEY));
-          nodes.add(self.userSubscriptions());
-          List<CompletableFuture<Integer>> told = new ArrayList<>();
-          for (var node : nodes) {
-            told.add(AskPattern.<UserSubscriptions.Change, UserSubscriptions.Changed>ask(
-                    node, r -> new UserSubscriptions.Change(user, topicName, subscribe, r), askTimeout, system.scheduler())
-                .toCompletableFuture().thenApply(UserSubscriptions.Changed::connections).exceptionally(e -> -1));
-          }
-          return CompletableFuture.allOf(told.toArray(CompletableFuture[]::new)).thenApply(v -> {
-            Map<String, Object> out = new LinkedHashMap<>();
-            out.put("user", user);
-            out.put("topic", topicName);
-            out.put("connections", told.stream().mapToInt(CompletableFuture::join).filter(n -> n > 0).sum());
-            out.put("nodes", (int) told.stream().filter(f -> f.join() > 0).count());
-            out.put("asked", told.size());
-            out.put("answered", (int) told.stream().filter(f -> f.join() >= 0).count());
-            return out;
-          });
+    CompletionStage<Map<String, Object>> answer = EveryNode.<UserSubscriptions.Change, UserSubscriptions.Changed>ask(
+            system, UserSubscriptions.SERVICE_KEY, self.userSubscriptions(),
+            r -> new UserSubscriptions.Change(user, topicName, subscribe, r), askTimeout)
+        .thenApply(answers -> {
+          // per node: how many connections it told, or -1 when it did not answer in time
+          List<Integer> told = answers.stream().map(a -> a.map(UserSubscriptions.Changed::connections).orElse(-1)).toList();
+          Map<String, Object> out = new LinkedHashMap<>();
+          out.put("user", user);
+          out.put("topic", topicName);
+          out.put("connections", told.stream().mapToInt(n -> n).filter(n -> n > 0).sum());
+          out.put("nodes", (int) told.stream().filter(n -> n > 0).count());
+          out.put("asked", told.size());
+          out.put("answered", (int) told.stream().filter(n -> n >= 0).count());
+          return out;
         });
     return onSuccess(answer, out -> BearerAuth.json(StatusCodes.OK, out));
   }
@@ -400,53 +382,41 @@ public final class ApiRoutes implements ManagementRouteProvider {
     if (after.length() > Topic.MAX_LENGTH) return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("after must be a topic"));
     String prefix = namespace.isEmpty() ? "" : namespace + ":";
     int pageSize = limit;
-    CompletionStage<Map<String, Object>> answer = AskPattern.<org.apache.pekko.actor.typed.receptionist.Receptionist.Command, org.apache.pekko.actor.typed.receptionist.Receptionist.Listing>ask(
-            system.receptionist(), r -> org.apache.pekko.actor.typed.receptionist.Receptionist.find(LocalRooms.SERVICE_KEY, r), askTimeout, system.scheduler())
-        .thenCompose(listing -> {
-          // The receptionist's listing is eventually consistent: this node is asked in any case.
-          java.util.Set<org.apache.pekko.actor.typed.ActorRef<LocalRooms.Command>> nodes =
-              new java.util.LinkedHashSet<>(listing.getServiceInstances(LocalRooms.SERVICE_KEY));
-          nodes.add(self.localRooms());
-          List<CompletableFuture<java.util.Optional<LocalRooms.TopicPage>>> pages = new ArrayList<>();
-          for (var node : nodes) {
-            pages.add(AskPattern.<LocalRooms.Command, LocalRooms.TopicPage>ask(
-                    node, r -> new LocalRooms.ListTopics(prefix, after, pageSize, r), askTimeout, system.scheduler())
-                .toCompletableFuture().thenApply(java.util.Optional::of).exceptionally(e -> java.util.Optional.empty()));
+    CompletionStage<Map<String, Object>> answer = EveryNode.<LocalRooms.Command, LocalRooms.TopicPage>ask(
+            system, LocalRooms.SERVICE_KEY, self.localRooms(), r -> new LocalRooms.ListTopics(prefix, after, pageSize, r), askTimeout)
+        .thenApply(pages -> {
+          java.util.TreeMap<String, int[]> byTopic = new java.util.TreeMap<>(); // members, nodes
+          boolean more = false;
+          int answered = 0;
+          for (var p : pages) {
+            if (p.isEmpty()) continue;
+            answered++;
+            LocalRooms.TopicPage page = p.get();
+            more |= page.more();
+            for (LocalRooms.RoomSize r : page.topics()) {
+              int[] acc = byTopic.computeIfAbsent(r.topic(), t -> new int[2]);
+              acc[0] += r.members();
+              acc[1]++;
+            }
           }
-          return CompletableFuture.allOf(pages.toArray(CompletableFuture[]::new)).thenApply(v -> {
-            java.util.TreeMap<String, int[]> byTopic = new java.util.TreeMap<>(); // members, nodes
-            boolean more = false;
-            int answered = 0;
-            for (var p : pages) {
-              if (p.join().isEmpty()) continue;
-              answered++;
-              LocalRooms.TopicPage page = p.join().get();
-              more |= page.more();
-              for (LocalRooms.RoomSize r : page.topics()) {
-                int[] acc = byTopic.computeIfAbsent(r.topic(), t -> new int[2]);
-                acc[0] += r.members();
-                acc[1]++;
-              }
+          List<Map<String, Object>> topics = new ArrayList<>();
+          for (var e : byTopic.entrySet()) {
+            if (topics.size() == pageSize) {
+              more = true;
+              break;
             }
-            List<Map<String, Object>> topics = new ArrayList<>();
-            for (var e : byTopic.entrySet()) {
-              if (topics.size() == pageSize) {
-                more = true;
-                break;
-              }
-              Map<String, Object> t = new LinkedHashMap<>();
-              t.put("topic", e.getKey());
-              t.put("members", e.getValue()[0]);
-              t.put("nodes", e.getValue()[1]);
-              topics.add(t);
-            }
-            Map<String, Object> out = new LinkedHashMap<>();
-            out.put("topics", topics);
-            out.put("next", more && !topics.isEmpty() ? topics.get(topics.size() - 1).get("topic") : null);
-            out.put("asked", pages.size());
-            out.put("answered", answered);
-            return out;
-          });
+            Map<String, Object> t = new LinkedHashMap<>();
+            t.put("topic", e.getKey());
+            t.put("members", e.getValue()[0]);
+            t.put("nodes", e.getValue()[1]);
+            topics.add(t);
+          }
+          Map<String, Object> out = new LinkedHashMap<>();
+          out.put("topics", topics);
+          out.put("next", more && !topics.isEmpty() ? topics.get(topics.size() - 1).get("topic") : null);
+          out.put("asked", pages.size());
+          out.put("answered", answered);
+          return out;
         });
     return onSuccess(answer, out -> BearerAuth.json(StatusCodes.OK, out));
   }

@@ -6,21 +6,18 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 import com.typesafe.config.Config;
 import dev.chorus.room.LocalRooms;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.Route;
@@ -106,53 +103,38 @@ public final class AdminRoutes implements ManagementRouteProvider {
 
   /** Asks every node's LocalRooms; a node that does not answer in time is left out and counted. */
   private CompletionStage<Map<String, Object>> largestRooms(int limit) {
-    CompletionStage<Receptionist.Listing> listing = AskPattern.ask(
-        system.receptionist(), r -> Receptionist.find(LocalRooms.SERVICE_KEY, r), askTimeout, system.scheduler());
-    return listing.thenCompose(l -> {
-      List<CompletableFuture<Optional<LocalRooms.Largest>>> answers = new ArrayList<>();
-      // The receptionist's listing is eventually consistent: this node is asked in any case.
-      java.util.Set<org.apache.pekko.actor.typed.ActorRef<LocalRooms.Command>> nodes =
-          new java.util.LinkedHashSet<>(l.getServiceInstances(LocalRooms.SERVICE_KEY));
-      Operations.Node self = operations.node();
-      if (self != null) nodes.add(self.localRooms());
-      for (var node : nodes) {
-        answers.add(AskPattern.<LocalRooms.Command, LocalRooms.Largest>ask(
-                node, r -> new LocalRooms.GetLargest(limit, r), askTimeout, system.scheduler())
-            .toCompletableFuture()
-            .thenApply(Optional::of)
-            .exceptionally(e -> Optional.empty()));
-      }
-      return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenApply(v -> {
-        Map<String, int[]> byTopic = new TreeMap<>(); // members, nodes
-        int answered = 0;
-        for (var a : answers) {
-          Optional<LocalRooms.Largest> largest = a.join();
-          if (largest.isEmpty()) continue;
-          answered++;
-          for (LocalRooms.RoomSize r : largest.get().largest()) {
-            int[] acc = byTopic.computeIfAbsent(r.topic(), t -> new int[2]);
-            acc[0] += r.members();
-            acc[1]++;
+    Operations.Node self = operations.node();
+    return EveryNode.<LocalRooms.Command, LocalRooms.Largest>ask(
+        system, LocalRooms.SERVICE_KEY, self == null ? null : self.localRooms(), r -> new LocalRooms.GetLargest(limit, r), askTimeout)
+        .thenApply(answers -> {
+          Map<String, int[]> byTopic = new TreeMap<>(); // members, nodes
+          int answered = 0;
+          for (Optional<LocalRooms.Largest> largest : answers) {
+            if (largest.isEmpty()) continue;
+            answered++;
+            for (LocalRooms.RoomSize r : largest.get().largest()) {
+              int[] acc = byTopic.computeIfAbsent(r.topic(), t -> new int[2]);
+              acc[0] += r.members();
+              acc[1]++;
+            }
           }
-        }
-        List<Map<String, Object>> rooms = byTopic.entrySet().stream()
-            .sorted(Comparator.comparingInt((Map.Entry<String, int[]> e) -> -e.getValue()[0]).thenComparing(Map.Entry::getKey))
-            .limit(limit)
-            .map(e -> {
-              Map<String, Object> room = new LinkedHashMap<>();
-              room.put("topic", e.getKey());
-              room.put("members", e.getValue()[0]);
-              room.put("nodes", e.getValue()[1]);
-              return room;
-            })
-            .toList();
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("nodes", answers.size());
-        m.put("answered", answered);
-        m.put("largest", rooms);
-        return m;
-      });
-    });
+          List<Map<String, Object>> rooms = byTopic.entrySet().stream()
+              .sorted(Comparator.comparingInt((Map.Entry<String, int[]> e) -> -e.getValue()[0]).thenComparing(Map.Entry::getKey))
+              .limit(limit)
+              .map(e -> {
+                Map<String, Object> room = new LinkedHashMap<>();
+                room.put("topic", e.getKey());
+                room.put("members", e.getValue()[0]);
+                room.put("nodes", e.getValue()[1]);
+                return room;
+              })
+              .toList();
+          Map<String, Object> m = new LinkedHashMap<>();
+          m.put("nodes", answers.size());
+          m.put("answered", answered);
+          m.put("largest", rooms);
+          return m;
+        });
   }
 
   private Map<String, Object> drain(Operations.Node node) {
