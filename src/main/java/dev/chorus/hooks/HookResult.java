@@ -13,6 +13,14 @@ public sealed interface HookResult {
   /** No answer, and the hook's policy is refuse: the client gets {@code kind.reason()}. */
   record Failed(FailureKind kind) implements HookResult {}
 
+  /**
+   * A call's outcome as an actor's {@code pipeToSelf} hands it over: {@link Hook#call} completes
+   * with a result, never an error; should it fail anyway, the call counts as a lost connection.
+   */
+  static HookResult of(HookResult result, Throwable error) {
+    return result != null ? result : new Failed(FailureKind.CONNECTION);
+  }
+
   /** Why a call got no usable answer; each is a metric label and a reason a client may see. */
   enum FailureKind {
     /** No answer within the hook's timeout. */

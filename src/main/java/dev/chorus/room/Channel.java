@@ -212,7 +212,7 @@ public final class Channel extends AbstractBehavior<Channel.Command> {
     hookCallUnderWay = true;
     Hook hook = Hooks.get(getContext().getSystem()).hook("publish", namespace.name(), namespace.hooks().publish());
     getContext().pipeToSelf(hook.call(connect.userId(), connect.connId(), fields, HookAnswer::verdict),
-        (result, error) -> new PublishHooked(f, result != null ? result : new HookResult.Failed(HookResult.FailureKind.CONNECTION)));
+        (result, error) -> new PublishHooked(f, HookResult.of(result, error)));
   }
 
   private Behavior<Command> onPublishHooked(Frame f, HookResult result) {
@@ -248,7 +248,7 @@ public final class Channel extends AbstractBehavior<Channel.Command> {
     if (fields == null) return;
     Hook hook = Hooks.get(getContext().getSystem()).hook("rpc", namespace.name(), namespace.hooks().rpc());
     getContext().pipeToSelf(hook.call(connect.userId(), connect.connId(), fields, HookAnswer::rpc),
-        (result, error) -> new RpcAnswered(f, result != null ? result : new HookResult.Failed(HookResult.FailureKind.CONNECTION)));
+        (result, error) -> new RpcAnswered(f, HookResult.of(result, error)));
   }
 
   private Behavior<Command> onRpcAnswered(Frame f, HookResult result) {

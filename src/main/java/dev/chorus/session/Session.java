@@ -258,7 +258,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
     }
     Hook hook = Hooks.get(getContext().getSystem()).hook("join", request.namespace().name(), request.namespace().hooks().join());
     getContext().pipeToSelf(hook.call(params.userId(), params.connId(), fields, HookAnswer::verdict),
-        (result, error) -> new JoinHooked(request, result != null ? result : new HookResult.Failed(HookResult.FailureKind.CONNECTION)));
+        (result, error) -> new JoinHooked(request, HookResult.of(result, error)));
   }
 
   /**
