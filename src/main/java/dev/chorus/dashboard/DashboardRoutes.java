@@ -8,6 +8,7 @@ import dev.chorus.metrics.Metrics;
 import dev.chorus.ops.AdminRoutes;
 import dev.chorus.ops.AdminSettings;
 import dev.chorus.ops.BearerAuth;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -17,7 +18,10 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import org.apache.pekko.actor.ExtendedActorSystem;
+import org.apache.pekko.http.javadsl.model.AttributeKeys;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.RemoteAddress;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpMethods;
@@ -137,7 +141,8 @@ public final class DashboardRoutes implements ManagementRouteProvider {
   }
 
   private Route signIn(Optional<String> given) {
-    return extractClientIP(ip -> {
+    return extractRequest(request -> {
+      String ip = clientAddress(request);
       if (tokens == null) {
         metrics.managementRefused("disabled");
         return page(StatusCodes.FORBIDDEN, OFF, false);
@@ -198,15 +203,27 @@ public final class DashboardRoutes implements ManagementRouteProvider {
         metrics.managementRefused("dashboard_csrf");
         return BearerAuth.json(StatusCodes.FORBIDDEN, BearerAuth.error("actions need the header " + ACTION_HEADER + ": 1"));
       }
-      return extractClientIP(ip -> extractRequest(request -> extractStrictEntity(BODY_TIMEOUT, maxBodyBytes, body -> {
+      return extractRequest(request -> extractStrictEntity(BODY_TIMEOUT, maxBodyBytes, body -> {
+        String ip = clientAddress(request);
         String what = request.method().value() + " " + request.getUri().path();
         String shown = printable(body);
         return mapResponse(response -> {
           AUDIT.info("dashboard: session {} from {}: {} {} -> {}", session, ip, what, shown, response.status().intValue());
           return response;
         }, () -> inner);
-      })));
+      }));
     });
+  }
+
+  /**
+   * The address of the socket the request came on (pekko.http.server.remote-address-attribute),
+   * not what an X-Forwarded-For header claims: behind a proxy it is the proxy's.
+   */
+  static String clientAddress(HttpRequest request) {
+    return request.getAttribute(AttributeKeys.remoteAddress)
+        .flatMap(RemoteAddress::getAddress)
+        .map(InetAddress::getHostAddress)
+        .orElse("an unknown address");
   }
 
   /** A body as one log line: at most LOGGED_BODY_CHARS, control characters escaped (no forged lines). */

@@ -128,7 +128,8 @@ class DashboardRoutesTest {
       String line = lines.list.stream().map(ILoggingEvent::getFormattedMessage)
           .filter(m -> m.contains("POST /dashboard/api/publish") && m.endsWith("-> 200")).findFirst().orElseThrow();
       assertFalse(line.contains("\n"), "one line, the body's newline escaped: " + line);
-      assertTrue(lines.list.stream().anyMatch(e -> e.getFormattedMessage().contains("signed in from")));
+      assertTrue(line.contains(" from 127.0.0.1: "), "the client's address: " + line);
+      assertTrue(lines.list.stream().anyMatch(e -> e.getFormattedMessage().contains("signed in from 127.0.0.1")));
     } finally {
       audit.detachAppender(lines);
     }
