@@ -65,6 +65,10 @@ public final class Metrics implements Extension {
   /** LongPoll requests refused or answered 410, by reason (transport/LongPollEndpoint). */
   private final ConcurrentHashMap<String, LongAdder> longPollRefusedByReason = new ConcurrentHashMap<>();
   private volatile java.util.function.IntSupplier longPollSessions = () -> 0;
+  /** Read at each scrape: the node's membership snapshot (ops.ClusterGauges feeds it). */
+  private volatile java.util.function.Supplier<ClusterMembers> clusterMembers = () -> ClusterMembers.NONE;
+  /** Read at each scrape: whether the node drains (the node hands in its Connections' flag). */
+  private volatile java.util.function.BooleanSupplier draining = () -> false;
   /** Why slow consumers were closed; the reasons are listed from the start, so each shows 0 until it happens. */
   private final ConcurrentHashMap<String, LongAdder> slowByReason = new ConcurrentHashMap<>(
       Map.of("queue_full", new LongAdder(), "stalled", new LongAdder(), "budget", new LongAdder()));
@@ -167,6 +171,24 @@ public final class Metrics implements Extension {
         .name("chorus_longpoll_sessions")
         .help("LongPoll sessions held by this node (also counted in chorus_connections)")
         .callback(cb -> cb.call(longPollSessions.getAsInt()))
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("chorus_cluster_members")
+        .help("cluster members this node sees, by status (joining, weakly_up, up, leaving, exiting, down, removed,"
+            + " preparing_for_shutdown, ready_for_shutdown)")
+        .labelNames("status")
+        .callback(cb -> clusterMembers.get().byStatus().forEach((status, n) -> cb.call(n, status)))
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("chorus_cluster_unreachable_members")
+        .help("cluster members this node sees as unreachable (not downed yet)")
+        .callback(cb -> cb.call(clusterMembers.get().unreachable()))
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("chorus_draining")
+        .help("1 while this node drains (POST /admin/drain, SIGTERM, removed from the cluster): it refuses new"
+            + " connections and closes its clients over the drain window, then exits")
+        .callback(cb -> cb.call(draining.getAsBoolean() ? 1 : 0))
         .register(registry);
     labeledCounter("chorus_join_refusals", "joins refused, by the reply's reason", joinRefusedByReason);
     labeledCounter("chorus_push_refusals", "pushes refused, by the reply's reason", pushRefusedByReason);
@@ -277,6 +299,20 @@ public final class Metrics implements Extension {
   /** Where the LongPoll sessions gauge reads its count (the node's LongPollSessions). */
   public void longPollSessions(java.util.function.IntSupplier count) {
     longPollSessions = count;
+  }
+
+  /** Where the cluster gauges read the membership (ops.ClusterGauges, once the node runs). */
+  public void clusterMembers(java.util.function.Supplier<ClusterMembers> source) {
+    clusterMembers = source;
+  }
+
+  public ClusterMembers clusterMembers() {
+    return clusterMembers.get();
+  }
+
+  /** Where chorus_draining reads whether the node drains. */
+  public void draining(java.util.function.BooleanSupplier source) {
+    draining = source;
   }
 
   public int longPollSessions() {
