@@ -206,6 +206,13 @@ public final class Metrics implements Extension {
         .help("from a publish being sequenced to its frame queued for the last member on this node")
         .classicUpperBounds(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
         .register(registry);
+    HeapAfterGc heapAfterGc = new HeapAfterGc();
+    GaugeWithCallback.builder()
+        .name("chorus_heap_after_gc_bytes")
+        .help("heap used right after the latest garbage collection (any collector): the node's live data plus old"
+            + " garbage not collected yet; compare with jvm_memory_max_bytes{area=\"heap\"}")
+        .callback(cb -> cb.call(heapAfterGc.bytes()))
+        .register(registry);
     JvmMetrics.builder().register(registry);
   }
 
