@@ -92,6 +92,7 @@ public final class Metrics implements Extension {
   private final AtomicLongArray roomsBySize = new AtomicLongArray(ROOM_SIZE_BOUNDS.length);
 
   private final PrometheusRegistry registry = new PrometheusRegistry();
+  private final HeapAfterGc heapAfterGc = new HeapAfterGc();
   /** Publish (sequenced by the room entity) to the last local member queued, per node. */
   public final Histogram fanoutLatency;
 
@@ -206,7 +207,6 @@ public final class Metrics implements Extension {
         .help("from a publish being sequenced to its frame queued for the last member on this node")
         .classicUpperBounds(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
         .register(registry);
-    HeapAfterGc heapAfterGc = new HeapAfterGc();
     GaugeWithCallback.builder()
         .name("chorus_heap_after_gc_bytes")
         .help("heap used right after the latest garbage collection (any collector): the node's live data plus old"
@@ -306,6 +306,11 @@ public final class Metrics implements Extension {
   /** Where the LongPoll sessions gauge reads its count (the node's LongPollSessions). */
   public void longPollSessions(java.util.function.IntSupplier count) {
     longPollSessions = count;
+  }
+
+  /** The heap used right after the JVM's latest collection (chorus_heap_after_gc_bytes), read now. */
+  public long heapAfterGcBytes() {
+    return heapAfterGc.bytes();
   }
 
   /** Where the cluster gauges read the membership (ops.ClusterGauges, once the node runs). */
