@@ -3,6 +3,7 @@ package dev.chorus;
 import com.typesafe.config.Config;
 import dev.chorus.auth.Authenticator;
 import dev.chorus.ops.AdminRoutes;
+import dev.chorus.ops.ClusterGauges;
 import dev.chorus.ops.Drainer;
 import dev.chorus.hooks.Hooks;
 import dev.chorus.metrics.Metrics;
@@ -103,6 +104,8 @@ public final class ChorusNode implements AutoCloseable {
           "local-rooms", Props.empty());
       ConnectionSettings connectionSettings = settings.connection();
       Connections connections = new Connections();
+      metrics.draining(connections::draining);
+      ClusterGauges.feed(system, metrics);
       ActorRef<Drainer.Command> drainer = system.systemActorOf(
           Drainer.create(connections, settings.drain()),
           "drainer", Props.empty());

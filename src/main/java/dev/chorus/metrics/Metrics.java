@@ -65,6 +65,10 @@ public final class Metrics implements Extension {
   /** LongPoll requests refused or answered 410, by reason (transport/LongPollEndpoint). */
   private final ConcurrentHashMap<String, LongAdder> longPollRefusedByReason = new ConcurrentHashMap<>();
   private volatile java.util.function.IntSupplier longPollSessions = () -> 0;
+  /** Read at each scrape: the node's membership snapshot (ops.ClusterGauges feeds it). */
+  private volatile java.util.function.Supplier<ClusterMembers> clusterMembers = () -> ClusterMembers.NONE;
+  /** Read at each scrape: whether the node drains (the node hands in its Connections' flag). */
+  private volatile java.util.function.BooleanSupplier draining = () -> false;
   /** Why slow consumers were closed; the reasons are listed from the start, so each shows 0 until it happens. */
   private final ConcurrentHashMap<String, LongAdder> slowByReason = new ConcurrentHashMap<>(
       Map.of("queue_full", new LongAdder(), "stalled", new LongAdder(), "budget", new LongAdder()));
@@ -88,6 +92,7 @@ public final class Metrics implements Extension {
   private final AtomicLongArray roomsBySize = new AtomicLongArray(ROOM_SIZE_BOUNDS.length);
 
   private final PrometheusRegistry registry = new PrometheusRegistry();
+  private final HeapAfterGc heapAfterGc = new HeapAfterGc();
   /** Publish (sequenced by the room entity) to the last local member queued, per node. */
   public final Histogram fanoutLatency;
 
@@ -168,6 +173,24 @@ public final class Metrics implements Extension {
         .help("LongPoll sessions held by this node (also counted in chorus_connections)")
         .callback(cb -> cb.call(longPollSessions.getAsInt()))
         .register(registry);
+    GaugeWithCallback.builder()
+        .name("chorus_cluster_members")
+        .help("cluster members this node sees, by status (joining, weakly_up, up, leaving, exiting, down, removed,"
+            + " preparing_for_shutdown, ready_for_shutdown)")
+        .labelNames("status")
+        .callback(cb -> clusterMembers.get().byStatus().forEach((status, n) -> cb.call(n, status)))
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("chorus_cluster_unreachable_members")
+        .help("cluster members this node sees as unreachable (not downed yet)")
+        .callback(cb -> cb.call(clusterMembers.get().unreachable()))
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("chorus_draining")
+        .help("1 while this node drains (POST /admin/drain, SIGTERM, removed from the cluster): it refuses new"
+            + " connections and closes its clients over the drain window, then exits")
+        .callback(cb -> cb.call(draining.getAsBoolean() ? 1 : 0))
+        .register(registry);
     labeledCounter("chorus_join_refusals", "joins refused, by the reply's reason", joinRefusedByReason);
     labeledCounter("chorus_push_refusals", "pushes refused, by the reply's reason", pushRefusedByReason);
     labeledCounter("chorus_history_evictions", "messages dropped from room history, by cause (count, age, room_bytes, node_bytes)",
@@ -183,6 +206,12 @@ public final class Metrics implements Extension {
         .name("chorus_fanout_latency_seconds")
         .help("from a publish being sequenced to its frame queued for the last member on this node")
         .classicUpperBounds(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("chorus_heap_after_gc_bytes")
+        .help("heap used right after the latest garbage collection (any collector): the node's live data plus old"
+            + " garbage not collected yet; compare with jvm_memory_max_bytes{area=\"heap\"}")
+        .callback(cb -> cb.call(heapAfterGc.bytes()))
         .register(registry);
     JvmMetrics.builder().register(registry);
   }
@@ -277,6 +306,25 @@ public final class Metrics implements Extension {
   /** Where the LongPoll sessions gauge reads its count (the node's LongPollSessions). */
   public void longPollSessions(java.util.function.IntSupplier count) {
     longPollSessions = count;
+  }
+
+  /** The heap used right after the JVM's latest collection (chorus_heap_after_gc_bytes), read now. */
+  public long heapAfterGcBytes() {
+    return heapAfterGc.bytes();
+  }
+
+  /** Where the cluster gauges read the membership (ops.ClusterGauges, once the node runs). */
+  public void clusterMembers(java.util.function.Supplier<ClusterMembers> source) {
+    clusterMembers = source;
+  }
+
+  public ClusterMembers clusterMembers() {
+    return clusterMembers.get();
+  }
+
+  /** Where chorus_draining reads whether the node drains. */
+  public void draining(java.util.function.BooleanSupplier source) {
+    draining = source;
   }
 
   public int longPollSessions() {

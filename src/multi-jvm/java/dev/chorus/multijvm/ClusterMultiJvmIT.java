@@ -58,6 +58,8 @@ class ClusterMultiJvmIT {
   void threeNodesAreUpMembers() {
     for (NodeProcess n : cluster.nodes) {
       assertEquals(3, cluster.upMembers(n), "node " + n.index + " lists three Up members");
+      assertEquals(3, n.metric("chorus_cluster_members{status=\"up\"}"), "node " + n.index + "'s gauge: three Up members");
+      assertEquals(0, n.metric("chorus_cluster_unreachable_members"), "node " + n.index + ": none unreachable");
       assertEquals(200, n.get("/alive").status());
       assertEquals(200, n.get("/ready").status());
     }
@@ -297,9 +299,17 @@ class ClusterMultiJvmIT {
       // does: each join is held (and sent again) until its room serves on a survivor, then answered.
       try (PhxClient reconnected = node1.client()) {
         for (int k = 0; k < topics.size(); k++) reconnected.sendJoin(topics.get(k), "again-" + k, sinces.get(k));
+        // What the alert ChorusMembersUnreachable watches: between the failure detector's verdict
+        // and the downing (stable-after, 3 s) a survivor counts node 3 unreachable.
+        cluster.await("node 1 counts node 3 unreachable on /metrics before it is downed", REMOVAL_BOUND,
+            () -> node1.metric("chorus_cluster_unreachable_members") == 1);
         cluster.await("node 3 removed from the survivors' membership", REMOVAL_BOUND, () ->
             List.of(node1, node2).stream().allMatch(n -> cluster.upMembers(n) == 2 && !cluster.members(n).toString().contains(node3.address())));
         Duration removal = Duration.ofNanos(System.nanoTime() - killed);
+        for (NodeProcess s : List.of(node1, node2)) {
+          cluster.await("survivor " + s.index + "'s gauges: two Up members, none unreachable", Duration.ofSeconds(5),
+              () -> s.metric("chorus_cluster_members{status=\"up\"}") == 2 && s.metric("chorus_cluster_unreachable_members") == 0);
+        }
 
         long slowest = 0;
         for (int k = 0; k < topics.size(); k++) {
