@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Map;
 import java.util.function.Supplier;
+import org.apache.pekko.http.javadsl.model.AttributeKey;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCode;
@@ -20,6 +21,10 @@ import org.apache.pekko.http.javadsl.server.Route;
  * {@code Authorization: Bearer <key>} for the HTTP APIs on the management port, compared in
  * constant time; no key configured: 403 for everything. Errors are JSON {@code {"error": ...}};
  * each refusal is counted in {@code chorus_management_refused_total} (unauthorized, disabled).
+ *
+ * <p>A request that carries the {@link #SIGNED_IN} attribute passes without a key: the operators'
+ * dashboard (dashboard/DashboardRoutes) sets it on the requests of a signed-in session, whose
+ * cookie stood for the admin key at sign-in. Attributes live inside the server; no client can send one.
  */
 public final class BearerAuth {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -33,7 +38,14 @@ public final class BearerAuth {
     this.metrics = metrics;
   }
 
+  /** Set by the dashboard on a signed-in session's requests; its value is the session's id (for the log). */
+  public static final AttributeKey<String> SIGNED_IN = AttributeKey.create("chorus-dashboard-session", String.class);
+
   public Route authorized(Supplier<Route> inner) {
+    return extractRequest(request -> request.getAttribute(SIGNED_IN).isPresent() ? inner.get() : byKey(inner));
+  }
+
+  private Route byKey(Supplier<Route> inner) {
     return optionalHeaderValueByName("Authorization", header -> {
       if (key.length == 0) {
         metrics.managementRefused("disabled");

@@ -20,6 +20,7 @@ import com.tngtech.archunit.lang.ArchRule;
  *                                        see it only through their interface, room.TopicPresence
  *   session                              one actor per connection: joins, leaves, pushes
  *   ops, api                             the management port: admin, drain, health, API
+ *   dashboard                            the operators' web app: sign-in, the APIs again for a session
  *   dev.chorus                           the node: wiring, settings, main
  * </pre>
  *
@@ -34,6 +35,7 @@ class ArchitectureTest {
   @ArchTest
   static final ArchRule layers = layeredArchitecture().consideringOnlyDependenciesInLayers()
       .layer("node").definedBy("dev.chorus")
+      .layer("dashboard").definedBy("dev.chorus.dashboard..")
       .layer("ops").definedBy("dev.chorus.ops..", "dev.chorus.api..")
       .layer("session").definedBy("dev.chorus.session..")
       .layer("presence").definedBy("dev.chorus.presence..")
@@ -43,13 +45,14 @@ class ArchitectureTest {
       .layer("hooks").definedBy("dev.chorus.hooks..", "dev.chorus.webhooks..")
       .layer("bench").definedBy("dev.chorus.bench..")
       .whereLayer("node").mayNotBeAccessedByAnyLayer()
-      .whereLayer("ops").mayOnlyBeAccessedByLayers("node")
-      .whereLayer("session").mayOnlyBeAccessedByLayers("ops", "node")
-      .whereLayer("presence").mayOnlyBeAccessedByLayers("session", "ops", "node")
-      .whereLayer("room").mayOnlyBeAccessedByLayers("presence", "session", "ops", "node")
-      .whereLayer("transport").mayOnlyBeAccessedByLayers("room", "presence", "session", "ops", "node")
-      .whereLayer("leaves").mayOnlyBeAccessedByLayers("hooks", "transport", "presence", "room", "session", "ops", "node", "leaves")
-      .whereLayer("hooks").mayOnlyBeAccessedByLayers("transport", "presence", "room", "session", "ops", "node")
+      .whereLayer("dashboard").mayOnlyBeAccessedByLayers("node")
+      .whereLayer("ops").mayOnlyBeAccessedByLayers("dashboard", "node")
+      .whereLayer("session").mayOnlyBeAccessedByLayers("ops", "dashboard", "node")
+      .whereLayer("presence").mayOnlyBeAccessedByLayers("session", "ops", "dashboard", "node")
+      .whereLayer("room").mayOnlyBeAccessedByLayers("presence", "session", "ops", "dashboard", "node")
+      .whereLayer("transport").mayOnlyBeAccessedByLayers("room", "presence", "session", "ops", "dashboard", "node")
+      .whereLayer("leaves").mayOnlyBeAccessedByLayers("hooks", "transport", "presence", "room", "session", "ops", "dashboard", "node", "leaves")
+      .whereLayer("hooks").mayOnlyBeAccessedByLayers("transport", "presence", "room", "session", "ops", "dashboard", "node")
       .whereLayer("bench").mayOnlyBeAccessedByLayers("node");
 
   @ArchTest
