@@ -161,7 +161,7 @@ try {
     await page.fill("input[name=key]", KEY, { timeout: STEP_MS });
     await page.press("input[name=key]", "Enter");
     await page.waitForURL(/\/dashboard\/(#.*)?$/, { timeout: STEP_MS });
-    await page.waitForSelector("#nodes", { timeout: STEP_MS });
+    await page.waitForSelector("#tab-overview", { timeout: STEP_MS });
     const cookie = (await context.cookies(`${BASE}/dashboard/`)).find((c) => c.name === "chorus_dashboard");
     if (!cookie) throw new Error("no chorus_dashboard cookie");
     if (!cookie.httpOnly || cookie.sameSite !== "Strict") throw new Error(`the cookie: ${show(cookie)}`);
