@@ -1,7 +1,7 @@
 // Overview: one card per cluster member (GET admin/nodes, every REFRESH_MS), with a Drain button.
 // A member without stats (it did not answer in time) or seen as unreachable is greyed out.
 
-import { api, el, fill, shortNode, bytes, duration, number, confirmAction, showResult } from "./util.js";
+import { api, el, fill, shortNode, bytes, duration, number, plural, confirmAction, showResult } from "./util.js";
 
 const REFRESH_MS = 2000;
 const DRAINABLE = ["Up", "WeaklyUp"]; // a member already leaving (or not yet in) has nothing to drain
@@ -37,8 +37,8 @@ function render(answer) {
   const up = nodes.filter((n) => n.status === "Up").length;
   const summary = document.getElementById("cluster-summary");
   fill(summary,
-    el("span", { id: "total-nodes", "data-value": nodes.length }, `${nodes.length} nodes`), ` (${up} up), `,
-    el("span", { id: "total-connections", "data-value": connections }, `${number(connections)} connections`),
+    el("span", { id: "total-nodes", "data-value": nodes.length }, plural(nodes.length, "node")), ` (${up} up), `,
+    el("span", { id: "total-connections", "data-value": connections }, plural(connections, "connection")),
     answer.answered < answer.asked ? el("span", { class: "err" }, `, ${answer.asked - answer.answered} did not answer`) : null);
   fill(document.getElementById("nodes"), nodes.map((n) => card(n, answer.self)));
 }

@@ -102,6 +102,9 @@ export function duration(seconds) {
   return `${m} min ${s % 60} s`;
 }
 
+/** "1 connection", "3 connections". */
+export const plural = (n, noun) => `${number(n)} ${noun}${n === 1 ? "" : "s"}`;
+
 export function number(n, digits = 0) {
   return n == null ? "–" : Number(n).toLocaleString("en", { maximumFractionDigits: digits });
 }
