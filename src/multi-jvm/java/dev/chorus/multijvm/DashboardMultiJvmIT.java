@@ -1,0 +1,76 @@
+package dev.chorus.multijvm;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The operators' dashboard in a real headless Chromium against three real nodes:
+ * src/test/js/dashboard.mjs (playwright-core, Debian's chromium) signs in on node 1's management
+ * port (and is refused without the key), sees the three nodes, a phoenix.js client on node 2
+ * counted, the live charts, the client's room inspected, a user disconnected, a publish from the
+ * Actions form received by the client, and node 3 drained from the overview: its phoenix.js
+ * client closed with 1012 and the node shown draining. Screenshots of each view go to
+ * target/dashboard.
+ */
+class DashboardMultiJvmIT {
+  /** Long enough for the overview (refreshed every 2 s) to show node 3 draining, short enough to end soon. */
+  static final Duration DRAIN_WINDOW = Duration.ofSeconds(10);
+
+  @Test
+  void anOperatorSeesTheClusterAndActsOnItFromTheBrowser() throws Exception {
+    File dir = new File("src/test/js");
+    assertTrue(new File(dir, "node_modules/playwright-core").isDirectory(),
+        "npm packages missing: run `mvn -B verify` (its npm ci step installs them)");
+    try (LocalCluster cluster = LocalCluster.start("dashboard", 3, List.of("-Dchorus.drain.window=" + DRAIN_WINDOW.toSeconds() + "s"))) {
+      NodeProcess node1 = cluster.node(1);
+      assertEquals(200, node1.get("/dashboard/assets/uPlot.iife.min.js").status(),
+          "the node does not serve uPlot (the build copies it from src/test/js/node_modules/uplot)");
+
+      File shots = new File("target/dashboard");
+      Files.createDirectories(shots.toPath());
+      File log = new File(shots, "dashboard.log");
+      ProcessBuilder pb = new ProcessBuilder("node", "dashboard.mjs")
+          .directory(dir)
+          .redirectErrorStream(true)
+          .redirectOutput(log); // a file, so that a chatty browser never blocks on a full pipe
+      pb.environment().put("CHORUS_DASHBOARD", "http://" + node1.placement.managementHost() + ":" + node1.managementPort);
+      pb.environment().put("CHORUS_ADMIN_KEY", NodeProcess.ADMIN_KEY);
+      for (int i = 1; i <= 3; i++) {
+        NodeProcess n = cluster.node(i);
+        pb.environment().put("CHORUS_URL_" + i, "ws://" + n.placement.wsHost() + ":" + n.wsPort + "/socket");
+        pb.environment().put("CHORUS_NODE_" + i, n.address());
+      }
+      pb.environment().put("CHORUS_SCREENSHOTS", shots.getAbsolutePath());
+      Process p = pb.start();
+      try {
+        // the script bounds itself at 150 s; this is the backstop
+        boolean ended = p.waitFor(210, TimeUnit.SECONDS);
+        if (!ended) p.descendants().forEach(ProcessHandle::destroyForcibly); // the browser too
+        String output = Files.readString(log.toPath(), StandardCharsets.UTF_8);
+        System.out.println(output);
+        assertTrue(ended, "dashboard.mjs did not end:\n" + output + cluster.logTails());
+        assertEquals(0, p.exitValue(), "dashboard.mjs failed:\n" + output + cluster.logTails());
+        assertTrue(output.contains("14 passed, 0 failed"), output);
+      } finally {
+        p.destroyForcibly();
+      }
+
+      // The drain was node 3's own: it leaves the cluster and exits, as POST /admin/drain does.
+      assertTrue(cluster.node(3).awaitExit(Duration.ofSeconds(60)), "node 3 exits after the drain\n" + cluster.logTails());
+      cluster.await("node 3 gone from the others' membership", Duration.ofSeconds(30),
+          () -> List.of(node1, cluster.node(2)).stream().allMatch(n -> cluster.upMembers(n) == 2));
+      // Every action was written to the audit log of the node that served the dashboard.
+      String audit = node1.logText();
+      for (String action : List.of("POST /dashboard/api/disconnect", "POST /dashboard/api/publish", "POST /dashboard/admin/nodes/drain")) {
+        assertTrue(audit.contains(action), "the audit log has no " + action + "\n" + cluster.logTails());
+      }
+    }
+  }
+}
