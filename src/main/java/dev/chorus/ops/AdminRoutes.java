@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.ExtendedActorSystem;
@@ -85,6 +86,7 @@ public final class AdminRoutes implements ManagementRouteProvider {
   private final BearerAuth auth;
   private final AdminSettings admin;
   private final Duration drainWindow;
+  private final Duration unstartedStreamTimeout;
 
   public AdminRoutes(ExtendedActorSystem classic) {
     this.system = Adapter.toTyped(classic);
@@ -94,6 +96,7 @@ public final class AdminRoutes implements ManagementRouteProvider {
     this.admin = AdminSettings.fromConfig(chorus);
     this.auth = new BearerAuth(admin.key(), "admin API disabled: set chorus.admin.key (--admin-key, CHORUS_ADMIN_KEY)", metrics);
     this.drainWindow = chorus.getDuration("drain.window");
+    this.unstartedStreamTimeout = classic.settings().config().getDuration("pekko.http.server.idle-timeout");
   }
 
   @Override
@@ -243,11 +246,13 @@ public final class AdminRoutes implements ManagementRouteProvider {
    * {@code sample} event each sample-interval with every node's latest sample (null where it
    * did not answer within the interval, so that the stream keeps its pace). At most
    * max-streams at once on this node; the slot is given back when the stream ends, whoever
-   * ends it.
+   * ends it, or if the response is never sent (its client went before): a stream not started
+   * within the server's idle timeout never will be.
    */
   private Route stream(Operations.Node self) {
     StreamSlots slots = self.streams();
-    if (!slots.tryAcquire()) {
+    StreamSlots.Slot slot = slots.tryAcquire();
+    if (slot == null) {
       metrics.managementRefused("streams_full");
       return json(StatusCodes.SERVICE_UNAVAILABLE,
           error("too many admin streams open on this node: at most " + slots.max() + " (chorus.admin.max-streams)"));
@@ -265,11 +270,16 @@ public final class AdminRoutes implements ManagementRouteProvider {
               .thenApply(answers -> event("sample", AdminViews.sample(t, answers)));
         })
         .mapMaterializedValue(c -> NotUsed.notUsed());
+    AtomicBoolean started = new AtomicBoolean();
     Source<ServerSentEvent, NotUsed> events = history.concat(samples)
         .watchTermination((mat, done) -> {
-          done.whenComplete((d, e) -> slots.release());
+          started.set(true);
+          done.whenComplete((d, e) -> slot.release());
           return mat;
         });
+    system.scheduler().scheduleOnce(unstartedStreamTimeout, () -> {
+      if (!started.get()) slot.release();
+    }, system.executionContext());
     return completeOK(events, EventStreamMarshalling.toEventStream());
   }
 

@@ -1,5 +1,6 @@
 package dev.chorus.ops;
 
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -16,18 +17,24 @@ public final class StreamSlots {
     this.max = max;
   }
 
-  /** Takes a slot; false (none taken) when {@code max} streams are open. */
-  public boolean tryAcquire() {
-    while (true) {
-      int n = open.get();
-      if (n >= max) return false;
-      if (open.compareAndSet(n, n + 1)) return true;
+  /** One stream's slot, given back once however many of its ends call {@link #release}. */
+  public final class Slot {
+    private final AtomicBoolean released = new AtomicBoolean();
+
+    private Slot() {}
+
+    public void release() {
+      if (released.compareAndSet(false, true)) open.decrementAndGet();
     }
   }
 
-  /** Gives back a slot taken by {@link #tryAcquire}; once per slot. */
-  public void release() {
-    open.decrementAndGet();
+  /** Takes a slot, or null (none taken) when {@code max} streams are open. */
+  public Slot tryAcquire() {
+    while (true) {
+      int n = open.get();
+      if (n >= max) return null;
+      if (open.compareAndSet(n, n + 1)) return new Slot();
+    }
   }
 
   public int open() {
