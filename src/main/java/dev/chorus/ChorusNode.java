@@ -3,7 +3,11 @@ package dev.chorus;
 import com.typesafe.config.Config;
 import dev.chorus.auth.Authenticator;
 import dev.chorus.ops.AdminRoutes;
+import dev.chorus.ops.AdminSettings;
 import dev.chorus.ops.ClusterGauges;
+import dev.chorus.ops.NodeStatus;
+import dev.chorus.ops.StreamSlots;
+import dev.chorus.ops.UserLookup;
 import dev.chorus.ops.Drainer;
 import dev.chorus.hooks.Hooks;
 import dev.chorus.metrics.Metrics;
@@ -134,6 +138,13 @@ public final class ChorusNode implements AutoCloseable {
       UserSessions userSessions = new UserSessions();
       ActorRef<UserSubscriptions.Change> userSubscriptions =
           system.systemActorOf(UserSubscriptions.create(userSessions), "user-subscriptions", Props.empty());
+      // What the admin API shows of this node to any node: its state, its samples, its drain.
+      AdminSettings admin = AdminSettings.fromConfig(chorus);
+      ActorRef<NodeStatus.Command> status = system.systemActorOf(NodeStatus.create(connections, metrics,
+          new NodeStatus.Settings(admin.sampleInterval(), admin.samplesKept(), settings.drain().window())), "node-status", Props.empty());
+      // Half the admin API's wait: the node's answer still reaches the asking node in time.
+      ActorRef<UserLookup.Find> userLookup = system.systemActorOf(
+          UserLookup.create(userSessions, admin.askTimeout().dividedBy(2)), "user-lookup", Props.empty());
       SessionStarter sessions = new SessionStarter(system, new Session.Settings(
           connectionSettings.maxJoins(), connectionSettings.maxEarlyPushes(), connectionSettings.maxEarlyPushBytes(),
           localRooms, namespaces, metrics, joinsInProgress, JoinAccess.fromConfig(chorus, namespaces), userSessions));
@@ -150,7 +161,8 @@ public final class ChorusNode implements AutoCloseable {
             server.close();
             return Done.getInstance();
           }));
-      Operations.get(Adapter.toClassic(system)).serving(new Operations.Node(connections, localRooms, drainer, presence, namespaces, userConnections, userSubscriptions));
+      Operations.get(Adapter.toClassic(system)).serving(new Operations.Node(connections, localRooms, drainer, presence, namespaces,
+          userConnections, userSubscriptions, status, userLookup, new StreamSlots(admin.maxStreams())));
       // The operators' port: health checks, cluster API, /metrics, admin API.
       URI management = URI.create(PekkoManagement.get(Adapter.toClassic(system)).start()
           .toCompletableFuture().get(30, TimeUnit.SECONDS).toString());

@@ -145,7 +145,7 @@ public final class Metrics implements Extension {
         .register(registry);
     CounterWithCallback.builder()
         .name("chorus_management_refused")
-        .help("requests of the management port refused, by reason (unauthorized, disabled, body_too_large, too_deep)")
+        .help("requests of the management port refused, by reason (unauthorized, disabled, body_too_large, too_deep, streams_full)")
         .labelNames("reason")
         .callback(cb -> managementRefusedByReason.forEach((reason, n) -> cb.call(n.sum(), reason)))
         .register(registry);
@@ -331,7 +331,7 @@ public final class Metrics implements Extension {
     return longPollSessions.getAsInt();
   }
 
-  /** A request of the management port refused (unauthorized, disabled, body_too_large, too_deep). */
+  /** A request of the management port refused (unauthorized, disabled, body_too_large, too_deep, streams_full). */
   public void managementRefused(String reasonLabel) {
     managementRefusedByReason.computeIfAbsent(reasonLabel, k -> new LongAdder()).increment();
   }
@@ -339,6 +339,13 @@ public final class Metrics implements Extension {
   public long managementRefusedBy(String reasonLabel) {
     LongAdder a = managementRefusedByReason.get(reasonLabel);
     return a == null ? 0 : a.sum();
+  }
+
+  /** Connections refused so far, by reason label (the admin API's samples take rates of them). */
+  public Map<String, Long> refusedByReason() {
+    Map<String, Long> m = new TreeMap<>();
+    refusedByReason.forEach((k, v) -> m.put(k, v.sum()));
+    return m;
   }
 
   public long refusedBy(String reasonLabel) {
@@ -376,6 +383,13 @@ public final class Metrics implements Extension {
 
   public long connectionsCurrent() {
     return connectionsOpened.sum() - connectionsClosed.sum();
+  }
+
+  /** Topics with members on this node (every size bucket of chorus_rooms). */
+  public long rooms() {
+    long n = 0;
+    for (int i = 0; i < roomsBySize.length(); i++) n += roomsBySize.get(i);
+    return n;
   }
 
   /** A local room's member count changed from {@code before} to {@code after} (0 = no room). */

@@ -2,13 +2,14 @@ package dev.chorus.ops;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
+import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -17,30 +18,60 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 
 /**
  * Asks a service that every node registers with the receptionist (LocalRooms, UserConnections,
- * UserSubscriptions) one question on every node, for the cluster-wide answers of the admin API
- * and the API for backends. The receptionist's listing is eventually consistent, so this node's
- * own instance is asked in any case. Each node's answer is empty when it did not come within
- * {@code timeout}: the caller counts it as not answered rather than failing the whole request.
+ * UserSubscriptions, NodeStatus, UserLookup) one question on every node, for the cluster-wide
+ * answers of the admin API and the API for backends. The receptionist's listing is eventually
+ * consistent, so this node's own instance is asked in any case. Each node's answer is empty
+ * when it did not come within {@code timeout}: the caller counts it as not answered rather
+ * than failing the whole request.
  */
 public final class EveryNode {
   private EveryNode() {}
 
+  /** One node's answer: its address (as {@code Address.toString()}), and the answer if it came in time. */
+  public record Answer<A>(String node, Optional<A> answer) {}
+
   public static <C, A> CompletionStage<List<Optional<A>>> ask(
       ActorSystem<?> system, ServiceKey<C> key, ActorRef<C> self, Function<ActorRef<A>, C> question, Duration timeout) {
-    CompletionStage<Receptionist.Listing> listing =
-        AskPattern.ask(system.receptionist(), r -> Receptionist.find(key, r), timeout, system.scheduler());
-    return listing.thenCompose(l -> {
-      Set<ActorRef<C>> nodes = new LinkedHashSet<>(l.getServiceInstances(key));
-      if (self != null) nodes.add(self);
+    return askEach(system, key, self, question, timeout).thenApply(answers -> answers.stream().map(Answer::answer).toList());
+  }
+
+  /** As {@link #ask}, each answer with the node it is from, in the listing's order. */
+  public static <C, A> CompletionStage<List<Answer<A>>> askEach(
+      ActorSystem<?> system, ServiceKey<C> key, ActorRef<C> self, Function<ActorRef<A>, C> question, Duration timeout) {
+    return find(system, key, self, timeout).thenCompose(nodes -> {
+      List<String> names = new ArrayList<>();
       List<CompletableFuture<Optional<A>>> answers = new ArrayList<>();
-      for (ActorRef<C> node : nodes) {
+      nodes.forEach((name, node) -> {
+        names.add(name);
         answers.add(AskPattern.<C, A>ask(node, question::apply, timeout, system.scheduler())
             .toCompletableFuture()
             .thenApply(Optional::of)
             .exceptionally(e -> Optional.empty()));
-      }
-      return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
-          .thenApply(v -> answers.stream().map(CompletableFuture::join).toList());
+      });
+      return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenApply(v -> {
+        List<Answer<A>> out = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) out.add(new Answer<>(names.get(i), answers.get(i).join()));
+        return out;
+      });
     });
+  }
+
+  /** The service's instance on each node the receptionist lists, and this node's, by node address. */
+  public static <C> CompletionStage<Map<String, ActorRef<C>>> find(
+      ActorSystem<?> system, ServiceKey<C> key, ActorRef<C> self, Duration timeout) {
+    CompletionStage<Receptionist.Listing> listing =
+        AskPattern.ask(system.receptionist(), r -> Receptionist.find(key, r), timeout, system.scheduler());
+    return listing.thenApply(l -> {
+      Map<String, ActorRef<C>> nodes = new LinkedHashMap<>();
+      for (ActorRef<C> node : l.getServiceInstances(key)) nodes.put(nodeOf(system, node), node);
+      if (self != null) nodes.put(system.address().toString(), self);
+      return nodes;
+    });
+  }
+
+  /** The address of the node {@code ref} lives on (a local reference's path has no host: this node). */
+  static String nodeOf(ActorSystem<?> system, ActorRef<?> ref) {
+    Address address = ref.path().address();
+    return (address.hasGlobalScope() ? address : system.address()).toString();
   }
 }

@@ -26,7 +26,10 @@ public final class Operations implements Extension {
       ActorRef<PresenceReplica.Command> presence,
       Namespaces namespaces,
       ActorRef<UserConnections.Disconnect> userConnections,
-      ActorRef<UserSubscriptions.Change> userSubscriptions) {}
+      ActorRef<UserSubscriptions.Change> userSubscriptions,
+      ActorRef<NodeStatus.Command> status,
+      ActorRef<UserLookup.Find> userLookup,
+      StreamSlots streams) {}
 
   private volatile Node node;
 

@@ -53,6 +53,12 @@ public final class LocalRooms extends AbstractBehavior<LocalRooms.Command> {
 
   public record RoomSize(String topic, int members) {}
 
+  /** The admin API's topic inspector asks how many members of {@code topic} this node holds. */
+  public record GetMembers(String topic, ActorRef<TopicMembers> replyTo) implements Command, CrossNode {}
+
+  /** {@code members} is 0 where the node has no room of the topic. */
+  public record TopicMembers(String node, String topic, int members) implements CrossNode {}
+
   /**
    * The API asks for this node's topics with local members whose names start with {@code prefix}
    * and come after {@code after} (in String order, the cursor of GET /api/topics): the first
@@ -115,6 +121,7 @@ public final class LocalRooms extends AbstractBehavior<LocalRooms.Command> {
         .onMessage(Locate.class, this::onLocate)
         .onMessage(GetLargest.class, this::onGetLargest)
         .onMessage(ListTopics.class, this::onListTopics)
+        .onMessage(GetMembers.class, this::onGetMembers)
         .onMessage(MembershipChanged.class, this::onMembershipChanged)
         .build();
   }
@@ -179,6 +186,12 @@ public final class LocalRooms extends AbstractBehavior<LocalRooms.Command> {
         .toList();
     String node = getContext().getSystem().address().toString();
     m.replyTo().tell(new Largest(node, rooms.size(), memberCount(), largest));
+    return this;
+  }
+
+  private Behavior<Command> onGetMembers(GetMembers m) {
+    Entry entry = rooms.get(m.topic());
+    m.replyTo().tell(new TopicMembers(getContext().getSystem().address().toString(), m.topic(), entry == null ? 0 : entry.members));
     return this;
   }
 

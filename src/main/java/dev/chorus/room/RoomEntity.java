@@ -160,6 +160,16 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
     }
   }
 
+  /**
+   * The admin API's topic inspector asks where the topic stands: answered with the entity's own
+   * node, its position, its members cluster-wide and the size of its history. (Asking starts an
+   * entity that was not running, as any message to a topic does; one without members stops
+   * again after chorus.room.idle-timeout.)
+   */
+  public record Inspect(ActorRef<Inspection> replyTo) implements Command, CrossNode {}
+
+  public record Inspection(String node, Position at, int members, int historyMessages, long historyBytes) implements CrossNode {}
+
   /** Sharding's stop message: the entity passivates (it asked to, or sharding decided). */
   public enum Stop implements Command { INSTANCE }
 
@@ -364,6 +374,7 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
         .onMessage(Publish.class, this::onPublish)
         .onMessage(Located.class, this::onLocated)
         .onMessage(GetHistory.class, this::onGetHistory)
+        .onMessage(Inspect.class, this::onInspect)
         .onMessage(Listed.class, m -> this) // late answers of the locating phase
         .onMessage(Tail.class, m -> this)
         .onMessageEquals(LocateTimeout.INSTANCE, () -> this)
@@ -420,6 +431,12 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
   private Behavior<Command> onGetHistory(GetHistory m) {
     RoomHistory.Page page = history.after(m.afterSeq(), System.currentTimeMillis(), settings.replayPageBytes());
     m.replyTo().tell(new History(new Position(epoch, seq), page.seqs(), page.frames(), page.more()));
+    return settle();
+  }
+
+  private Behavior<Command> onInspect(Inspect m) {
+    m.replyTo().tell(new Inspection(getContext().getSystem().address().toString(), new Position(epoch, seq), members,
+        history.size(), history.bytes()));
     return settle();
   }
 

@@ -67,6 +67,10 @@ public final class RoomSerializer extends SerializerWithStringManifest {
     if (o instanceof LocalRoom.SendTail) return "S";
     if (o instanceof RoomEntity.Tail) return "t";
     if (o instanceof LocalRoom.CatchUp) return "u";
+    if (o instanceof RoomEntity.Inspect) return "I";
+    if (o instanceof RoomEntity.Inspection) return "i";
+    if (o instanceof LocalRooms.GetMembers) return "N";
+    if (o instanceof LocalRooms.TopicMembers) return "n";
     throw new IllegalArgumentException("not a cross-node room message: " + o.getClass());
   }
 
@@ -156,6 +160,21 @@ public final class RoomSerializer extends SerializerWithStringManifest {
         out.writeBoolean(m.last());
         out.writeBoolean(m.complete());
         writeSeqsAndFrames(out, m.seqs(), m.frames());
+      } else if (o instanceof RoomEntity.Inspect m) {
+        writeRef(out, m.replyTo());
+      } else if (o instanceof RoomEntity.Inspection m) {
+        writeString(out, m.node());
+        writePosition(out, m.at());
+        out.writeInt(m.members());
+        out.writeInt(m.historyMessages());
+        out.writeLong(m.historyBytes());
+      } else if (o instanceof LocalRooms.GetMembers m) {
+        writeString(out, m.topic());
+        writeRef(out, m.replyTo());
+      } else if (o instanceof LocalRooms.TopicMembers m) {
+        writeString(out, m.node());
+        writeString(out, m.topic());
+        out.writeInt(m.members());
       } else {
         throw new IllegalArgumentException("not a cross-node room message: " + o.getClass());
       }
@@ -245,6 +264,14 @@ public final class RoomSerializer extends SerializerWithStringManifest {
           List<ByteString> frames = readSeqsAndFrames(in, seqs);
           return new LocalRoom.CatchUp(epoch, seq, List.copyOf(seqs), frames, last, complete);
         }
+        case "I":
+          return new RoomEntity.Inspect(readRef(in));
+        case "i":
+          return new RoomEntity.Inspection(readString(in), readPosition(in), in.readInt(), in.readInt(), in.readLong());
+        case "N":
+          return new LocalRooms.GetMembers(readString(in), readRef(in));
+        case "n":
+          return new LocalRooms.TopicMembers(readString(in), readString(in), in.readInt());
         default:
           throw new NotSerializableException("unknown room message manifest '" + manifest + "'");
       }

@@ -170,4 +170,11 @@ final class JoinTable<C> {
   int size() {
     return joins.size();
   }
+
+  /** The topics of every join, admitted or under way, in order. */
+  List<String> topics() {
+    List<String> topics = new ArrayList<>(joins.keySet());
+    topics.sort(null);
+    return List.copyOf(topics);
+  }
 }

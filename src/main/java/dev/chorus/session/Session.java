@@ -23,6 +23,7 @@ import dev.chorus.transport.CloseReason;
 import dev.chorus.transport.ConnectParams;
 import dev.chorus.transport.JoinsInProgress;
 import dev.chorus.transport.OutboundQueue;
+import dev.chorus.transport.Sessions;
 import dev.chorus.transport.WebSocketFrames;
 import java.time.Duration;
 import java.time.Instant;
@@ -71,6 +72,19 @@ public final class Session extends AbstractBehavior<Session.Command> {
   /** The backend ends its subscription of this connection to {@code topic}; a client's own join stays. */
   public record ServerLeave(String topic) implements Command {}
 
+  /**
+   * The admin API's user lookup (ops/UserLookup) asks what this connection is: answered at
+   * once from what the session holds anyway.
+   */
+  public record Describe(ActorRef<Description> replyTo) implements Command {}
+
+  /**
+   * A connection as the user lookup shows it: its id (as hooks send it), its transport, the
+   * topics it has joined or is joining (the backend's subscriptions too), and for how long it
+   * has been open.
+   */
+  public record Description(String connId, String transport, List<String> topics, double connectedSeconds) {}
+
   /** What the room made of a join (its reply is already queued). */
   private record JoinOutcome(JoinRequest.Outcome outcome) implements Command {}
 
@@ -98,8 +112,13 @@ public final class Session extends AbstractBehavior<Session.Command> {
     }
   }
 
+  public static Behavior<Command> create(Settings settings, OutboundQueue queue, ConnectParams params, String transport) {
+    return Behaviors.setup(ctx -> new Session(ctx, settings, queue, params, transport));
+  }
+
+  /** A WebSocket's session. */
   public static Behavior<Command> create(Settings settings, OutboundQueue queue, ConnectParams params) {
-    return Behaviors.setup(ctx -> new Session(ctx, settings, queue, params));
+    return create(settings, queue, params, Sessions.WEBSOCKET);
   }
 
   private final OutboundQueue queue;
@@ -116,9 +135,13 @@ public final class Session extends AbstractBehavior<Session.Command> {
   /** This connection's joins sent to the rooms and not answered yet, in the node's count. */
   private final JoinsInProgress.OfConnection inProgress;
   private boolean connectionEnded;
+  /** For the user lookup alone: a shared constant, and 8 bytes of the connection's heap. */
+  private final String transport;
+  private final long connectedAtMillis = System.currentTimeMillis();
 
-  private Session(ActorContext<Command> ctx, Settings settings, OutboundQueue queue, ConnectParams params) {
+  private Session(ActorContext<Command> ctx, Settings settings, OutboundQueue queue, ConnectParams params, String transport) {
     super(ctx);
+    this.transport = transport;
     this.queue = queue;
     this.rooms = settings.rooms();
     this.namespaces = settings.namespaces();
@@ -161,6 +184,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
         if (m instanceof JoinOutcome o) return onJoinOutcome(o);
         if (m instanceof ChannelStopped s) return onChannelStopped(s);
         if (m instanceof ServerJoin j) return onServerJoin(j.topic());
+        if (m instanceof Describe d) return onDescribe(d);
         if (m instanceof ServerLeave l) return onServerLeave(l.topic());
         if (m instanceof JoinHooked h) return onJoinHooked(h.request(), h.result());
         if (m instanceof BadFrame b) return onBadFrame(b.error());
@@ -452,6 +476,12 @@ public final class Session extends AbstractBehavior<Session.Command> {
    * its joins still unanswered no longer count as in progress: their answers will reach no one
    * (the room frees what it holds for them itself), and the count must not wait for them.
    */
+  private Behavior<Command> onDescribe(Describe m) {
+    m.replyTo().tell(new Description(params.connId(), transport, joins.topics(),
+        Math.max(0, System.currentTimeMillis() - connectedAtMillis) / 1000.0));
+    return this;
+  }
+
   private Behavior<Command> onPostStop() {
     if (userSessions != null) userSessions.remove(params.userId(), getContext().getSelf());
     inProgress.connectionEnded();

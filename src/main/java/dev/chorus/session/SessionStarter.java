@@ -22,9 +22,9 @@ public final class SessionStarter implements Sessions {
   }
 
   @Override
-  public Inbound open(OutboundQueue queue, ConnectParams params) {
+  public Inbound open(OutboundQueue queue, ConnectParams params, String transport) {
     ActorRef<Session.Command> session = system.systemActorOf(
-        Session.create(settings, queue, params), "session-" + ids.incrementAndGet(), Props.empty());
+        Session.create(settings, queue, params, transport), "session-" + ids.incrementAndGet(), Props.empty());
     return new Inbound() {
       @Override
       public void frame(Frame frame) {

@@ -57,7 +57,7 @@ final class LongPollSession {
   void start(Sessions sessions, ConnectParams params) {
     loop.execute(() -> {
       metrics.connectionsOpened.increment();
-      inbound = sessions.open(queue, params);
+      inbound = sessions.open(queue, params, Sessions.LONGPOLL);
       queue.attach(() -> loop.execute(this::flush));
       scheduleIdleCheck(settings.idleTimeout().toNanos());
     });

@@ -11,8 +11,11 @@ import dev.chorus.protocol.ProtocolException;
  */
 public interface Sessions {
 
-  /** Starts the session of a new connection. */
-  Inbound open(OutboundQueue queue, ConnectParams params);
+  /** The transports, as the admin API's user lookup and the connect hook name them. */
+  String WEBSOCKET = "websocket", LONGPOLL = "longpoll";
+
+  /** Starts the session of a new connection over {@code transport} ({@link #WEBSOCKET} or {@link #LONGPOLL}). */
+  Inbound open(OutboundQueue queue, ConnectParams params, String transport);
 
   /** A session's inbox as the transport sees it; called on the connection's event loop. */
   interface Inbound {

@@ -60,7 +60,7 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter {
     this.ctx = ctx;
     this.reader = new WebSocketFrameReader(settings.maxFrameBytes(), ctx.alloc());
     metrics.connectionsOpened.increment();
-    session = sessions.open(queue, params);
+    session = sessions.open(queue, params, Sessions.WEBSOCKET);
     // One task per wake-up and connection: Netty interleaves them with its I/O. (One task per
     // event loop writing every ready connection was tried: it starved the loop's reads under
     // load, p99 2x worse at 100 000 deliveries/s; docs/benchmarks.md.)

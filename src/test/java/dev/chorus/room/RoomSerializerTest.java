@@ -80,7 +80,12 @@ class RoomSerializerTest {
         new RoomEntity.MemberLeft(localRoom.ref(), "ann"),
         new RoomEntity.Register(localRoom.ref(), 3, new Position("k3j", 7), Map.of("ann", 2, "bob", 1)),
         new RoomEntity.Register(localRoom.ref(), 0, null, Map.of()),
-        new RoomEntity.Located(node.ref(), localRoom.ref(), 3, new Position("k3j", 9), 4, Map.of("ann", 3)));
+        new RoomEntity.Located(node.ref(), localRoom.ref(), 3, new Position("k3j", 9), 4, Map.of("ann", 3)),
+        // the admin API's topic inspector
+        new RoomEntity.Inspect(kit.<RoomEntity.Inspection>createTestProbe().ref()),
+        new RoomEntity.Inspection("pekko://chorus@127.0.0.1:25520", new Position("k3j", 12), 3, 12, 2048),
+        new LocalRooms.GetMembers("room:ü/x", kit.<LocalRooms.TopicMembers>createTestProbe().ref()),
+        new LocalRooms.TopicMembers("pekko://chorus@127.0.0.1:25520", "room:ü/x", 2));
     for (Object m : messages) assertEquals(m, roundTrip(m), "round trip of " + m);
   }
 
@@ -123,6 +128,8 @@ class RoomSerializerTest {
     var serialization = SerializationExtension.get(Adapter.toClassic(kit.system()));
     assertEquals(RoomSerializer.class, serialization.findSerializerFor(new LocalRoom.Refused(1, "x")).getClass());
     assertEquals(RoomSerializer.class, serialization.findSerializerFor(new RoomEntity.Published("1", "e", 1)).getClass());
+    assertEquals(RoomSerializer.class, serialization.findSerializerFor(
+        new LocalRooms.TopicMembers("pekko://chorus@127.0.0.1:25520", "room:a", 1)).getClass());
   }
 
   @Test
