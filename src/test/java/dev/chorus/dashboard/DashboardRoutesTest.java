@@ -75,6 +75,11 @@ class DashboardRoutesTest {
       assertFalse(set.contains(KEY), "the cookie never holds the key");
       String cookie = cookie(ok);
 
+      HttpResponse<String> app = send(node, "GET", "/dashboard/", null, "Cookie", cookie);
+      assertEquals(200, app.statusCode());
+      assertTrue(app.body().contains("assets/app.js"), "the app, not the form: " + app.body());
+      assertTrue(app.headers().firstValue("content-security-policy").isPresent());
+
       HttpResponse<String> connections = send(node, "GET", "/dashboard/admin/connections", null, "Cookie", cookie);
       assertEquals(200, connections.statusCode(), connections.body());
       assertEquals(0, JSON.readTree(connections.body()).path("connections").asInt(-1));
@@ -187,6 +192,11 @@ class DashboardRoutesTest {
   @Test
   void assetsComeFromTheirFolderOnly() throws Exception {
     try (ChorusNode node = TestNode.start("chorus.admin.key = \"" + KEY + "\"")) {
+      // uPlot, copied from the npm package by the build, is served beside the app's own files
+      HttpResponse<String> uplot = send(node, "GET", "/dashboard/assets/uPlot.iife.min.js", null);
+      assertEquals(200, uplot.statusCode(), "the build copies uPlot from src/test/js/node_modules/uplot");
+      assertTrue(uplot.headers().firstValue("content-type").orElse("").contains("javascript"));
+      assertEquals(200, send(node, "GET", "/dashboard/assets/app.js", null).statusCode());
       assertEquals(404, send(node, "GET", "/dashboard/assets/no-such-file.js", null).statusCode());
       for (String escape : List.of("/dashboard/assets/../../reference.conf", "/dashboard/assets/%2e%2e/%2e%2e/reference.conf",
           "/dashboard/assets/..%2f..%2freference.conf")) {
