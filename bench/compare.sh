@@ -7,6 +7,8 @@
 # CHORUS_BENCH_JAVA the
 # server's java binary (e.g. /usr/lib/jvm/temurin-25-jdk-amd64/bin/java); heap, collector and java
 # apply to the Netty baseline too.
+# CHORUS_BENCH_DASHBOARDS=N: N operators' dashboards watch Chorus's live charts meanwhile (each
+# signed in, holding the SSE stream /dashboard/admin/stream open; curl on the load generator's core).
 # CHORUS_BENCH_SKIP_NETTY=1 skips the Netty baseline (bench/netty-baseline, compiled against the
 # jar, whose Netty classes it uses), CHORUS_BENCH_SKIP_NODE=1 the Node one. Presence is off in Chorus's `room`
 # namespace here, as the baselines have none; CHORUS_BENCH_PRESENCE=on keeps it (the presence benchmarks do).
@@ -49,7 +51,18 @@ taskset -c 0 "${CHORUS_BENCH_JAVA:-java}" -Xms$heap -Xmx$heap $gc -Dchorus.names
   --management-port 7630 > "$out/$name-chorus-server.log" 2>&1 &
 chorus=$!
 wait_port 4000
+watchers=()
+if [ "${CHORUS_BENCH_DASHBOARDS:-0}" -gt 0 ]; then
+  wait_port 7630
+  cookie=$(curl -s -o /dev/null -D - --data-urlencode "key=$(grep -o 'sign in with the key [^ ]*' "$out/$name-chorus-server.log" | awk '{print $6}')" \
+    http://127.0.0.1:7630/dashboard/login | grep -io 'chorus_dashboard=[^;]*')
+  for _ in $(seq 1 "$CHORUS_BENCH_DASHBOARDS"); do
+    taskset -c 1 curl -sN -H "Cookie: $cookie" http://127.0.0.1:7630/dashboard/admin/stream > /dev/null &
+    watchers+=($!)
+  done
+fi
 run chorus "$chorus" 4000 "$@"
+for w in "${watchers[@]}"; do kill "$w" 2>/dev/null || true; done
 kill "$chorus"; wait "$chorus" 2>/dev/null || true
 
 # The Netty baseline: the practical limit of this machine (2 IO threads, as Chorus's default).

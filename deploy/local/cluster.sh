@@ -319,6 +319,7 @@ echo "profile $profile; a connection token (HS256, secret in ${CHORUS_AUTH_SECRE
 echo "      CHORUS_AUTH_SECRET=\$(cat $run_dir/auth-secret) java -jar $jar token --sub ada"
 echo "try:  curl http://$host:$management_base/cluster/members"
 echo "      curl -H \"Authorization: Bearer $bearer\" http://$host:$management_base/admin/rooms"
+echo "      the dashboard: http://$host:$management_base/dashboard/ (sign in with the admin key)"
 stop_hint="$root/deploy/local/stop.sh"
 [[ -z ${CHORUS_RUN_DIR:-} ]] || stop_hint="CHORUS_RUN_DIR=$run_dir $stop_hint"
 echo "stop: $stop_hint"

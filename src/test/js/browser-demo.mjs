@@ -19,11 +19,11 @@
 // screenshot of each page (<mode>-a.png, <mode>-b.png) whether the checks passed or not.
 
 import { chromium } from "playwright-core";
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
-import { start, tally, check, finish } from "./harness.mjs";
+import { findChromium, start, tally, check, finish } from "./harness.mjs";
 
 const MODE = process.argv[2] || "websocket";
 const BASE = process.env.CHORUS_HTTP || "http://127.0.0.1:4000";
@@ -38,19 +38,6 @@ const ROOM = `browser-${MODE}-${randomBytes(4).toString("hex")}`;
 
 const { STEP_MS } = start("browser-demo", { stepMs: 15_000, totalMs: 90_000, server: BASE, timed: true, firstLine: true });
 let browser = null;
-
-/** Debian's Chromium (src/test/browser/ensure-chromium.sh installs it); never a download. */
-function findChromium() {
-  const candidates = process.env.CHROMIUM_PATH
-    ? [process.env.CHROMIUM_PATH]
-    : ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/lib/chromium/chromium"];
-  const found = candidates.find((p) => existsSync(p));
-  if (!found) {
-    throw new Error(`no Chromium at ${candidates.join(", ")}: src/test/browser/ensure-chromium.sh installs `
-      + "Debian's chromium package (the Maven build runs it), or set CHROMIUM_PATH");
-  }
-  return found;
-}
 
 /** One person: a browser context of their own, and the demo page open in it as `user`. */
 async function person(user) {

@@ -21,11 +21,11 @@
 // of each view (<view>.png) whether the checks passed or not.
 
 import { chromium } from "playwright-core";
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
-import { start, tally, check, client, connect, reply, expectStatus, until as waitFor, has, show, finish } from "./harness.mjs";
+import { findChromium, start, tally, check, client, connect, reply, expectStatus, until as waitFor, has, show, finish } from "./harness.mjs";
 
 const BASE = process.env.CHORUS_DASHBOARD || "http://127.0.0.1:7626";
 const KEY = process.env.CHORUS_ADMIN_KEY || "";
@@ -41,19 +41,6 @@ let page = null;
 const errors = [];
 const consoleLines = [];
 const shots = [];
-
-/** Debian's Chromium (src/test/browser/ensure-chromium.sh installs it); never a download. */
-function findChromium() {
-  const candidates = process.env.CHROMIUM_PATH
-    ? [process.env.CHROMIUM_PATH]
-    : ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/lib/chromium/chromium"];
-  const found = candidates.find((p) => existsSync(p));
-  if (!found) {
-    throw new Error(`no Chromium at ${candidates.join(", ")}: src/test/browser/ensure-chromium.sh installs `
-      + "Debian's chromium package (the Maven build runs it), or set CHROMIUM_PATH");
-  }
-  return found;
-}
 
 /** What the overview shows, for a failure's message. */
 const overview = (p = page) => p.evaluate(() => ({

@@ -1,5 +1,6 @@
 // The harness the Node test scripts here share (interop.mjs, presence.mjs, binary.mjs, ...):
-// only Node 20 and the packages of package.json (phoenix, ws).
+// only Node 20 and the packages of package.json (phoenix, ws; the browser scripts find Debian's
+// Chromium for playwright-core with findChromium).
 //
 //   import { start, until, reply, client, connect, runChecks, finish } from "./harness.mjs";
 //   const { STEP_MS } = start("interop", { stepMs: 10_000, totalMs: 60_000 }); // arms the hard timeout
@@ -19,6 +20,7 @@
 import { Socket } from "phoenix";
 import WebSocket from "ws";
 import { isDeepStrictEqual } from "node:util";
+import { existsSync } from "node:fs";
 
 export const URL = process.env.CHORUS_URL || "ws://127.0.0.1:4000/socket";
 export const DEBUG = !!process.env.CHORUS_DEBUG;
@@ -157,4 +159,17 @@ export async function finish() {
     sleep(1000),
   ]);
   process.exit(tally.failed === 0 ? 0 : 1);
+}
+
+/** Debian's Chromium (src/test/browser/ensure-chromium.sh installs it); never a download. */
+export function findChromium() {
+  const candidates = process.env.CHROMIUM_PATH
+    ? [process.env.CHROMIUM_PATH]
+    : ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/lib/chromium/chromium"];
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) {
+    throw new Error(`no Chromium at ${candidates.join(", ")}: src/test/browser/ensure-chromium.sh installs `
+      + "Debian's chromium package (the Maven build runs it), or set CHROMIUM_PATH");
+  }
+  return found;
 }

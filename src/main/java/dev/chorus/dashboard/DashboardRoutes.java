@@ -115,9 +115,9 @@ public final class DashboardRoutes implements ManagementRouteProvider {
   @Override
   public Route routes(ManagementRouteProviderSettings management) {
     if (generatedKey) {
-      LOG.warn("Dashboard: {}dashboard/ - sign in with the key {} (made at start because chorus.admin.key is"
+      LOG.warn("Dashboard: {}/dashboard/ - sign in with the key {} (made at start because chorus.admin.key is"
           + " not set and the profile is dev; it opens the dashboard only, and changes at every start)",
-          management.selfBaseUri(), new String(key, StandardCharsets.UTF_8));
+          management.selfBaseUri().toString().replaceAll("/$", ""), new String(key, StandardCharsets.UTF_8));
     }
     Route admin = new AdminRoutes(system).routes(management);
     Route api = new ApiRoutes(system).routes(management);

@@ -469,6 +469,13 @@ public final class Session extends AbstractBehavior<Session.Command> {
     return this;
   }
 
+  /** The admin API's user lookup: what this connection is, from what the session holds anyway. */
+  private Behavior<Command> onDescribe(Describe m) {
+    m.replyTo().tell(new Description(params.connId(), transport, joins.topics(),
+        Math.max(0, System.currentTimeMillis() - connectedAtMillis) / 1000.0));
+    return this;
+  }
+
   /**
    * A session that stops while its connection is open has failed (supervision stops a failed
    * actor): nothing would answer the client any more, so its connection closes (1011) and
@@ -476,12 +483,6 @@ public final class Session extends AbstractBehavior<Session.Command> {
    * its joins still unanswered no longer count as in progress: their answers will reach no one
    * (the room frees what it holds for them itself), and the count must not wait for them.
    */
-  private Behavior<Command> onDescribe(Describe m) {
-    m.replyTo().tell(new Description(params.connId(), transport, joins.topics(),
-        Math.max(0, System.currentTimeMillis() - connectedAtMillis) / 1000.0));
-    return this;
-  }
-
   private Behavior<Command> onPostStop() {
     if (userSessions != null) userSessions.remove(params.userId(), getContext().getSelf());
     inProgress.connectionEnded();

@@ -2,12 +2,12 @@ package dev.chorus.multijvm;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.chorus.testkit.NodeScript;
 import java.io.File;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,33 +34,20 @@ class DashboardMultiJvmIT {
           "the node does not serve uPlot (the build copies it from src/test/js/node_modules/uplot)");
 
       File shots = new File("target/dashboard");
-      Files.createDirectories(shots.toPath());
-      File log = new File(shots, "dashboard.log");
-      ProcessBuilder pb = new ProcessBuilder("node", "dashboard.mjs")
-          .directory(dir)
-          .redirectErrorStream(true)
-          .redirectOutput(log); // a file, so that a chatty browser never blocks on a full pipe
-      pb.environment().put("CHORUS_DASHBOARD", "http://" + node1.placement.managementHost() + ":" + node1.managementPort);
-      pb.environment().put("CHORUS_ADMIN_KEY", NodeProcess.ADMIN_KEY);
+      Map<String, String> env = new HashMap<>();
+      env.put("CHORUS_DASHBOARD", "http://" + node1.placement.managementHost() + ":" + node1.managementPort);
+      env.put("CHORUS_ADMIN_KEY", NodeProcess.ADMIN_KEY);
       for (int i = 1; i <= 3; i++) {
         NodeProcess n = cluster.node(i);
-        pb.environment().put("CHORUS_URL_" + i, "ws://" + n.placement.wsHost() + ":" + n.wsPort + "/socket");
-        pb.environment().put("CHORUS_NODE_" + i, n.address());
+        env.put("CHORUS_URL_" + i, "ws://" + n.placement.wsHost() + ":" + n.wsPort + "/socket");
+        env.put("CHORUS_NODE_" + i, n.address());
       }
-      pb.environment().put("CHORUS_SCREENSHOTS", shots.getAbsolutePath());
-      Process p = pb.start();
-      try {
-        // the script bounds itself at 150 s; this is the backstop
-        boolean ended = p.waitFor(210, TimeUnit.SECONDS);
-        if (!ended) p.descendants().forEach(ProcessHandle::destroyForcibly); // the browser too
-        String output = Files.readString(log.toPath(), StandardCharsets.UTF_8);
-        System.out.println(output);
-        assertTrue(ended, "dashboard.mjs did not end:\n" + output + cluster.logTails());
-        assertEquals(0, p.exitValue(), "dashboard.mjs failed:\n" + output + cluster.logTails());
-        assertTrue(output.contains("14 passed, 0 failed"), output);
-      } finally {
-        p.destroyForcibly();
-      }
+      env.put("CHORUS_SCREENSHOTS", shots.getAbsolutePath());
+      // the script bounds itself at 150 s; 210 s is the backstop
+      NodeScript.Outcome run = NodeScript.run("dashboard.mjs", List.of(), env, new File(shots, "dashboard.log"), Duration.ofSeconds(210));
+      assertTrue(run.ended(), "dashboard.mjs did not end:\n" + run.output() + cluster.logTails());
+      assertEquals(0, run.exitValue(), "dashboard.mjs failed:\n" + run.output() + cluster.logTails());
+      assertTrue(run.output().contains("14 passed, 0 failed"), run.output());
 
       // The drain was node 3's own: it leaves the cluster and exits, as POST /admin/drain does.
       assertTrue(cluster.node(3).awaitExit(Duration.ofSeconds(60)), "node 3 exits after the drain\n" + cluster.logTails());

@@ -3,16 +3,16 @@ package dev.chorus.interop;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.chorus.ChorusNode;
+import dev.chorus.testkit.NodeScript;
 import dev.chorus.testkit.TestNode;
 import java.io.File;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -64,27 +64,13 @@ class BrowserDemoTest {
       }
 
       File shots = new File("target/browser");
-      Files.createDirectories(shots.toPath());
-      File log = new File(shots, mode + ".log");
-      ProcessBuilder pb = new ProcessBuilder("node", "browser-demo.mjs", mode)
-          .directory(dir)
-          .redirectErrorStream(true)
-          .redirectOutput(log); // a file, so that a chatty browser never blocks on a full pipe
-      pb.environment().put("CHORUS_HTTP", base);
-      pb.environment().put("CHORUS_SCREENSHOTS", shots.getAbsolutePath());
-      Process p = pb.start();
-      try {
-        // the script bounds itself at 90 s; this is the backstop
-        boolean ended = p.waitFor(150, TimeUnit.SECONDS);
-        if (!ended) p.descendants().forEach(ProcessHandle::destroyForcibly); // the browser too
-        String output = Files.readString(log.toPath(), StandardCharsets.UTF_8);
-        System.out.println(output);
-        assertTrue(ended, "browser-demo.mjs " + mode + " did not end:\n" + output);
-        assertEquals(0, p.exitValue(), "browser-demo.mjs " + mode + " failed:\n" + output);
-        assertTrue(output.contains("7 passed, 0 failed"), output);
-      } finally {
-        p.destroyForcibly();
-      }
+      // the script bounds itself at 90 s; 150 s is the backstop
+      NodeScript.Outcome run = NodeScript.run("browser-demo.mjs", List.of(mode),
+          Map.of("CHORUS_HTTP", base, "CHORUS_SCREENSHOTS", shots.getAbsolutePath()), new File(shots, mode + ".log"),
+          Duration.ofSeconds(150));
+      assertTrue(run.ended(), "browser-demo.mjs " + mode + " did not end:\n" + run.output());
+      assertEquals(0, run.exitValue(), "browser-demo.mjs " + mode + " failed:\n" + run.output());
+      assertTrue(run.output().contains("7 passed, 0 failed"), run.output());
     }
   }
 
