@@ -56,8 +56,10 @@ if [ "${CHORUS_BENCH_DASHBOARDS:-0}" -gt 0 ]; then
   wait_port 7630
   cookie=$(curl -s -o /dev/null -D - --data-urlencode "key=$(grep -o 'sign in with the key [^ ]*' "$out/$name-chorus-server.log" | awk '{print $6}')" \
     http://127.0.0.1:7630/dashboard/login | grep -io 'chorus_dashboard=[^;]*')
-  for _ in $(seq 1 "$CHORUS_BENCH_DASHBOARDS"); do
-    taskset -c 1 curl -sN -H "Cookie: $cookie" http://127.0.0.1:7630/dashboard/admin/stream > /dev/null &
+  for i in $(seq 1 "$CHORUS_BENCH_DASHBOARDS"); do
+    # the first one's events are kept: did the samples keep coming, every second, under the load?
+    sse=/dev/null; [ "$i" = 1 ] && sse="$out/$name-dashboard.sse"
+    taskset -c 1 curl -sN -H "Cookie: $cookie" http://127.0.0.1:7630/dashboard/admin/stream > "$sse" &
     watchers+=($!)
   done
 fi
