@@ -81,6 +81,11 @@ public final class DashboardRoutes implements ManagementRouteProvider {
       RawHeader.create("Referrer-Policy", "no-referrer"),
       RawHeader.create("Cache-Control", "no-store"));
 
+  /** The APIs' answers for a session hold the cluster's data: never kept by the browser, never sniffed as a page. */
+  private static final List<HttpHeader> DATA_HEADERS = List.of(
+      RawHeader.create("X-Content-Type-Options", "nosniff"),
+      RawHeader.create("Cache-Control", "no-store"));
+
   private final ExtendedActorSystem system;
   private final Metrics metrics;
   private final DashboardSettings settings;
@@ -189,7 +194,7 @@ public final class DashboardRoutes implements ManagementRouteProvider {
         metrics.managementRefused("dashboard_session");
         return BearerAuth.json(StatusCodes.UNAUTHORIZED, BearerAuth.error("sign in at /dashboard/"));
       }
-      Route marked = mapRequest(r -> r.addAttribute(BearerAuth.SIGNED_IN, id.get()), () -> inner);
+      Route marked = respondWithHeaders(DATA_HEADERS, () -> mapRequest(r -> r.addAttribute(BearerAuth.SIGNED_IN, id.get()), () -> inner));
       return extractMethod(method -> method.equals(HttpMethods.GET) || method.equals(HttpMethods.HEAD)
           ? marked
           : action(id.get(), marked));

@@ -83,6 +83,7 @@ class DashboardRoutesTest {
       HttpResponse<String> connections = send(node, "GET", "/dashboard/admin/connections", null, "Cookie", cookie);
       assertEquals(200, connections.statusCode(), connections.body());
       assertEquals(0, JSON.readTree(connections.body()).path("connections").asInt(-1));
+      assertEquals("no-store", connections.headers().firstValue("cache-control").orElse(""), "the browser keeps no copy");
       // the API for backends too, though chorus.api.key is not set (the session stands for a key)
       HttpResponse<String> topics = send(node, "GET", "/dashboard/api/topics", null, "Cookie", cookie);
       assertEquals(200, topics.statusCode(), topics.body());
