@@ -270,7 +270,36 @@ public final class PhxClient implements AutoCloseable {
       for (int i = 0; i < body.length; i++) body[i] ^= mask[i & 3];
     }
     f.write(body);
+    if (together != null) {
+      together.write(f.toByteArray());
+      return;
+    }
     out.write(f.toByteArray());
+    out.flush();
+  }
+
+  /** What {@link #together} collects; null while frames are written as they are sent. */
+  private ByteArrayOutputStream together;
+
+  /** Something that sends frames. */
+  public interface Sends {
+    void run() throws IOException;
+  }
+
+  /**
+   * Sends every frame {@code frames} sends in one write, so that the server reads them together,
+   * as it reads what a client flushes at once (phoenix.js's buffered pushes after a join's ok).
+   */
+  public void together(Sends frames) throws IOException {
+    together = new ByteArrayOutputStream();
+    byte[] all;
+    try {
+      frames.run();
+    } finally {
+      all = together.toByteArray();
+      together = null;
+    }
+    out.write(all);
     out.flush();
   }
 
