@@ -1,16 +1,18 @@
 // The operators' dashboard (src/main/web/dashboard, served at /dashboard/ on the management port) in
-// a real headless Chromium, driven by playwright-core, against a running three-node cluster, with
+// a real headless Chromium, driven by playwright-core, against a running four-node cluster, with
 // phoenix.js clients (from Node) on the nodes whose effects it must show and cause:
-// refused without the key, logged in with it, three nodes seen, a client's connection counted,
+// refused without the key, logged in with it, four nodes seen, a client's connection counted,
 // live charts, a room inspected, a user found and disconnected, a publish from the Actions form
-// received by a client, node 3 drained from the overview (its client closed with 1012, the node
-// shown draining), the page fitting a phone's width, and logging out.
+// received by a client, node 4 killed (SIGKILL, by its pid) shown unreachable, node 3 drained
+// from the overview (its client closed with 1012, the node shown draining), the page fitting a
+// phone's width, and logging out.
 //
 //   cd src/test/js && CHORUS_DASHBOARD=http://127.0.0.1:7626 CHORUS_ADMIN_KEY=... \
 //     CHORUS_URL_1=ws://127.0.0.1:4000/socket CHORUS_URL_2=... CHORUS_URL_3=... \
 //     CHORUS_NODE_2=pekko://chorus@127.0.0.1:25521 CHORUS_NODE_3=pekko://chorus@127.0.0.1:25522 node dashboard.mjs
 //
-// DashboardMultiJvmIT runs it. Node 3 is drained: it leaves the cluster and exits.
+// DashboardMultiJvmIT runs it. Node 4 is killed (CHORUS_NODE_4_PID) and node 3 drained: it leaves
+// the cluster and exits.
 // Env: CHORUS_DASHBOARD (the management port's base URL of a node that is not drained),
 // CHORUS_ADMIN_KEY, CHORUS_URL_<i> (node i's WebSocket endpoint), CHORUS_NODE_<i> (node i's cluster
 // address, as admin/nodes names it), CHROMIUM_PATH (default: the first of /usr/bin/chromium,
@@ -161,10 +163,10 @@ try {
     if (r.status() !== 403) throw new Error(`${r.status()} ${await r.text()}`);
   });
 
-  await check("the overview shows three nodes, Up, with their stats", async () => {
-    await until("three nodes Up with stats", () => {
+  await check("the overview shows four nodes, Up, with their stats", async () => {
+    await until("four nodes Up with stats", () => {
       const nodes = [...document.querySelectorAll("[data-testid=node]")];
-      return nodes.length === 3 && nodes.every((n) => n.dataset.status === "Up" && n.dataset.connections !== undefined);
+      return nodes.length === 4 && nodes.every((n) => n.dataset.status === "Up" && n.dataset.connections !== undefined);
     });
     await shoot("overview");
   });
@@ -247,6 +249,22 @@ try {
       () => page.textContent("#publish-result"));
     await waitFor(() => has(received, payload), () => `ada to receive ${show(payload)} (got ${show(received)})`);
     await shoot("actions");
+  });
+
+  await check("node 4, killed (SIGKILL), shows unreachable and without an answer, then goes", async () => {
+    const pid = Number(process.env.CHORUS_NODE_4_PID);
+    if (!pid) throw new Error("CHORUS_NODE_4_PID is not set");
+    await tab("overview");
+    process.kill(pid, "SIGKILL");
+    await until("node 4 unreachable", (node4) => {
+      const card = document.querySelector(`[data-testid=node][data-address="${node4}"]`);
+      return card && card.querySelector("[data-field=unreachable]") && card.querySelector("[data-field=no-answer]")
+        && document.getElementById("total-unreachable")?.textContent.includes("1 unreachable");
+    }, NODE(4));
+    await shoot("overview-unreachable");
+    // Downed after stable-after (DashboardMultiJvmIT sets 10 s) and removed: its card goes. Only
+    // then is node 3 drained, so that the cluster never has two of its four members gone at once.
+    await until("node 4 removed", (node4) => !document.querySelector(`[data-testid=node][data-address="${node4}"]`), NODE(4));
   });
 
   await check("the overview drains node 3: its client is closed with 1012 and the node shows draining", async () => {

@@ -35,9 +35,11 @@ function render(answer) {
   const withStats = nodes.filter((n) => n.stats);
   const connections = withStats.reduce((sum, n) => sum + (n.stats.connections || 0), 0);
   const up = nodes.filter((n) => n.status === "Up").length;
+  const unreachable = nodes.filter((n) => !n.reachable).length;
   const summary = document.getElementById("cluster-summary");
   fill(summary,
-    el("span", { id: "total-nodes", "data-value": nodes.length }, plural(nodes.length, "node")), ` (${up} up), `,
+    el("span", { id: "total-nodes", "data-value": nodes.length }, plural(nodes.length, "node")), ` (${up} up`,
+    unreachable ? el("span", { class: "err", id: "total-unreachable" }, `, ${unreachable} unreachable`) : null, "), ",
     el("span", { id: "total-connections", "data-value": connections }, plural(connections, "connection")),
     answer.answered < answer.asked ? el("span", { class: "err" }, `, ${answer.asked - answer.answered} did not answer`) : null);
   fill(document.getElementById("nodes"), nodes.map((n) => card(n, answer.self)));

@@ -125,6 +125,11 @@ public final class NodeProcess {
     return process != null && process.isAlive();
   }
 
+  /** The node's process id (for a script that kills it itself). */
+  long pid() {
+    return process.pid();
+  }
+
   /** SIGKILL: no shutdown hook, no goodbye to the cluster; the kernel resets its sockets. */
   void kill() throws InterruptedException {
     process.destroyForcibly();
