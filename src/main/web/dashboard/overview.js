@@ -88,9 +88,17 @@ async function onClick(event) {
   const address = button.dataset.address;
   const node = last && last.nodes.find((n) => n.address === address);
   const count = node && node.stats ? `its ${node.stats.connections} connection(s)` : "its connections (it did not say how many)";
+  // A node leaves only once every member sees every other; and with one member already gone, the
+  // Split Brain Resolver may find no majority when this one goes too.
+  const unreachable = last ? last.nodes.filter((n) => !n.reachable && n.address !== address).length : 0;
+  const warning = unreachable
+    ? `\n\nCareful: ${plural(unreachable, "other member")} unreachable. This node cannot leave until `
+      + "the cluster has downed it, and with two members gone at once the cluster may find no majority "
+      + "and down the rest. Better wait until it is removed."
+    : "";
   const ok = await confirmAction(
     `Drain node ${address}?\n\nIt stops accepting connections, closes ${count} with code 1012 over the `
-    + "drain window (clients reconnect to the other nodes), then leaves the cluster and exits.", "Drain");
+    + "drain window (clients reconnect to the other nodes), then leaves the cluster and exits." + warning, "Drain");
   if (!ok) return;
   const box = document.getElementById("drain-result");
   button.disabled = true;
