@@ -13,6 +13,7 @@ import dev.chorus.metrics.Metrics;
 import dev.chorus.ops.BearerAuth;
 import dev.chorus.ops.EveryNode;
 import dev.chorus.ops.Operations;
+import dev.chorus.ops.RequestBody;
 import dev.chorus.ops.UserConnections;
 import dev.chorus.ops.UserSubscriptions;
 import dev.chorus.presence.PresenceEntry;
@@ -35,7 +36,6 @@ import java.util.concurrent.CompletionStage;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.StatusCode;
-import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 import org.apache.pekko.util.ByteString;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -85,8 +85,6 @@ public final class ApiRoutes implements ManagementRouteProvider {
       .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(FrameCodec.MAX_DEPTH).build())
       .build());
   static final String TOO_DEEP = "body nested deeper than " + FrameCodec.MAX_DEPTH + " levels";
-  /** How long a body may take to arrive once its head has. */
-  private static final long BODY_TIMEOUT_MILLIS = 5000;
   private final ActorSystem<Void> system;
   private final Operations operations;
   private final BearerAuth auth;
@@ -146,21 +144,7 @@ public final class ApiRoutes implements ManagementRouteProvider {
 
   /** The request body's bytes, bounded as {@link #body} bounds it. */
   private Route bytes(java.util.function.Function<ByteString, Route> inner) {
-    return extractRequestEntity(entity -> extractMaterializer(materializer -> onComplete(
-        entity.withSizeLimit(maxBodyBytes).toStrict(BODY_TIMEOUT_MILLIS, materializer), strict -> {
-          if (strict.isSuccess()) return inner.apply(strict.get().getData());
-          for (Throwable t = strict.failed().get(); t != null; t = t.getCause()) {
-            if (t instanceof EntityStreamSizeException) {
-              metrics.managementRefused("body_too_large");
-              return BearerAuth.json(StatusCodes.PAYLOAD_TOO_LARGE,
-                  BearerAuth.error("body too large: at most " + maxBodyBytes + " bytes (chorus.api.max-body-bytes)"));
-            }
-            if (t instanceof java.util.concurrent.TimeoutException) {
-              return BearerAuth.json(StatusCodes.REQUEST_TIMEOUT, BearerAuth.error("the body did not arrive in time"));
-            }
-          }
-          return BearerAuth.json(StatusCodes.BAD_REQUEST, BearerAuth.error("cannot read the body"));
-        })));
+    return RequestBody.read(maxBodyBytes, "chorus.api.max-body-bytes", metrics, inner);
   }
 
   /** A request body as JSON; its nesting is bounded like a client frame's. */

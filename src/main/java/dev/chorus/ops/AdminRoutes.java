@@ -38,7 +38,6 @@ import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.sse.ServerSentEvent;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 import org.apache.pekko.management.javadsl.ManagementRouteProvider;
 import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
 import org.apache.pekko.stream.javadsl.Source;
@@ -78,8 +77,6 @@ public final class AdminRoutes implements ManagementRouteProvider {
 
   private static final Logger LOG = LoggerFactory.getLogger(AdminRoutes.class);
   private static final ObjectMapper JSON = new ObjectMapper();
-  /** How long a body may take to arrive once its head has (as the API for backends allows). */
-  private static final long BODY_TIMEOUT_MILLIS = 5000;
   private final ActorSystem<Void> system;
   private final Operations operations;
   private final Metrics metrics;
@@ -316,21 +313,7 @@ public final class AdminRoutes implements ManagementRouteProvider {
 
   /** The request body as text, at most chorus.admin.max-body-bytes (413 beyond, counted). */
   private Route body(java.util.function.Function<String, Route> inner) {
-    return extractRequestEntity(entity -> extractMaterializer(materializer -> onComplete(
-        entity.withSizeLimit(admin.maxBodyBytes()).toStrict(BODY_TIMEOUT_MILLIS, materializer), strict -> {
-          if (strict.isSuccess()) return inner.apply(strict.get().getData().utf8String());
-          for (Throwable t = strict.failed().get(); t != null; t = t.getCause()) {
-            if (t instanceof EntityStreamSizeException) {
-              metrics.managementRefused("body_too_large");
-              return json(StatusCodes.PAYLOAD_TOO_LARGE,
-                  error("body too large: at most " + admin.maxBodyBytes() + " bytes (chorus.admin.max-body-bytes)"));
-            }
-            if (t instanceof java.util.concurrent.TimeoutException) {
-              return json(StatusCodes.REQUEST_TIMEOUT, error("the body did not arrive in time"));
-            }
-          }
-          return json(StatusCodes.BAD_REQUEST, error("cannot read the body"));
-        })));
+    return RequestBody.read(admin.maxBodyBytes(), "chorus.admin.max-body-bytes", metrics, b -> inner.apply(b.utf8String()));
   }
 
   private static Map<String, Object> error(String reason) {
