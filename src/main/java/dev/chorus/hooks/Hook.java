@@ -66,6 +66,15 @@ public final class Hook {
     this.breaker = CircuitBreaker.create(scheduler, settings.maxFailures(), settings.timeout(), settings.resetTimeout());
   }
 
+  /**
+   * Whether the breaker is open now. Pekko's breaker counts a failure in a callback of the call's
+   * future, which may run after the caller has seen the failure: the next call right after may
+   * still go out (the breaker opens one call later). Tests that expect the refusal wait for this.
+   */
+  boolean breakerOpen() {
+    return breaker.isOpen();
+  }
+
   public HookSettings settings() {
     return settings;
   }
