@@ -75,14 +75,12 @@ public final class LongPollToken {
   String verify(String token) {
     String[] parts = parts(token);
     if (parts == null || !node.equals(nodeOf(token))) return null;
-    byte[] signature;
-    try {
-      signature = B64D.decode(parts[3]);
-    } catch (IllegalArgumentException e) {
-      return null;
-    }
+    // Compared as text with the one encoding this node issues: decoding first would accept other
+    // spellings of the same signature (the decoder ignores the unused low bits of the last
+    // character), so one token would have several forms.
     String body = token.substring(0, token.lastIndexOf('.'));
-    return MessageDigest.isEqual(mac(body), signature) ? parts[2] : null;
+    byte[] expected = B64.encodeToString(mac(body)).getBytes(StandardCharsets.US_ASCII);
+    return MessageDigest.isEqual(expected, parts[3].getBytes(StandardCharsets.US_ASCII)) ? parts[2] : null;
   }
 
   private static String[] parts(String token) {
