@@ -53,6 +53,16 @@ public final class Hooks implements Extension {
     return connect.enabled() ? hook("connect", "", connect) : null;
   }
 
+  /**
+   * Whether hook {@code name} of {@code namespace} has been made and its breaker is open. For
+   * tests: the breaker counts a failure in a callback of the call's future, which may run just
+   * after the caller saw the failure.
+   */
+  boolean breakerOpen(String name, String namespace) {
+    Hook hook = hooks.get(name + "/" + namespace);
+    return hook != null && hook.breakerOpen();
+  }
+
   public boolean signed() {
     return !secret.isEmpty();
   }

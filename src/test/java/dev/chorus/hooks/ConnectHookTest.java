@@ -155,12 +155,14 @@ class ConnectHookTest {
   void aBackendDownIs503ThenTheBreakerAnswersAtOnce() throws Exception {
     try (ChorusNode down = TestNode.start("chorus.hooks.connect { url = \"%s\", breaker-max-failures = 2 }".formatted(HookCallTest.downUrl()))) {
       int port = down.httpAddress().getPort();
+      Hooks hooks = Hooks.get(down.system());
       for (int i = 0; i < 3; i++) {
+        if (i == 2) HookCallTest.awaitBreakerOpen(hooks, "connect", "");
         PhxClient.UpgradeRefused refused = assertThrows(PhxClient.UpgradeRefused.class, () -> PhxClient.connect(port));
         assertEquals(503, refused.status());
         assertEquals("backend unavailable", refused.body());
       }
-      HookMetrics m = Hooks.get(down.system()).metrics();
+      HookMetrics m = hooks.metrics();
       assertEquals(2, m.errors("connect", "", "connection"));
       assertEquals(1, m.errors("connect", "", "refused_by_breaker"));
     }
@@ -171,6 +173,7 @@ class ConnectHookTest {
     try (ChorusNode down = TestNode.start(
         "chorus.hooks.connect { url = \"%s\", on-failure = allow, breaker-max-failures = 1 }".formatted(HookCallTest.downUrl()))) {
       for (int i = 0; i < 2; i++) {
+        if (i == 1) HookCallTest.awaitBreakerOpen(Hooks.get(down.system()), "connect", "");
         try (PhxClient c = PhxClient.connect(down.httpAddress().getPort()).withWait(BadInput.WAIT)) {
           c.join(room("room"), "1", "{}");
         }

@@ -122,14 +122,23 @@ class HookCallTest {
     }
   }
 
+  /**
+   * Waits for hook {@code name} of {@code namespace} to have its breaker open. Pekko's breaker
+   * counts a failure in a callback of the call's future, which may run just after the caller saw
+   * the failure (a CI run's third call still went out): a test that expects the next call to be
+   * refused by the breaker waits for it to open first.
+   */
+  static void awaitBreakerOpen(Hooks hooks, String name, String namespace) throws Exception {
+    TestNode.await("the breaker of " + name + "/" + namespace + " to open", Duration.ofSeconds(5),
+        () -> hooks.breakerOpen(name, namespace));
+  }
+
   @Test
   void aBackendDownOpensTheBreakerAfterMaxFailures() throws Exception {
     Hook hook = hooks.hook("publish", "down", settings(downUrl(), Duration.ofSeconds(5), 10, HookSettings.OnFailure.REFUSE, 2));
     assertEquals(HookResult.FailureKind.CONNECTION, ((HookResult.Failed) call(hook)).kind());
     assertEquals(HookResult.FailureKind.CONNECTION, ((HookResult.Failed) call(hook)).kind());
-    // The breaker counts a failure in a callback of the call's future, which may run just after
-    // this thread saw the failure (a CI run's third call still went out): wait for it to open.
-    TestNode.await("the breaker to count both failures and open", Duration.ofSeconds(5), hook::breakerOpen);
+    awaitBreakerOpen(hooks, "publish", "down");
     assertEquals(HookResult.FailureKind.REFUSED_BY_BREAKER, ((HookResult.Failed) call(hook)).kind());
     assertEquals(2, hooks.metrics().errors("publish", "down", "connection"));
     assertEquals(1, hooks.metrics().errors("publish", "down", "refused_by_breaker"));
@@ -143,7 +152,7 @@ class HookCallTest {
       HookResult r = call(hook);
       assertInstanceOf(HookResult.Answered.class, r);
       assertTrue(((HookResult.Answered) r).answer().allowed());
-      if (i == 0) TestNode.await("the breaker to count the failure and open", Duration.ofSeconds(5), hook::breakerOpen);
+      if (i == 0) awaitBreakerOpen(hooks, "publish", "down-allow");
     }
     assertEquals(1, hooks.metrics().errors("publish", "down-allow", "refused_by_breaker"));
     assertEquals(2, hooks.metrics().outcomes("publish", "down-allow", "failed_allow"));

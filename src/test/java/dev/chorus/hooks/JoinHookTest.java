@@ -124,6 +124,7 @@ class JoinHookTest {
   void aBackendDownRefusesJoinsAndOpensTheBreaker() throws Exception {
     try (PhxClient c = client("downer")) {
       for (int i = 1; i <= 3; i++) {
+        if (i == 3) HookCallTest.awaitBreakerOpen(Hooks.get(node.system()), "join", "jdown");
         String topic = room("jdown");
         c.sendJoin(topic, "j" + i, "{}");
         assertErrorReply(c.reply("j" + i), "backend unavailable");
@@ -141,6 +142,7 @@ class JoinHookTest {
     try (PhxClient witness = client("w2"); PhxClient c = client("c2")) {
       witness.join(topic, "1", "{}");
       c.join(topic, "1", "{}");
+      HookCallTest.awaitBreakerOpen(Hooks.get(node.system()), "join", "jdownallow");
       c.join(room("jdownallow"), "2", "{}");
       assertEquals(1, Hooks.get(node.system()).metrics().errors("join", "jdownallow", "refused_by_breaker"));
       assertRoomStillWorks(topic, witness);

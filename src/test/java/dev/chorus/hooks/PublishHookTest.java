@@ -178,7 +178,10 @@ class PublishHookTest {
   void aBackendDownRefusesPushesAndOpensTheBreaker() throws Exception {
     String topic = room("down");
     try (PhxClient witness = BadInput.joined(port(), topic); PhxClient c = BadInput.joined(port(), topic)) {
-      for (int i = 0; i < 3; i++) assertErrorReply(c.reply(c.push(topic, "msg", "{\"id\":\"d" + i + "\"}")), "backend unavailable");
+      for (int i = 0; i < 3; i++) {
+        if (i == 2) HookCallTest.awaitBreakerOpen(Hooks.get(node.system()), "publish", "down");
+        assertErrorReply(c.reply(c.push(topic, "msg", "{\"id\":\"d" + i + "\"}")), "backend unavailable");
+      }
       HookMetrics m = Hooks.get(node.system()).metrics();
       assertEquals(2, m.errors("publish", "down", "connection"));
       assertEquals(1, m.errors("publish", "down", "refused_by_breaker"));
@@ -191,7 +194,10 @@ class PublishHookTest {
   void aBackendDownWithOnFailureAllowLetsPushesThrough() throws Exception {
     String topic = room("downallow");
     try (PhxClient witness = BadInput.joined(port(), topic); PhxClient c = BadInput.joined(port(), topic)) {
-      for (int i = 0; i < 3; i++) c.pushOk(topic, "msg", "{\"id\":\"da" + i + "\"}");
+      for (int i = 0; i < 3; i++) {
+        if (i == 2) HookCallTest.awaitBreakerOpen(Hooks.get(node.system()), "publish", "downallow");
+        c.pushOk(topic, "msg", "{\"id\":\"da" + i + "\"}");
+      }
       for (int i = 0; i < 3; i++) {
         String id = "da" + i;
         witness.expect("push " + id, f -> isBroadcast(f, id));
