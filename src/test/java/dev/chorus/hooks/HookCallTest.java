@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
+import dev.chorus.testkit.FreePorts;
 import dev.chorus.testkit.HookBackend;
 import dev.chorus.testkit.HookBackend.Answer;
 import dev.chorus.testkit.TestNode;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
@@ -158,12 +158,12 @@ class HookCallTest {
     assertEquals(2, hooks.metrics().outcomes("publish", "down-allow", "failed_allow"));
   }
 
-  /** A URL where nothing listens: a port just bound and released. */
+  /**
+   * A URL where nothing listens, on a port below the ephemeral range ({@link FreePorts}): a port
+   * bound with 0 and released could be handed to a node started after it (its WebSocket,
+   * cluster or management port), and the "down" backend would answer.
+   */
   static String downUrl() throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    return "http://127.0.0.1:" + port + "/down";
+    return "http://127.0.0.1:" + FreePorts.next() + "/down";
   }
 }

@@ -20,8 +20,10 @@ import org.junit.jupiter.api.Test;
  * maps and nested records included.
  */
 class OpsMessagesSerializationTest {
-  static final ActorTestKit kit = ActorTestKit.create(ConfigFactory.parseResources("pekko-overrides.conf")
-      .withFallback(ConfigFactory.parseString("pekko.actor.provider = local"))
+  static final ActorTestKit kit = ActorTestKit.create(
+      // local first: pekko-overrides.conf says cluster, which would bind remoting's port 25520
+      ConfigFactory.parseString("pekko.actor.provider = local")
+      .withFallback(ConfigFactory.parseResources("pekko-overrides.conf"))
       .withFallback(ConfigFactory.load()).resolve());
   static final Serialization serialization = SerializationExtension.get(Adapter.toClassic(kit.system()));
 

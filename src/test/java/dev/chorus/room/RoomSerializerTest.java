@@ -15,8 +15,10 @@ import org.junit.jupiter.api.Test;
 
 /** Every cross-node room message survives its binary form, and the binding picks the serializer. */
 class RoomSerializerTest {
-  static final ActorTestKit kit = ActorTestKit.create(com.typesafe.config.ConfigFactory.parseResources("pekko-overrides.conf")
-      .withFallback(com.typesafe.config.ConfigFactory.parseString("pekko.actor.provider = local"))
+  static final ActorTestKit kit = ActorTestKit.create(
+      // local first: pekko-overrides.conf says cluster, which would bind remoting's port 25520
+      com.typesafe.config.ConfigFactory.parseString("pekko.actor.provider = local")
+      .withFallback(com.typesafe.config.ConfigFactory.parseResources("pekko-overrides.conf"))
       .withFallback(com.typesafe.config.ConfigFactory.load()).resolve());
   static final RoomSerializer serializer = new RoomSerializer((ExtendedActorSystem) Adapter.toClassic(kit.system()));
 
