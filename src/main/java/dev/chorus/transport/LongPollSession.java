@@ -126,8 +126,8 @@ final class LongPollSession {
       return true;
     }
     if (queue.closeRequest() != null) {
+      end(); // first: the close is counted before the client can see it
       answer.complete(PollAnswer.gone());
-      end();
       return true;
     }
     return false;
@@ -166,9 +166,9 @@ final class LongPollSession {
     ended = true;
     if (idleTimer != null) idleTimer.cancel(false);
     CloseReason reason = queue.closeRequest();
+    metrics.connectionClosed(reason == null ? "normal" : reason.label()); // before the client can see it
     if (pending != null) answerPending(PollAnswer.gone());
     queue.terminate();
-    metrics.connectionClosed(reason == null ? "normal" : reason.label());
     if (inbound != null) inbound.closed();
     onEnd.run();
   }

@@ -171,17 +171,21 @@ class LongPollTest {
       assertEquals("ok", p.reply("2").get(4).get("status").asText());
       assertEquals("rate limited", p.reply("3").get(4).get("response").get("reason").asText());
       assertEquals("rate limited", p.reply("4").get(4).get("response").get("reason").asText());
-      // going on over the rate for the flood duration closes the session (4003); its next poll finds it gone
+      // going on over the rate for the flood duration closes the session (4003); its next poll finds it gone.
+      // The client polls between its posts, as phoenix.js always does: a session whose client
+      // stopped polling would end at the idle timeout (1.5 s here) instead, for another reason.
       int[] ref = {5};
       TestNode.await("the flooding session closed", Duration.ofSeconds(10), Duration.ofMillis(200), () -> {
         try {
           p.post(heartbeats(ref[0], ref[0]++));
+          p.get(); // the "rate limited" replies, queued; or 410 once closed
         } catch (Exception e) {
           throw new AssertionError(e);
         }
         return node.metrics().closedBy("rate_limited") == 1;
       }, () -> "");
       assertEquals(410, status(p.get()));
+      assertEquals(0, node.metrics().closedBy("idle_timeout"), "closed by the flood, not by silence");
     }
   }
 
