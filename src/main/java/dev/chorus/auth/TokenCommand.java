@@ -5,6 +5,7 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
@@ -23,6 +24,11 @@ public final class TokenCommand {
   private TokenCommand() {}
 
   public static int run(List<String> args) throws Exception {
+    return run(args, System.out, System.err);
+  }
+
+  /** As {@link #run(List)}, printing the token to {@code out} and problems to {@code err}. */
+  public static int run(List<String> args, PrintStream out, PrintStream err) throws Exception {
     String secret = System.getenv().getOrDefault("CHORUS_AUTH_SECRET", "");
     String sub = null;
     String topics = "room:*,user:{sub}";
@@ -41,13 +47,13 @@ public final class TokenCommand {
         case "--audience" -> audience = v;
         case "--topic" -> topic = v;
         default -> {
-          return usage("unknown flag " + args.get(i));
+          return usage(err, "unknown flag " + args.get(i));
         }
       }
     }
-    if (args.size() % 2 != 0) return usage("flag " + args.get(args.size() - 1) + " needs a value");
-    if (sub == null) return usage("--sub is required");
-    if (secret.length() < 32) return usage("--secret (or CHORUS_AUTH_SECRET) of at least 32 bytes is required");
+    if (args.size() % 2 != 0) return usage(err, "flag " + args.get(args.size() - 1) + " needs a value");
+    if (sub == null) return usage(err, "--sub is required");
+    if (secret.length() < 32) return usage(err, "--secret (or CHORUS_AUTH_SECRET) of at least 32 bytes is required");
     Instant now = Instant.now();
     JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder()
         .subject(sub)
@@ -59,12 +65,12 @@ public final class TokenCommand {
     if (topic != null) claims.claim("topic", topic);
     SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims.build());
     jwt.sign(new MACSigner(secret));
-    System.out.println(jwt.serialize());
+    out.println(jwt.serialize());
     return 0;
   }
 
-  private static int usage(String problem) {
-    System.err.println("chorus token: " + problem + "\n\nUsage: java -jar chorus.jar token --sub USER [--secret S]"
+  private static int usage(PrintStream err, String problem) {
+    err.println("chorus token: " + problem + "\n\nUsage: java -jar chorus.jar token --sub USER [--secret S]"
         + " [--topics 'room:*,user:{sub}'] [--ttl 1h] [--issuer I] [--audience A] [--topic T]\n  --topic T makes it a join token for topic T;\n  --secret defaults to CHORUS_AUTH_SECRET,"
         + " --issuer to CHORUS_AUTH_ISSUER, --audience to CHORUS_AUTH_AUDIENCE; --ttl as 30m, 1h, 12h");
     return 2;

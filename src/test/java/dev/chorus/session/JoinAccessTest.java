@@ -136,15 +136,10 @@ class JoinAccessTest {
 
   @Test
   void theTokenCommandMintsAJoinToken() throws Exception {
-    PrintStream out = System.out;
     ByteArrayOutputStream printed = new ByteArrayOutputStream();
-    int status;
-    try {
-      System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
-      status = TokenCommand.run(List.of("--secret", SECRET, "--sub", "ada", "--topic", "private:cli", "--ttl", "5m"));
-    } finally {
-      System.setOut(out);
-    }
+    // its own stream, not System.out: a node's log line printed meanwhile would join the token
+    int status = TokenCommand.run(List.of("--secret", SECRET, "--sub", "ada", "--topic", "private:cli", "--ttl", "5m"),
+        new PrintStream(printed, true, StandardCharsets.UTF_8), System.err);
     assertEquals(0, status);
     String token = printed.toString(StandardCharsets.UTF_8).trim();
     try (PhxClient ada = connect("ada")) {
