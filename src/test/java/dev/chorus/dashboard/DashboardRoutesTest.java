@@ -48,6 +48,16 @@ class DashboardRoutesTest {
     return set.substring(0, set.indexOf(';'));
   }
 
+  /**
+   * The messages an appender got so far, copied under its lock: Pekko HTTP's threads log the
+   * audit line after the response, while the test reads.
+   */
+  static List<String> messages(ListAppender<ILoggingEvent> appender) {
+    synchronized (appender) { // AppenderBase.doAppend holds it
+      return appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+    }
+  }
+
   @Test
   void theRightKeyGivesASessionCookieThatOpensTheApisAndNothingElse() throws Exception {
     try (ChorusNode node = TestNode.start("chorus.admin.key = \"" + KEY + "\"")) {
@@ -128,14 +138,13 @@ class DashboardRoutesTest {
       JsonNode frame = client.expect("the dashboard's publish", f -> f.path(3).asText().equals("notice"));
       assertEquals("from the dashboard\nforged line", frame.path(4).path("text").asText());
 
-      TestNode.await("the publish in the audit log", Duration.ofSeconds(5), () -> lines.list.stream()
-          .map(ILoggingEvent::getFormattedMessage)
+      TestNode.await("the publish in the audit log", Duration.ofSeconds(5), () -> messages(lines).stream()
           .anyMatch(m -> m.contains("POST /dashboard/api/publish") && m.contains("room:lobby") && m.endsWith("-> 200")));
-      String line = lines.list.stream().map(ILoggingEvent::getFormattedMessage)
+      String line = messages(lines).stream()
           .filter(m -> m.contains("POST /dashboard/api/publish") && m.endsWith("-> 200")).findFirst().orElseThrow();
       assertFalse(line.contains("\n"), "one line, the body's newline escaped: " + line);
       assertTrue(line.contains(" from 127.0.0.1: "), "the client's address: " + line);
-      assertTrue(lines.list.stream().anyMatch(e -> e.getFormattedMessage().contains("signed in from 127.0.0.1")));
+      assertTrue(messages(lines).stream().anyMatch(m -> m.contains("signed in from 127.0.0.1")));
     } finally {
       audit.detachAppender(lines);
     }
@@ -162,8 +171,8 @@ class DashboardRoutesTest {
     log.addAppender(lines);
     try (ChorusNode node = TestNode.start()) {
       TestNode.await("the dashboard's key logged", Duration.ofSeconds(10),
-          () -> lines.list.stream().anyMatch(e -> e.getFormattedMessage().contains("sign in with the key")));
-      String message = lines.list.stream().map(ILoggingEvent::getFormattedMessage)
+          () -> messages(lines).stream().anyMatch(m -> m.contains("sign in with the key")));
+      String message = messages(lines).stream()
           .filter(m -> m.contains("sign in with the key")).findFirst().orElseThrow();
       Matcher m = Pattern.compile("sign in with the key (\\S+)").matcher(message);
       assertTrue(m.find(), message);

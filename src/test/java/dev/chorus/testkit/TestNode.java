@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
 
 /** Starts real Chorus nodes inside the test JVM, on free ports. */
 public final class TestNode {
@@ -17,7 +19,9 @@ public final class TestNode {
   /**
    * A node on free ports, with the test crash hook on, and {@code overrides} (HOCON) on top.
    * Presence is off in the {@code room} namespace here, so that tests of other behaviour see
-   * exact frame sequences; presence tests turn it on.
+   * exact frame sequences; presence tests turn it on. Returns once the node is Up in its own
+   * one-node cluster: it joins itself a few actor steps after it serves, and what reads the
+   * membership (readiness, /cluster/members, the admin API) would otherwise race a test's first call.
    */
   public static ChorusNode start(String overrides) throws Exception {
     Config base = Settings.load(List.of("--port", "0", "--cluster-port", "0", "--management-port", "0"), Map.of());
@@ -25,7 +29,16 @@ public final class TestNode {
         .withFallback(ConfigFactory.parseString("chorus.testing.crash-event = \"__crash__\"\nchorus.namespaces.room.presence = off"))
         .withFallback(base)
         .resolve();
-    return ChorusNode.start(config);
+    ChorusNode node = ChorusNode.start(config);
+    try {
+      Cluster cluster = Cluster.get(node.system());
+      await("the node Up in its own cluster", Duration.ofSeconds(15),
+          () -> cluster.selfMember().status() == MemberStatus.up());
+    } catch (Throwable e) {
+      node.close();
+      throw e;
+    }
+    return node;
   }
 
   public static ChorusNode start() throws Exception {
