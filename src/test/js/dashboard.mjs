@@ -212,7 +212,7 @@ try {
         const presence = document.querySelector("[data-testid=topic-presence]");
         return entity && entity.textContent.includes(topic) && entity.textContent.includes("Entity on")
           && entity.textContent.includes(node2.replace(/^[a-z]+:\/\/[^@]*@/, ""))
-          && presence && presence.textContent.includes("1 user(s)");
+          && presence && presence.textContent.includes("1 user, 1 connection");
       }, [TOPIC, NODE(2)], roomShows);
     await shoot("rooms");
   });
@@ -259,6 +259,7 @@ try {
     await until("node 4 unreachable", (node4) => {
       const card = document.querySelector(`[data-testid=node][data-address="${node4}"]`);
       return card && card.querySelector("[data-field=unreachable]") && card.querySelector("[data-field=no-answer]")
+        && card.querySelector("button.drain").disabled // it could not take the request
         && document.getElementById("total-unreachable")?.textContent.includes("1 unreachable");
     }, NODE(4));
     await shoot("overview-unreachable");

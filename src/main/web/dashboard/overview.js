@@ -64,12 +64,16 @@ function card(n, self) {
       ["uptime", duration(s.uptime_seconds)],
       ["connections", number(s.connections), "connections"],
       ["long-poll", number(s.longpoll_sessions)],
-      ["rooms", `${number(s.rooms)} (${number(s.room_entities)} entities here)`],
+      ["rooms", `${number(s.rooms)} (${plural(s.room_entities, "entity", "entities")} here)`],
       ["heap", `${bytes(s.heap_used_bytes)} of ${bytes(s.heap_max_bytes)}, ${bytes(s.heap_after_gc_bytes)} after GC`],
       ["GC", `${number(s.gc_count)} collections, ${number(s.gc_seconds, 2)} s`],
       ["CPU", `${number(s.cpu_cores_used, 2)} of ${number(s.cpus)} cores`]);
   }
   const draining = !!(s && s.draining);
+  // A drain is a request to the node itself: an unreachable one cannot take it. The cluster downs
+  // it after the resolver's stable-after, and it is removed.
+  const why = draining ? "draining already" : !n.reachable ? "unreachable: the cluster will down and remove it"
+    : !DRAINABLE.includes(n.status) ? `${n.status}: nothing to drain` : "";
   return el("article", {
     class: absent ? "node absent" : "node", "data-testid": "node", "data-address": n.address,
     "data-status": n.status, "data-reachable": n.reachable, "data-draining": draining,
@@ -79,7 +83,7 @@ function card(n, self) {
   el("dl", {}, rows.map(([k, v, field]) => [el("dt", {}, k), el("dd", { "data-field": field }, v)])),
   el("div", { class: "row end" },
     el("button", { class: "danger drain", "data-testid": "drain", "data-address": n.address,
-      disabled: draining || !DRAINABLE.includes(n.status) }, draining ? "Draining..." : "Drain")));
+      disabled: why !== "", title: why || null }, draining ? "Draining..." : "Drain")));
 }
 
 async function onClick(event) {
@@ -87,7 +91,7 @@ async function onClick(event) {
   if (!button) return;
   const address = button.dataset.address;
   const node = last && last.nodes.find((n) => n.address === address);
-  const count = node && node.stats ? `its ${node.stats.connections} connection(s)` : "its connections (it did not say how many)";
+  const count = node && node.stats ? `its ${plural(node.stats.connections, "connection")}` : "its connections (it did not say how many)";
   // A node leaves only once every member sees every other; and with one member already gone, the
   // Split Brain Resolver may find no majority when this one goes too.
   const unreachable = last ? last.nodes.filter((n) => !n.reachable && n.address !== address).length : 0;
@@ -104,7 +108,7 @@ async function onClick(event) {
   button.disabled = true;
   try {
     const r = await api("POST", "admin/nodes/drain", { node: address });
-    showResult(box, `Draining ${r.node}: ${r.connections} connection(s) closed over ${r.window}, then ${r.then}.`);
+    showResult(box, `Draining ${r.node}: ${plural(r.connections, "connection")} closed over ${r.window}, then ${r.then}.`);
   } catch (e) {
     showResult(box, `Drain of ${address} failed: ${e.message}`, true);
     button.disabled = false;

@@ -2,7 +2,7 @@
 // entity and members per node (GET admin/topics/{topic}), presence (GET api/presence/{topic}) and the
 // tail of the history (GET api/history/{topic}?since=seq-20).
 
-import { api, el, fill, segment, shortNode, number } from "./util.js";
+import { api, el, fill, segment, shortNode, number, plural } from "./util.js";
 
 const LARGEST = 20;
 const TAIL = 20;
@@ -65,8 +65,8 @@ function entityPanel(t) {
   return el("div", { class: "panel", "data-testid": "topic-entity" },
     el("h3", {}, el("span", { class: "mono" }, t.topic)),
     e
-      ? el("p", {}, `Entity on ${shortNode(e.node)}, epoch ${e.epoch}, seq ${e.seq}; ${number(e.members)} member(s) cluster-wide; `
-        + `history ${number(e.history_messages)} message(s), ${number(e.history_bytes)} bytes.`)
+      ? el("p", {}, `Entity on ${shortNode(e.node)}, epoch ${e.epoch}, seq ${e.seq}; ${plural(e.members, "member")} cluster-wide; `
+        + `history ${plural(e.history_messages, "message")}, ${plural(e.history_bytes, "byte")}.`)
       : el("p", { class: "muted" }, "No room entity: the room is not live."),
     t.answered < t.asked ? el("p", { class: "err" }, `${t.asked - t.answered} of ${t.asked} nodes did not answer.`) : null,
     members.length
@@ -82,7 +82,7 @@ function presencePanel(settled) {
     return panel;
   }
   const p = settled.value;
-  panel.append(el("p", {}, `${number(p.users)} user(s), ${number(p.connections)} connection(s)`));
+  panel.append(el("p", {}, `${plural(p.users, "user")}, ${plural(p.connections, "connection")}`));
   const keys = Object.entries(p.presence || {});
   if (keys.length) {
     panel.append(el("table", {},

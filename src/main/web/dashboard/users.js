@@ -1,7 +1,7 @@
 // Users: a user's connections on every node (GET admin/users/{user}) and Disconnect (POST
 // api/disconnect: closes them all, code 4005), after a confirmation.
 
-import { api, el, fill, segment, shortNode, duration, confirmAction } from "./util.js";
+import { api, el, fill, segment, shortNode, duration, plural, confirmAction } from "./util.js";
 
 export function startUsers() {
   document.getElementById("user-form").addEventListener("submit", (e) => {
@@ -27,7 +27,7 @@ async function lookup(user, note = null) {
     el("div", { class: "panel" },
       el("div", { class: "bar" },
         el("h3", {}, el("span", { class: "mono" }, r.user)),
-        el("span", { id: "user-connections", "data-value": r.connections }, `${r.connections} connection(s) on ${nodes.length} node(s)`),
+        el("span", { id: "user-connections", "data-value": r.connections }, `${plural(r.connections, "connection")} on ${plural(nodes.length, "node")}`),
         r.answered < r.asked ? el("span", { class: "err" }, `${r.asked - r.answered} of ${r.asked} nodes did not answer`) : null,
         el("button", { id: "disconnect", class: "danger", "data-testid": "disconnect",
           onclick: () => disconnect(r.user, r.connections, nodes.length) }, "Disconnect")),
@@ -49,14 +49,14 @@ function nodeTable(n) {
 
 async function disconnect(user, connections, nodes) {
   const ok = await confirmAction(
-    `Disconnect user ${user}?\n\nTheir ${connections} connection(s) on ${nodes} node(s) are closed (code 4005); `
+    `Disconnect user ${user}?\n\nTheir ${plural(connections, "connection")} on ${plural(nodes, "node")} will be closed (code 4005); `
     + "their clients may connect again.", "Disconnect");
   if (!ok) return;
   let note;
   try {
     const r = await api("POST", "api/disconnect", { user });
     note = el("div", { class: "result ok", "data-testid": "disconnect-result", "data-ok": "true" },
-      `Disconnected ${r.user}: ${r.closed} connection(s) closed (${r.answered} of ${r.nodes} nodes answered).`);
+      `Disconnected ${r.user}: ${plural(r.closed, "connection")} closed (${r.answered} of ${r.nodes} nodes answered).`);
   } catch (e) {
     note = el("div", { class: "result err", "data-testid": "disconnect-result", "data-ok": "false" }, `Disconnect of ${user} failed: ${e.message}`);
   }

@@ -103,7 +103,7 @@ export function duration(seconds) {
 }
 
 /** "1 connection", "3 connections". */
-export const plural = (n, noun) => `${number(n)} ${noun}${n === 1 ? "" : "s"}`;
+export const plural = (n, noun, nouns = `${noun}s`) => `${number(n)} ${n === 1 ? noun : nouns}`;
 
 export function number(n, digits = 0) {
   return n == null ? "–" : Number(n).toLocaleString("en", { maximumFractionDigits: digits });
