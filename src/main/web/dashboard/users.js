@@ -22,6 +22,7 @@ async function lookup(user, note = null) {
     return;
   }
   const nodes = r.nodes || [];
+  const none = !r.connections && r.answered === r.asked;
   fill(out,
     note,
     el("div", { class: "panel" },
@@ -30,6 +31,8 @@ async function lookup(user, note = null) {
         el("span", { id: "user-connections", "data-value": r.connections }, `${plural(r.connections, "connection")} on ${plural(nodes.length, "node")}`),
         r.answered < r.asked ? el("span", { class: "err" }, `${r.asked - r.answered} of ${r.asked} nodes did not answer`) : null,
         el("button", { id: "disconnect", class: "danger", "data-testid": "disconnect",
+          // off when every node answered and none holds a connection of the user
+          disabled: none, title: none ? "no connection to close" : null,
           onclick: () => disconnect(r.user, r.connections, nodes.length) }, "Disconnect")),
       nodes.map(nodeTable),
       nodes.length ? null : el("p", { class: "muted" }, "Not connected anywhere.")));
