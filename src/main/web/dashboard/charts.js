@@ -171,13 +171,20 @@ function draw() {
     const current = plots.get(chart.id);
     if (current && current.key === key) {
       current.plot.setData(data);
+      showNewest(current.plot, xs.length);
       continue;
     }
     if (current) current.plot.destroy();
     const plotBox = box.querySelector(".plot");
     const plot = new uPlot(options(ls, plotBox.clientWidth || 300), data, plotBox);
     plots.set(chart.id, { plot, key });
+    showNewest(plot, xs.length);
   }
+}
+
+/** Without the cursor on the chart, its legend shows the newest values (uPlot's own shows "--"). */
+function showNewest(plot, n) {
+  if (n && plot.cursor.left < 0) plot.setLegend({ idx: n - 1 });
 }
 
 function options(ls, width) {

@@ -15,6 +15,9 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
 
 /**
  * Asks a service that every node registers with the receptionist (LocalRooms, UserConnections,
@@ -22,7 +25,9 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
  * answers of the admin API and the API for backends. The receptionist's listing is eventually
  * consistent, so this node's own instance is asked in any case. Each node's answer is empty
  * when it did not come within {@code timeout}: the caller counts it as not answered rather
- * than failing the whole request.
+ * than failing the whole request. A member that serves (Up, WeaklyUp, Leaving) but that the
+ * listing does not show yet (it joined a moment ago, or this node did) is answered empty too:
+ * the caller's "asked" counts it, so a backend sees that not every node took its request.
  */
 public final class EveryNode {
   private EveryNode() {}
@@ -48,9 +53,11 @@ public final class EveryNode {
             .thenApply(Optional::of)
             .exceptionally(e -> Optional.empty()));
       });
+      List<String> unlisted = serving(system).stream().filter(member -> !nodes.containsKey(member)).toList();
       return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenApply(v -> {
         List<Answer<A>> out = new ArrayList<>();
         for (int i = 0; i < names.size(); i++) out.add(new Answer<>(names.get(i), answers.get(i).join()));
+        for (String member : unlisted) out.add(new Answer<>(member, Optional.empty()));
         return out;
       });
     });
@@ -67,6 +74,18 @@ public final class EveryNode {
       if (self != null) nodes.put(system.address().toString(), self);
       return nodes;
     });
+  }
+
+  /** The addresses of the members that serve clients: Up, WeaklyUp or Leaving (draining). */
+  static List<String> serving(ActorSystem<?> system) {
+    List<String> out = new ArrayList<>();
+    for (Member m : Cluster.get(system).state().getMembers()) {
+      MemberStatus status = m.status();
+      if (status == MemberStatus.up() || status == MemberStatus.weaklyUp() || status == MemberStatus.leaving()) {
+        out.add(m.address().toString());
+      }
+    }
+    return out;
   }
 
   /** The address of the node {@code ref} lives on (a local reference's path has no host: this node). */
