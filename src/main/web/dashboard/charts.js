@@ -5,7 +5,7 @@
 // The stream is open only while the Charts view is shown: the history event on opening refills
 // the window, and a hidden page holds none of the node's few stream slots.
 
-import { shortNode, el } from "./util.js";
+import { shortNode, el, number } from "./util.js";
 
 const WINDOW_MS = 5 * 60 * 1000;
 const RETRY_MS = 5000;
@@ -171,20 +171,23 @@ function draw() {
     const current = plots.get(chart.id);
     if (current && current.key === key) {
       current.plot.setData(data);
-      showNewest(current.plot, xs.length);
       continue;
     }
     if (current) current.plot.destroy();
     const plotBox = box.querySelector(".plot");
     const plot = new uPlot(options(ls, plotBox.clientWidth || 300), data, plotBox);
     plots.set(chart.id, { plot, key });
-    showNewest(plot, xs.length);
   }
 }
 
-/** Without the cursor on the chart, its legend shows the newest values (uPlot's own shows "--"). */
-function showNewest(plot, n) {
-  if (n && plot.cursor.left < 0) plot.setLegend({ idx: n - 1 });
+/**
+ * Without the cursor on the chart, its legend shows the newest values: uPlot clears the legend
+ * ("--") whenever the cursor is off, after each new sample too, and this puts the newest back
+ * (without firing the hook again).
+ */
+function showNewest(u) {
+  const n = u.data[0].length;
+  if (n && u.legend.idx == null && u.cursor.idx == null) u.setLegend({ idx: n - 1 }, false);
 }
 
 function options(ls, width) {
@@ -194,12 +197,14 @@ function options(ls, width) {
     scales: { x: { time: true }, y: { range: (u, min, max) => [0, max > 0 ? max * 1.1 : 1] } },
     // Clock times only: uPlot's default adds a second row of dates, which crowds a narrow chart.
     axes: [{ space: 70, values: (u, ticks) => ticks.map((t) => new Date(t * 1000).toLocaleTimeString([], { hour12: false })) }, { size: 50 }],
+    hooks: { setLegend: [showNewest] },
     series: [{}, ...ls.map((l, i) => ({
       label: l.label,
       stroke: l.total ? "#222" : COLOURS[i % COLOURS.length],
       dash: l.total ? [6, 4] : undefined,
       width: 1.5,
       points: { show: false },
+      value: (u, v) => number(v, 2), // the legend's figure: "–" for none, two decimals at most
     }))],
   };
 }
