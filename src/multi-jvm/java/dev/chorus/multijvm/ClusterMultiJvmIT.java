@@ -168,15 +168,7 @@ class ClusterMultiJvmIT {
          PhxClient bob = PhxClient.connect(node2.placement.wsHost(), node2.wsPort, PhxClient.VSN + "&user=bob", 0)
              .named("bob on node 2").withWait(Duration.ofSeconds(15))) {
       String body = "{\"user\":\"ada\",\"topic\":\"" + topic + "\"}";
-      // The receptionist's listing is eventually consistent; subscribing again is harmless.
-      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-      JsonNode answer;
-      do {
-        NodeProcess.Response r = cluster.node(1).apiPost("/api/subscribe", body);
-        assertEquals(200, r.status(), r.body());
-        answer = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
-      } while (answer.path("connections").asInt() == 0 && System.nanoTime() < deadline && sleep(200));
-      assertEquals(1, answer.path("connections").asInt(), answer.toString());
+      JsonNode answer = untilAConnectionIsTold(cluster.node(1), "/api/subscribe", body);
       assertEquals(1, answer.path("nodes").asInt(), answer.toString());
       ada.expect("the server join's ok", f -> PhxClient.isReply(f) && topic.equals(f.path(2).asText())
           && f.path(0).asText().startsWith("srv:") && "ok".equals(PhxClient.status(f)), Duration.ofSeconds(15));
@@ -191,15 +183,7 @@ class ClusterMultiJvmIT {
       bob.broadcasts("room:bob-own", 1, Duration.ofSeconds(15));
       assertEquals(0, bob.count(f -> topic.equals(f.path(2).asText())), bob.buffered().toString());
 
-      // Node 3's listing is eventually consistent too (a CI run's one call reached no connection
-      // and said connections 0): unsubscribing again is harmless.
-      deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-      do {
-        NodeProcess.Response off = cluster.node(3).apiPost("/api/unsubscribe", body);
-        assertEquals(200, off.status(), off.body());
-        answer = new com.fasterxml.jackson.databind.ObjectMapper().readTree(off.body());
-      } while (answer.path("connections").asInt() == 0 && System.nanoTime() < deadline && sleep(200));
-      assertEquals(1, answer.path("connections").asInt(), answer.toString());
+      untilAConnectionIsTold(cluster.node(3), "/api/unsubscribe", body); // a CI run's one call reached none
       ada.expect("phx_close of the server join", f -> topic.equals(f.path(2).asText())
           && "phx_close".equals(f.path(3).asText()), Duration.ofSeconds(15));
     }
@@ -238,6 +222,23 @@ class ClusterMultiJvmIT {
     } finally {
       for (PhxClient c : members) c.close();
     }
+  }
+
+  /**
+   * Calls {@code path} (subscribe or unsubscribe, idempotent) on {@code node} until it told a
+   * connection: the node's receptionist listing of the others is eventually consistent, and a
+   * call that reached no node holding one says connections 0.
+   */
+  private static JsonNode untilAConnectionIsTold(NodeProcess node, String path, String body) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    JsonNode answer;
+    do {
+      NodeProcess.Response r = node.apiPost(path, body);
+      assertEquals(200, r.status(), r.body());
+      answer = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
+    } while (answer.path("connections").asInt() == 0 && System.nanoTime() < deadline && sleep(200));
+    assertEquals(1, answer.path("connections").asInt(), path + ": " + answer);
+    return answer;
   }
 
   private static boolean sleep(long millis) throws InterruptedException {
