@@ -172,7 +172,8 @@ public final class Bench {
           (HdrHistogram), per phase and for healthy and slow subscribers apart; and the capacity
           model line: amplified writes/s = publishes/s × average room size.
           connect: connect+handshake+join latency, achieved rate, failures by reason, server memory.
-          chaos: lost (owed positions a client never got, acked pushes nobody got), duplicated,
+          chaos: lost (owed positions a client never got, acked pushes nobody got; apart,
+          lost_with_node: unacked messages only clients of a node that died had got), duplicated,
           out_of_order, diverged (two messages at one position), recovered_false (and reasons;
           its gap counted apart as told_gap), epoch_changes, pushes acked/refused/unanswered,
           reconnects (total, peak per second) and time without service per outage (p50/p99/max).

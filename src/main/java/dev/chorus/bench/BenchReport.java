@@ -94,6 +94,8 @@ final class BenchReport {
     // in that epoch), plus acked pushes nobody received; told gaps are apart (told_gap).
     c.put("lost", r.counter("chaos.lost"));
     c.put("lost_by_clients", r.counter("chaos.lost_by_clients"));
+    // Apart, not lost: unacked messages only clients of a node that died had received (ChaosChecker).
+    c.put("lost_with_node", r.counter("chaos.lost_with_node"));
     c.put("acked_unseen", r.counter("chaos.acked_unseen"));
     c.put("duplicated", r.counter("chaos.duplicated"));
     c.put("duplicated_by_clients", r.counter("chaos.duplicated_by_clients"));

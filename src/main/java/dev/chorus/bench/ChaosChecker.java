@@ -36,7 +36,17 @@ import java.util.TreeMap;
  *   <li>a broadcast in an epoch the client never joined (its room's entity restarted while the
  *       client stayed a member) starts a segment owed from position 0: the new incarnation
  *       numbers from 1, and a member that never left is owed all of it. Counted as an
- *       unannounced epoch switch.
+ *       unannounced epoch switch;
+ *   <li>gone with its node, counted apart ({@code lost_with_node}): what docs/protocol.md §8
+ *       does not promise. A room's entity sends each message to its own node's members and, over
+ *       the cluster's links, to the other nodes'; killed in between, it leaves a message that
+ *       only clients of its node received, which no survivor has a copy of, and whose publisher
+ *       was never answered. A missed position is that when its push was never acked, every
+ *       client that received it did so on a connection that then ended without a close frame
+ *       (its server gone: {@link #connectionLost}), and the client that missed it received
+ *       nothing more of that incarnation: its next position is a take-up gap past its previous
+ *       one (a restarted entity moves the seq on by {@link #TAKE_UP_GAP}), as the links keep
+ *       order and a survivor misses only the dead entity's last messages.
  * </ul>
  *
  * Not thread-safe on its own terms, so every method takes the checker's lock: events come from
@@ -45,6 +55,8 @@ import java.util.TreeMap;
 final class ChaosChecker {
   private static final int SEQ_BITS = 40;
   private static final long SEQ_MASK = (1L << SEQ_BITS) - 1;
+  /** How far a restarted room entity moves its seq on past the position it takes up (docs/protocol.md §8). */
+  static final long TAKE_UP_GAP = 1_000_000;
 
   /** A position of a topic's message: {@code "<epoch>:<seq>"} on the wire. */
   record Position(String epoch, long seq) {
@@ -71,6 +83,7 @@ final class ChaosChecker {
   record Findings(
       long lost,
       long lostByClients,
+      long lostWithNode,
       long ackedUnseen,
       long duplicated,
       long duplicatedByClients,
@@ -98,6 +111,8 @@ final class ChaosChecker {
   private final Map<Integer, Publisher> publishers = new HashMap<>();
   private final List<Epoch> epochsById = new ArrayList<>();
   private final Map<String, Long> recoveredFalseReasons = new TreeMap<>();
+  /** Per client, the numbers of its connections that ended without a close frame. */
+  private final Map<Integer, BitSet> lostConnections = new HashMap<>();
   private long duplicatedByClients, duplicatedPublishes, outOfOrder, diverged, recoveredFalse, recoveredTrue;
   private long unannouncedEpochSwitches, implausible, deliveries, acked;
   /** Acked pushes nobody has received yet, kept up to date so a run can wait for it to reach 0. */
@@ -141,10 +156,12 @@ final class ChaosChecker {
   }
 
   /**
-   * Client {@code client} received a broadcast of {@code topic} at {@code at}, carrying publisher
-   * {@code p}'s message number {@code n} ({@code p < 0}: a payload that is no chaos publish).
+   * Client {@code client} received a broadcast of {@code topic} at {@code at} on its connection
+   * number {@code connection} (1 for its first), carrying publisher {@code p}'s message number
+   * {@code n} ({@code p < 0}: a payload that is no chaos publish).
    */
-  synchronized void received(int client, int topic, Position at, int p, long n) {
+  synchronized void received(int client, int connection, int topic, Position at, int p, long n) {
+    if (connection < 1) throw new IllegalArgumentException("connections are numbered from 1");
     deliveries++;
     if (at.seq() > SEQ_MASK) {
       implausible++; // a corrupt position, not believed
@@ -169,10 +186,18 @@ final class ChaosChecker {
       duplicatedByClients++;
       return;
     }
-    segment.got.put(seq, 1);
+    segment.got.put(seq, connection);
     if (seq < segment.highest) outOfOrder++;
     segment.highest = Math.max(segment.highest, seq);
     segment.position = Math.max(segment.position, seq);
+  }
+
+  /**
+   * Client {@code client}'s connection number {@code connection} ended without a close frame,
+   * and not by the client's doing: its server went away (a SIGKILL, a crash, a cut link).
+   */
+  synchronized void connectionLost(int client, int connection) {
+    lostConnections.computeIfAbsent(client, c -> new BitSet()).set(connection);
   }
 
   /** Publisher {@code p}'s push number {@code n} was answered ok: the room sequenced it. */
@@ -205,7 +230,7 @@ final class ChaosChecker {
   }
 
   synchronized Findings findings() {
-    long lostByClients = 0, toldGap = 0;
+    long lostByClients = 0, toldGap = 0, lostWithNode = 0;
     List<String> samples = new ArrayList<>();
     long replayed = 0;
     for (Epoch e : epochsById) {
@@ -216,11 +241,15 @@ final class ChaosChecker {
       Track track = t.getValue();
       for (Segment s : track.segments.values()) {
         List<Long> missing = missing(s);
-        long excused = 0;
-        for (long seq : missing) if (s.isExcused(seq)) excused++;
-        lostByClients += missing.size() - excused;
+        long excused = 0, withNode = 0;
+        for (long seq : missing) {
+          if (s.isExcused(seq)) excused++;
+          else if (goneWithItsNode(s, seq)) withNode++;
+        }
+        lostByClients += missing.size() - excused - withNode;
         toldGap += excused;
-        if (missing.size() > excused && samples.size() < LOST_SAMPLES) samples.add(describe(t.getKey(), s, missing));
+        lostWithNode += withNode;
+        if (missing.size() > excused + withNode && samples.size() < LOST_SAMPLES) samples.add(describe(t.getKey(), s, missing));
       }
     }
     long ackedUnseen = 0;
@@ -234,7 +263,7 @@ final class ChaosChecker {
       epochChanges += t.epochs.size() - 1;
       for (Epoch e : t.epochs.values()) positions += e.distinct;
     }
-    return new Findings(lostByClients + ackedUnseen, lostByClients, ackedUnseen,
+    return new Findings(lostByClients + ackedUnseen, lostByClients, lostWithNode, ackedUnseen,
         duplicatedByClients + duplicatedPublishes, duplicatedByClients, duplicatedPublishes, outOfOrder, diverged,
         recoveredTrue, replayed, recoveredFalse, Map.copyOf(recoveredFalseReasons), toldGap, epochChanges, unannouncedEpochSwitches,
         implausible, positions, deliveries, acked, List.copyOf(samples));
@@ -250,6 +279,33 @@ final class ChaosChecker {
     b.append(missing.size() > 10 ? " ..." : "").append(" (").append(missing.size()).append(')');
     for (long[] r : s.excused) b.append(", excused (").append(r[0]).append(", ").append(r[1] == Long.MAX_VALUE ? "end" : r[1]).append(']');
     return b.toString();
+  }
+
+  /**
+   * Whether segment {@code s}'s missing position {@code seq} went down with its room's node (see
+   * the class's comment): never acked, received only on connections lost since, and past the
+   * last message of its incarnation that {@code s} received.
+   */
+  private boolean goneWithItsNode(Segment s, long seq) {
+    long message = s.epoch.messages.get(seq);
+    int p = (int) (message >>> SEQ_BITS) - 1;
+    long n = message & SEQ_MASK;
+    if (p < 0 || n > Integer.MAX_VALUE || publisher(p).acked.get((int) n)) return false;
+    long before = s.from, after = -1;
+    for (long other : s.epoch.sortedSeqs) {
+      if (s.got.get(other) == 0) continue;
+      if (other < seq) before = other;
+      else if (after < 0) after = other;
+    }
+    if (after >= 0 && after < before + TAKE_UP_GAP) return false; // a gap inside one incarnation
+    for (Map.Entry<Long, Track> t : tracks.entrySet()) {
+      Segment other = t.getValue().segments.get(s.epoch.id); // epochs are the topic's own
+      long connection = other == null ? 0 : other.got.get(seq);
+      if (connection == 0) continue;
+      BitSet lost = lostConnections.get((int) (t.getKey() >>> 32));
+      if (lost == null || !lost.get((int) connection)) return false;
+    }
+    return true;
   }
 
   /** The positions after the segment's join at which anyone received a message, and it did not, in order. */

@@ -157,6 +157,7 @@ final class ChaosClient {
   void drop(long awayMillis) {
     loop.execute(() -> {
       awayUntilNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(awayMillis);
+      if (connection != null) connection.cutHere = true;
       Channel ch = channel;
       if (ch != null) ch.close();
     });
@@ -248,7 +249,11 @@ final class ChaosClient {
     ChannelHandlerContext ctx;
     boolean open;
     boolean ended;
+    /** Its number among the client's connections, from 1, once open. */
+    int number;
     int closeCode = -1;
+    /** Closed by this client (a blip it was asked for, a heartbeat timeout), not by its server. */
+    boolean cutHere;
     private int refs;
     final String[] joinRef = new String[rooms.length];
     final boolean[] joined = new boolean[rooms.length];
@@ -284,7 +289,7 @@ final class ChaosClient {
     private void opened() {
       if (ended) return;
       open = true;
-      connections++;
+      number = ++connections;
       if (connections > 1) cx.stats().reconnected(System.nanoTime());
       reconnectTries = 0; // phoenix.js starts its backoff again once a connection opens
       for (int k = 0; k < rooms.length; k++) join(k, false);
@@ -336,6 +341,7 @@ final class ChaosClient {
       if (heartbeatRef != null) {
         // phoenix.js: a heartbeat still unanswered when the next is due closes the connection.
         cx.stats().heartbeatTimeouts.increment();
+        cutHere = true;
         ctx.close();
         return;
       }
@@ -395,7 +401,7 @@ final class ChaosClient {
       JsonNode p = payload.get("p"), n = payload.get("n");
       boolean ours = p != null && p.canConvertToInt() && n != null && n.canConvertToLong();
       if (!ours) cx.stats().framesUnrecognised.increment();
-      cx.checker().received(id, rooms[k], at, ours ? p.asInt() : -1, ours ? n.asLong() : -1);
+      cx.checker().received(id, number, rooms[k], at, ours ? p.asInt() : -1, ours ? n.asLong() : -1);
       moveTo(k, at);
     }
 
@@ -455,6 +461,8 @@ final class ChaosClient {
       if (closing) cx.stats().connectionEnded("closed_by_bench");
       else if (failed) cx.stats().connectFailed(how);
       else cx.stats().connectionEnded(how);
+      // Its server went away without a word: what only it had delivered may be gone with it.
+      if (!closing && !failed && !cutHere && closeCode <= 0) cx.checker().connectionLost(id, number);
       if (publisher != null) publisher.connectionLost();
       if (connection == this) connection = null;
       lostService();

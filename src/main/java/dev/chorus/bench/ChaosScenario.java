@@ -182,6 +182,7 @@ final class ChaosScenario {
   private static void reportFindings(BenchResult r, Findings f) {
     r.count("chaos.lost", f.lost());
     r.count("chaos.lost_by_clients", f.lostByClients());
+    r.count("chaos.lost_with_node", f.lostWithNode());
     r.count("chaos.acked_unseen", f.ackedUnseen());
     r.count("chaos.duplicated", f.duplicated());
     r.count("chaos.duplicated_by_clients", f.duplicatedByClients());

@@ -150,7 +150,7 @@ class BenchSmokeTest {
     assertEquals(21, c.path("clients").path("in_service_at_end").asLong(), c.toString());
     assertTrue(c.path("settle").path("caught_up").asBoolean(), c.toString());
     for (String f : List.of("lost", "duplicated", "out_of_order", "diverged", "recovered_false", "epoch_changes",
-        "told_gap", "epoch_switches_unannounced", "implausible_positions", "frames_unrecognised")) {
+        "told_gap", "lost_with_node", "epoch_switches_unannounced", "implausible_positions", "frames_unrecognised")) {
       assertEquals(0, c.path(f).asLong(), f + ": " + c);
     }
     JsonNode pushes = c.path("pushes");
@@ -195,7 +195,7 @@ class BenchSmokeTest {
       ChaosOutcome outcome = run.get(30, TimeUnit.SECONDS);
       System.out.print(outcome.table());
       JsonNode c = outcome.report().path("chaos");
-      for (String f : List.of("lost", "duplicated", "out_of_order", "diverged", "recovered_false", "epoch_changes", "told_gap")) {
+      for (String f : List.of("lost", "lost_with_node", "duplicated", "out_of_order", "diverged", "recovered_false", "epoch_changes", "told_gap")) {
         assertEquals(0, c.path(f).asLong(), f + ":\n" + outcome.table());
       }
       assertEquals(20, c.path("reconnects").path("total").asLong(), outcome.table());
