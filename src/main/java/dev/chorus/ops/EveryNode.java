@@ -1,5 +1,6 @@
 package dev.chorus.ops;
 
+import dev.chorus.placement.ServingMembers;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -15,9 +16,6 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
-import org.apache.pekko.cluster.Member;
-import org.apache.pekko.cluster.MemberStatus;
-import org.apache.pekko.cluster.typed.Cluster;
 
 /**
  * Asks a service that every node registers with the receptionist (LocalRooms, UserConnections,
@@ -76,16 +74,9 @@ public final class EveryNode {
     });
   }
 
-  /** The addresses of the members that serve clients: Up, WeaklyUp or Leaving (draining). */
+  /** The addresses of the members that serve clients ({@link ServingMembers}). */
   static List<String> serving(ActorSystem<?> system) {
-    List<String> out = new ArrayList<>();
-    for (Member m : Cluster.get(system).state().getMembers()) {
-      MemberStatus status = m.status();
-      if (status == MemberStatus.up() || status == MemberStatus.weaklyUp() || status == MemberStatus.leaving()) {
-        out.add(m.address().toString());
-      }
-    }
-    return out;
+    return ServingMembers.of(system).stream().map(Address::toString).toList();
   }
 
   /** The address of the node {@code ref} lives on (a local reference's path has no host: this node). */

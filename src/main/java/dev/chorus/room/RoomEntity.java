@@ -1,6 +1,7 @@
 package dev.chorus.room;
 
 import dev.chorus.metrics.Metrics;
+import dev.chorus.placement.ServingMembers;
 import dev.chorus.protocol.BinaryCodec;
 import dev.chorus.protocol.FrameCodec;
 import dev.chorus.protocol.Topic;
@@ -13,6 +14,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -180,6 +182,16 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
 
   private enum LocateTimeout implements Command { INSTANCE }
 
+  /** Ask the receptionist again: a serving member's local rooms are not listed yet. */
+  private enum FindAgain implements Command { INSTANCE }
+
+  /**
+   * How soon a locating entity asks the receptionist again while a serving member is missing
+   * from its listing (a node that joined lately learns the others' registrations by gossip,
+   * within a second or two): often enough not to wait long, rarely enough to cost nothing.
+   */
+  private static final Duration FIND_AGAIN = Duration.ofMillis(100);
+
   private record LocalRoomStopped(ActorRef<LocalRoom.Command> localRoom) implements Command {}
 
   /** A user's leave may be due (chorus.webhooks.user-left-delay). */
@@ -205,6 +217,10 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
     private final RoomEntity room;
     private final RoomSettings settings;
     private Set<ActorRef<LocalRooms.Command>> awaiting; // null until the receptionist answered
+    private final Set<ActorRef<LocalRooms.Command>> asked = new HashSet<>();
+    /** Members that serve (Up, WeaklyUp, Leaving) whose local rooms the receptionist did not list. */
+    private Set<Address> unlisted = Set.of();
+    private ActorRef<Receptionist.Listing> listed;
     /** The located rooms that have delivered messages of the topic, and where they are. */
     private final Map<ActorRef<LocalRoom.Command>, Located> positions = new HashMap<>();
     /** Taking the history up from the most advanced room's copy (its {@link Tail} pages). */
@@ -221,11 +237,12 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
     }
 
     Behavior<Command> start() {
-      ActorRef<Receptionist.Listing> listed = ctx.messageAdapter(Receptionist.Listing.class, Listed::new);
-      ctx.getSystem().receptionist().tell(Receptionist.find(LocalRooms.SERVICE_KEY, listed));
+      listed = ctx.messageAdapter(Receptionist.Listing.class, Listed::new);
+      find();
       timers.startSingleTimer(LocateTimeout.INSTANCE, settings.locateTimeout());
       return Behaviors.receive(Command.class)
           .onMessage(Listed.class, this::onListed)
+          .onMessageEquals(FindAgain.INSTANCE, this::find)
           .onMessage(Located.class, this::onLocated)
           .onMessage(Tail.class, this::onTail)
           .onMessageEquals(LocateTimeout.INSTANCE, () -> fetching ? ready() : takeUp())
@@ -236,11 +253,37 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
           .build();
     }
 
+    private Behavior<Command> find() {
+      ctx.getSystem().receptionist().tell(Receptionist.find(LocalRooms.SERVICE_KEY, listed));
+      return Behaviors.same();
+    }
+
+    /**
+     * Asks each node the receptionist lists, once. A member that serves but is not listed yet
+     * (this node joined lately and has not learned of it, or it has just joined) may hold the
+     * topic's members: without its answer the entity could start the topic afresh under them.
+     * So the listing is asked for again until it shows every serving member, or the time is up.
+     */
     private Behavior<Command> onListed(Listed m) {
-      awaiting = new HashSet<>(m.listing().getServiceInstances(LocalRooms.SERVICE_KEY));
-      ctx.getLog().debug("{} locating its members on {} nodes", room.topic, awaiting.size());
-      for (ActorRef<LocalRooms.Command> node : awaiting) node.tell(new LocalRooms.Locate(room.topic, ctx.getSelf()));
-      return awaiting.isEmpty() ? takeUp() : Behaviors.same();
+      if (awaiting == null) awaiting = new HashSet<>();
+      Set<Address> nodes = new HashSet<>();
+      for (ActorRef<LocalRooms.Command> node : m.listing().getServiceInstances(LocalRooms.SERVICE_KEY)) {
+        Address address = node.path().address();
+        nodes.add(address.hasGlobalScope() ? address : ctx.getSystem().address());
+        if (asked.add(node)) {
+          awaiting.add(node);
+          node.tell(new LocalRooms.Locate(room.topic, ctx.getSelf()));
+        }
+      }
+      unlisted = new HashSet<>(ServingMembers.of(ctx.getSystem()));
+      unlisted.removeAll(nodes);
+      ctx.getLog().debug("{} locating its members on {} nodes, {} serving members not listed yet", room.topic, asked.size(), unlisted.size());
+      if (!unlisted.isEmpty()) timers.startSingleTimer(FindAgain.INSTANCE, FIND_AGAIN);
+      return everyNodeAnswered() ? takeUp() : Behaviors.same();
+    }
+
+    private boolean everyNodeAnswered() {
+      return awaiting != null && awaiting.isEmpty() && unlisted.isEmpty();
     }
 
     private Behavior<Command> onLocated(Located m) {
@@ -251,7 +294,7 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
         if (m.at() != null) positions.put(m.localRoom(), m);
       }
       if (fetching || awaiting == null || !awaiting.remove(m.node())) return Behaviors.same();
-      return awaiting.isEmpty() ? takeUp() : Behaviors.same();
+      return everyNodeAnswered() ? takeUp() : Behaviors.same();
     }
 
     /**
@@ -263,12 +306,21 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
      * link). A room no node has seen starts afresh.
      */
     private Behavior<Command> takeUp() {
+      timers.cancel(FindAgain.INSTANCE);
       Located best = null;
       for (Located l : positions.values()) {
         if (best == null || l.at().seq() > best.at().seq()
             || (l.at().seq() == best.at().seq() && l.oldestSeq() < best.oldestSeq())) best = l;
       }
-      if (best == null) return ready();
+      if (best == null) {
+        if (!unlisted.isEmpty()) {
+          // Should be rare (a node that joined and took rooms before it learned of the others):
+          // a node that held members will re-register, and they will be told the topic restarted.
+          ctx.getLog().info("{} starts afresh without word from {} serving members its receptionist did not list",
+              room.topic, unlisted.size());
+        }
+        return ready();
+      }
       room.resume(best.at());
       if (best.oldestSeq() > best.at().seq()) return ready(); // that room keeps no copy
       fetching = true;
@@ -378,6 +430,7 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
         .onMessage(Listed.class, m -> this) // late answers of the locating phase
         .onMessage(Tail.class, m -> this)
         .onMessageEquals(LocateTimeout.INSTANCE, () -> this)
+        .onMessageEquals(FindAgain.INSTANCE, () -> this)
         .onMessageEquals(IdleTimeout.INSTANCE, this::onIdleTimeout)
         .onMessageEquals(Stop.INSTANCE, () -> Behaviors.stopped())
         .onSignal(PostStop.class, signal -> onStopped())

@@ -1,6 +1,7 @@
 package dev.chorus.transport;
 
 import dev.chorus.metrics.Metrics;
+import dev.chorus.placement.ServingMembers;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +17,6 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
-import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 
 /**
@@ -113,8 +113,7 @@ public final class LongPollRouter {
   private boolean isMember(String node) {
     for (var m : Cluster.get(system).state().getMembers()) {
       if (m.address().toString().equals(node)) {
-        MemberStatus s = m.status();
-        return s == MemberStatus.up() || s == MemberStatus.weaklyUp() || s == MemberStatus.leaving();
+        return ServingMembers.serves(m.status());
       }
     }
     return false;
