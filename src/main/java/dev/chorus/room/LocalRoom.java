@@ -363,6 +363,7 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
    */
   private void startAt(Position at) {
     if (epoch == null || !epoch.equals(at.epoch())) {
+      if (epoch != null) restartedUnderMembers();
       copy.clear();
       epoch = at.epoch();
       seq = at.seq();
@@ -370,6 +371,21 @@ public final class LocalRoom extends AbstractBehavior<LocalRoom.Command> {
       copy.clear(); // it had missed messages: a copy with a gap would replay wrongly
       seq = at.seq();
     }
+  }
+
+  /**
+   * The topic started afresh (another epoch) while this room had members in the old one: its
+   * entity started without word from this node (the node did not answer the locating in time,
+   * or was not listed yet), and may have sequenced messages they never got. Going on in the new
+   * epoch would hide that; so each member's join ends with phx_error, as a failed channel's
+   * does, and phoenix.js rejoins with its since and is answered "recovered": false (room
+   * restarted).
+   */
+  private void restartedUnderMembers() {
+    if (members.isEmpty()) return;
+    getContext().getLog().info("{}: the topic restarted in another epoch under {} members here, whose joins end with phx_error",
+        topic, members.size());
+    for (Member member : List.copyOf(members)) getContext().stop(member.channel);
   }
 
   /** Where the topic stands as this room saw it last; null before its first join was admitted. */
