@@ -79,9 +79,8 @@ public final class EveryNode {
     return ServingMembers.of(system).stream().map(Address::toString).toList();
   }
 
-  /** The address of the node {@code ref} lives on (a local reference's path has no host: this node). */
+  /** {@link ServingMembers#nodeOf} as text, the form the answers carry. */
   static String nodeOf(ActorSystem<?> system, ActorRef<?> ref) {
-    Address address = ref.path().address();
-    return (address.hasGlobalScope() ? address : system.address()).toString();
+    return ServingMembers.nodeOf(system, ref).toString();
   }
 }

@@ -3,6 +3,7 @@ package dev.chorus.placement;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.ClusterActorRefProvider;
 import org.apache.pekko.cluster.Member;
@@ -32,5 +33,11 @@ public final class ServingMembers {
       if (serves(m.status())) out.add(m.address());
     }
     return out;
+  }
+
+  /** The address of the node {@code ref} lives on (a local reference's path has no host: this node). */
+  public static Address nodeOf(ActorSystem<?> system, ActorRef<?> ref) {
+    Address address = ref.path().address();
+    return address.hasGlobalScope() ? address : system.address();
   }
 }

@@ -268,8 +268,7 @@ public final class RoomEntity extends AbstractBehavior<RoomEntity.Command> {
       if (awaiting == null) awaiting = new HashSet<>();
       Set<Address> nodes = new HashSet<>();
       for (ActorRef<LocalRooms.Command> node : m.listing().getServiceInstances(LocalRooms.SERVICE_KEY)) {
-        Address address = node.path().address();
-        nodes.add(address.hasGlobalScope() ? address : ctx.getSystem().address());
+        nodes.add(ServingMembers.nodeOf(ctx.getSystem(), node));
         if (asked.add(node)) {
           awaiting.add(node);
           node.tell(new LocalRooms.Locate(room.topic, ctx.getSelf()));
